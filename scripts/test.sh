@@ -1,0 +1,78 @@
+#!/usr/bin/env bash
+# Quickstart "test", and what CI runs (.ci/run):
+#   services -> node deps -> cargo fmt --check -> clippy -D warnings -> cargo test
+#
+#   bash scripts/test.sh                 # everything
+#   bash scripts/test.sh some_test_name  # extra args go to `cargo test`
+#
+# Env: CARGO_TARGET_DIR (default ~/.cache/messenger-gateway/target, outside
+# the clone so clean-clone CI runs reuse compiled deps), DATABASE_URL,
+# REDIS_URL, TEST_DATABASE_URL (default: DATABASE_URL with database
+# `postgres`; the tests create one database per test through it),
+# TEST_REDIS_URL (default: REDIS_URL).
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+section() { printf '\n==> %s\n' "$*"; }
+die() { printf 'test: %s\n' "$*" >&2; exit 1; }
+
+export SQLX_OFFLINE=true
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/messenger-gateway/target}"
+export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-$([[ -t 1 ]] && echo auto || echo never)}"
+IS_ROOT=0
+[[ "$(id -u)" == 0 ]] && IS_ROOT=1
+
+section "services (PostgreSQL, Redis)"
+# shellcheck source=scripts/ensure-services.sh
+source scripts/ensure-services.sh
+export TEST_DATABASE_URL="${TEST_DATABASE_URL:-$(es_url_with_db "$DATABASE_URL" postgres)}"
+export TEST_REDIS_URL="${TEST_REDIS_URL:-$REDIS_URL}"
+
+section "node dependencies (tests/js)"
+if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+  if ((IS_ROOT)) && command -v apt-get >/dev/null 2>&1; then
+    echo "node/npm missing: installing Debian nodejs npm"
+    DEBIAN_FRONTEND=noninteractive apt-get -qq update </dev/null || die "apt-get update failed"
+    DEBIAN_FRONTEND=noninteractive apt-get -qq install -y --no-install-recommends \
+      -o Dpkg::Use-Pty=0 nodejs npm </dev/null >/dev/null || die "apt-get install nodejs npm failed"
+  else
+    die "node and npm are required (Node >= 20): sudo apt-get install -y nodejs npm, or use nvm"
+  fi
+fi
+node_major="$(node -p 'process.versions.node.split(".")[0]')"
+if ((node_major < 20)); then
+  echo "warning: node $(node --version) is older than the supported 20; the JS helpers may fail" >&2
+fi
+if [[ ! -f tests/js/node_modules/.package-lock.json ||
+  tests/js/package-lock.json -nt tests/js/node_modules/.package-lock.json ||
+  tests/js/package.json -nt tests/js/node_modules/.package-lock.json ]]; then
+  (cd tests/js && npm ci --no-audit --no-fund)
+else
+  echo "tests/js/node_modules is up to date (node $(node --version))"
+fi
+
+section "toolchain"
+command -v cargo >/dev/null 2>&1 || die "cargo not found; install Rust with rustup (https://rustup.rs)"
+for component in rustfmt clippy; do
+  sub=${component/rustfmt/fmt}
+  if ! cargo "$sub" --version >/dev/null 2>&1; then
+    command -v rustup >/dev/null 2>&1 || die "cargo $sub is missing (install the $component component)"
+    echo "installing rustup component $component"
+    rustup component add "$component"
+  fi
+done
+echo "$(cargo --version); $(cargo fmt --version); $(cargo clippy --version)"
+echo "CARGO_TARGET_DIR=$CARGO_TARGET_DIR"
+mask() { sed -E 's#(://[^:/@]*):[^@/]*@#\1:***@#' <<<"$1"; }
+echo "TEST_DATABASE_URL=$(mask "$TEST_DATABASE_URL") TEST_REDIS_URL=$(mask "$TEST_REDIS_URL")"
+
+section "cargo fmt --check"
+cargo fmt --all -- --check
+
+section "cargo clippy"
+cargo clippy --locked --all-targets -- -D warnings
+
+section "cargo test"
+cargo test --locked "$@"
+
+section "all checks passed"

@@ -1,0 +1,138 @@
+//! Start-up and shutdown: [`Application::build`] connects the dependencies, applies
+//! migrations and binds the listener (port 0 in tests); [`Application::run_until`]
+//! serves until the shutdown future resolves, then drains in-flight requests and closes
+//! WebSockets cleanly.
+
+use std::{future::Future, net::SocketAddr, sync::Arc};
+
+use anyhow::Context as _;
+use secrecy::ExposeSecret;
+use tokio::net::TcpListener;
+
+use crate::{
+    config::Config,
+    db::Db,
+    domain::{Clock, Domain, SystemClock},
+    graphql,
+    realtime::EventBus,
+    state::{AppState, Shutdown},
+};
+
+pub struct Application {
+    listener: TcpListener,
+    state: AppState,
+    db: Db,
+}
+
+impl Application {
+    pub async fn build(config: Config) -> anyhow::Result<Self> {
+        Self::build_with_clock(config, Arc::new(SystemClock)).await
+    }
+
+    pub async fn build_with_clock(config: Config, clock: Arc<dyn Clock>) -> anyhow::Result<Self> {
+        let config = Arc::new(config);
+        let db = Db::connect(
+            config.database_url.expose_secret(),
+            config.database_max_connections,
+        )
+        .await?;
+        db.migrate().await?;
+        let bus = match &config.redis_url {
+            Some(url) => {
+                let bus = EventBus::redis(url.expose_secret(), &config.redis_key_prefix)
+                    .await
+                    .map_err(|e| anyhow::anyhow!(e.message()))
+                    .context("connecting to Redis (REDIS_URL)")?;
+                tracing::info!("events go through Redis pub/sub: instances share them");
+                bus
+            }
+            None => {
+                tracing::warn!(
+                    "REDIS_URL is not set: using the in-process event bus (single instance only)"
+                );
+                EventBus::in_process()
+            }
+        };
+        if config.telegram.bot_token.is_none() {
+            tracing::warn!("TELEGRAM_BOT_TOKEN is not set: initData `hash` cannot be checked");
+        }
+        let domain = Domain::new(Arc::clone(&config), db.clone(), bus, clock);
+        let schema = graphql::build_schema(domain.clone(), &config.graphql);
+        let listener = TcpListener::bind(config.bind_addr)
+            .await
+            .with_context(|| format!("binding {}", config.bind_addr))?;
+        let state = AppState {
+            config,
+            domain,
+            schema,
+            shutdown: Shutdown::default(),
+        };
+        Ok(Self {
+            listener,
+            state,
+            db,
+        })
+    }
+
+    pub fn local_addr(&self) -> SocketAddr {
+        self.listener
+            .local_addr()
+            .expect("a bound listener has an address")
+    }
+
+    pub fn port(&self) -> u16 {
+        self.local_addr().port()
+    }
+
+    /// Serves until `shutdown` resolves, then drains (bounded by `SHUTDOWN_GRACE_SECONDS`).
+    pub async fn run_until(self, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
+        let Self {
+            listener,
+            state,
+            db,
+        } = self;
+        let grace = state.config.shutdown_grace;
+        let signal = state.shutdown.clone();
+        let bus = state.domain.bus().clone();
+        tracing::info!(addr = %listener.local_addr()?, "listening");
+        let app = crate::http::router(state)
+            .into_make_service_with_connect_info::<SocketAddr>();
+        let drain = signal.clone();
+        let server = axum::serve(listener, app).with_graceful_shutdown(async move {
+            shutdown.await;
+            tracing::info!("shutting down: draining requests and closing WebSockets");
+            drain.token().cancel();
+        });
+        server.await.context("serving HTTP")?;
+        signal.tracker().close();
+        if tokio::time::timeout(grace, signal.tracker().wait()).await.is_err() {
+            tracing::warn!("some WebSockets did not close within the grace period");
+        }
+        bus.shutdown();
+        db.close().await;
+        tracing::info!("stopped");
+        Ok(())
+    }
+}
+
+/// Resolves on Ctrl-C or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+}

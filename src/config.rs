@@ -1,0 +1,283 @@
+//! Typed configuration read from environment variables (and `.env`, loaded by `main`).
+//!
+//! Every variable is documented in `.env.example`. Tests build their own [`Config`]
+//! with [`Config::for_tests`]-style struct updates; nothing here is global.
+
+use std::{net::SocketAddr, str::FromStr, time::Duration};
+
+use secrecy::{ExposeSecret, SecretString};
+
+/// Telegram's production Ed25519 key for third-party initData validation.
+pub const TELEGRAM_PRODUCTION_PUBLIC_KEY: &str =
+    "e7bf03a2fa4602af4580703d88dda5bb59f32ed8b02a56c187fe7d34caed242d";
+/// Telegram's test-environment Ed25519 key.
+pub const TELEGRAM_TEST_PUBLIC_KEY: &str =
+    "40055058a4ee38156a06562e52eece92a771bcd8346a8c4615cb7376eddf72ec";
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("{0} is required (see .env.example)")]
+    Missing(&'static str),
+    #[error("{name} is invalid: {reason}")]
+    Invalid { name: &'static str, reason: String },
+}
+
+/// The whole service configuration.
+#[derive(Clone, Debug)]
+pub struct Config {
+    /// `DATABASE_URL`: Postgres connection string; the database is created if missing.
+    pub database_url: SecretString,
+    /// `DATABASE_MAX_CONNECTIONS`: pool size per process.
+    pub database_max_connections: u32,
+    /// `REDIS_URL`: optional; without it events stay inside this process.
+    pub redis_url: Option<SecretString>,
+    /// `REDIS_KEY_PREFIX`: prefix of every Redis key and channel (lets tests and
+    /// several deployments share one Redis).
+    pub redis_key_prefix: String,
+    /// `BIND_ADDR`: where the HTTP server listens.
+    pub bind_addr: SocketAddr,
+    /// `JWT_SECRET`: HS256 key for access and refresh tokens (≥ 32 bytes).
+    pub jwt_secret: SecretString,
+    /// `ACCESS_TOKEN_TTL_SECONDS`.
+    pub access_token_ttl: Duration,
+    /// `REFRESH_TOKEN_TTL_SECONDS`.
+    pub refresh_token_ttl: Duration,
+    pub telegram: TelegramConfig,
+    /// `API__DEBUG`: serves the REST docs (`/api/docs`, `/api/redoc`, OpenAPI).
+    pub api_debug: bool,
+    pub graphql: GraphqlLimits,
+    /// `MAX_REQUEST_BODY_BYTES`: largest accepted request body.
+    pub max_request_body_bytes: usize,
+    /// `CORS_ALLOWED_ORIGINS`: comma-separated origins, or `*`.
+    pub cors_allowed_origins: Vec<String>,
+    /// `SHUTDOWN_GRACE_SECONDS`: how long shutdown waits for in-flight work.
+    pub shutdown_grace: Duration,
+    /// `LOG_FORMAT`: `text` or `json`.
+    pub log_json: bool,
+}
+
+/// Telegram bot and initData settings.
+#[derive(Clone, Debug)]
+pub struct TelegramConfig {
+    /// `TELEGRAM_BOT_TOKEN`: validates initData `hash` (HMAC-SHA256).
+    pub bot_token: Option<SecretString>,
+    /// `TELEGRAM_BOT_USERNAME`: used in bot login links.
+    pub bot_username: Option<String>,
+    /// `TELEGRAM_BOT_ID`: for Ed25519 `signature` checks; defaults to the token's prefix.
+    pub bot_id: Option<i64>,
+    /// `TELEGRAM_PUBLIC_KEY`: hex Ed25519 key; `TELEGRAM_TEST_ENV=true` picks the test key.
+    pub public_key_hex: String,
+    /// `INIT_DATA_MAX_AGE_SECONDS`: 0 turns the age check off.
+    pub init_data_max_age: Option<Duration>,
+}
+
+impl TelegramConfig {
+    /// The bot id used for Ed25519 checks: explicit, or the numeric prefix of the token.
+    pub fn effective_bot_id(&self) -> Option<i64> {
+        self.bot_id.or_else(|| {
+            let token = self.bot_token.as_ref()?;
+            token.expose_secret().split(':').next()?.parse().ok()
+        })
+    }
+}
+
+/// Abuse limits applied to every GraphQL operation (HTTP and WebSocket).
+#[derive(Clone, Debug)]
+pub struct GraphqlLimits {
+    /// `GRAPHQL_MAX_DEPTH`.
+    pub max_depth: usize,
+    /// `GRAPHQL_MAX_COMPLEXITY`: list fields multiply their children by `first`/`last`.
+    pub max_complexity: usize,
+    /// `GRAPHQL_MAX_ALIASES`.
+    pub max_aliases: usize,
+    /// `GRAPHQL_MAX_ROOT_FIELDS`.
+    pub max_root_fields: usize,
+    /// `GRAPHQL_MAX_BATCH_SIZE`: operations in one batched HTTP request.
+    pub max_batch_size: usize,
+    /// `GRAPHQL_INTROSPECTION`: `false` refuses `__schema` / `__type`.
+    pub introspection: bool,
+    /// `GRAPHQL_GRAPHIQL`: serves GraphiQL to browsers on `GET /graphql`.
+    pub graphiql: bool,
+    /// `GRAPHQL_WS_KEEPALIVE_SECONDS`: server pings on idle sockets.
+    pub ws_keepalive: Duration,
+    /// `GRAPHQL_WS_INIT_TIMEOUT_SECONDS`: time a socket has to send `connection_init`.
+    pub ws_init_timeout: Duration,
+}
+
+impl Default for GraphqlLimits {
+    fn default() -> Self {
+        Self {
+            max_depth: 15,
+            max_complexity: 5_000,
+            max_aliases: 30,
+            max_root_fields: 20,
+            max_batch_size: 10,
+            introspection: true,
+            graphiql: true,
+            ws_keepalive: Duration::from_secs(15),
+            ws_init_timeout: Duration::from_secs(10),
+        }
+    }
+}
+
+impl Config {
+    /// Reads the configuration from the process environment.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// Reads the configuration through `lookup` (the environment, or a map in tests).
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let env = Env(&lookup);
+        let defaults = GraphqlLimits::default();
+        let jwt_secret = env.required("JWT_SECRET")?;
+        if jwt_secret.len() < 32 {
+            return Err(ConfigError::Invalid {
+                name: "JWT_SECRET",
+                reason: "must be at least 32 bytes".into(),
+            });
+        }
+        let test_env = env.parse("TELEGRAM_TEST_ENV", false)?;
+        let default_key = if test_env {
+            TELEGRAM_TEST_PUBLIC_KEY
+        } else {
+            TELEGRAM_PRODUCTION_PUBLIC_KEY
+        };
+        let public_key_hex = env.string("TELEGRAM_PUBLIC_KEY", default_key);
+        if hex::decode(&public_key_hex).map(|k| k.len()) != Ok(32) {
+            return Err(ConfigError::Invalid {
+                name: "TELEGRAM_PUBLIC_KEY",
+                reason: "must be 64 hex characters".into(),
+            });
+        }
+        let max_age: u64 = env.parse("INIT_DATA_MAX_AGE_SECONDS", 86_400)?;
+        Ok(Self {
+            database_url: env.required("DATABASE_URL")?.into(),
+            database_max_connections: env.parse("DATABASE_MAX_CONNECTIONS", 10)?,
+            redis_url: env.optional("REDIS_URL").map(Into::into),
+            redis_key_prefix: env.string("REDIS_KEY_PREFIX", "mg:"),
+            bind_addr: env.parse("BIND_ADDR", SocketAddr::from(([0, 0, 0, 0], 8000)))?,
+            jwt_secret: jwt_secret.into(),
+            access_token_ttl: Duration::from_secs(env.parse("ACCESS_TOKEN_TTL_SECONDS", 900)?),
+            refresh_token_ttl: Duration::from_secs(
+                env.parse("REFRESH_TOKEN_TTL_SECONDS", 30 * 86_400)?,
+            ),
+            telegram: TelegramConfig {
+                bot_token: env.optional("TELEGRAM_BOT_TOKEN").map(Into::into),
+                bot_username: env.optional("TELEGRAM_BOT_USERNAME"),
+                bot_id: env.optional_parse("TELEGRAM_BOT_ID")?,
+                public_key_hex,
+                init_data_max_age: (max_age > 0).then(|| Duration::from_secs(max_age)),
+            },
+            api_debug: env.parse("API__DEBUG", false)?,
+            graphql: GraphqlLimits {
+                max_depth: env.parse("GRAPHQL_MAX_DEPTH", defaults.max_depth)?,
+                max_complexity: env.parse("GRAPHQL_MAX_COMPLEXITY", defaults.max_complexity)?,
+                max_aliases: env.parse("GRAPHQL_MAX_ALIASES", defaults.max_aliases)?,
+                max_root_fields: env.parse("GRAPHQL_MAX_ROOT_FIELDS", defaults.max_root_fields)?,
+                max_batch_size: env.parse("GRAPHQL_MAX_BATCH_SIZE", defaults.max_batch_size)?,
+                introspection: env.parse("GRAPHQL_INTROSPECTION", defaults.introspection)?,
+                graphiql: env.parse("GRAPHQL_GRAPHIQL", defaults.graphiql)?,
+                ws_keepalive: Duration::from_secs(env.parse("GRAPHQL_WS_KEEPALIVE_SECONDS", 15)?),
+                ws_init_timeout: Duration::from_secs(
+                    env.parse("GRAPHQL_WS_INIT_TIMEOUT_SECONDS", 10)?,
+                ),
+            },
+            max_request_body_bytes: env.parse("MAX_REQUEST_BODY_BYTES", 1024 * 1024)?,
+            cors_allowed_origins: env
+                .string("CORS_ALLOWED_ORIGINS", "*")
+                .split(',')
+                .map(|s| s.trim().to_owned())
+                .filter(|s| !s.is_empty())
+                .collect(),
+            shutdown_grace: Duration::from_secs(env.parse("SHUTDOWN_GRACE_SECONDS", 30)?),
+            log_json: env.string("LOG_FORMAT", "text").eq_ignore_ascii_case("json"),
+        })
+    }
+}
+
+struct Env<'a, F: Fn(&str) -> Option<String>>(&'a F);
+
+impl<F: Fn(&str) -> Option<String>> Env<'_, F> {
+    fn optional(&self, name: &str) -> Option<String> {
+        (self.0)(name).filter(|v| !v.trim().is_empty())
+    }
+
+    fn required(&self, name: &'static str) -> Result<String, ConfigError> {
+        self.optional(name).ok_or(ConfigError::Missing(name))
+    }
+
+    fn string(&self, name: &str, default: &str) -> String {
+        self.optional(name).unwrap_or_else(|| default.to_owned())
+    }
+
+    fn optional_parse<T: FromStr>(&self, name: &'static str) -> Result<Option<T>, ConfigError>
+    where
+        T::Err: std::fmt::Display,
+    {
+        self.optional(name)
+            .map(|raw| {
+                raw.trim().parse().map_err(|e: T::Err| ConfigError::Invalid {
+                    name,
+                    reason: e.to_string(),
+                })
+            })
+            .transpose()
+    }
+
+    fn parse<T: FromStr>(&self, name: &'static str, default: T) -> Result<T, ConfigError>
+    where
+        T::Err: std::fmt::Display,
+    {
+        Ok(self.optional_parse(name)?.unwrap_or(default))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn lookup(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
+        let map: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        move |k| map.get(k).cloned()
+    }
+
+    const BASE: [(&str, &str); 2] = [
+        ("DATABASE_URL", "postgres://localhost/x"),
+        ("JWT_SECRET", "0123456789abcdef0123456789abcdef"),
+    ];
+
+    #[test]
+    fn zero_max_age_turns_the_init_data_age_check_off() {
+        let mut pairs = BASE.to_vec();
+        pairs.push(("INIT_DATA_MAX_AGE_SECONDS", "0"));
+        let config = Config::from_lookup(lookup(&pairs)).expect("config");
+        assert!(config.telegram.init_data_max_age.is_none());
+    }
+
+    #[test]
+    fn a_missing_jwt_secret_is_reported_by_name() {
+        let err = Config::from_lookup(lookup(&BASE[..1])).expect_err("must fail");
+        assert_eq!(err.to_string(), "JWT_SECRET is required (see .env.example)");
+    }
+
+    #[test]
+    fn a_malformed_number_names_the_variable() {
+        let mut pairs = BASE.to_vec();
+        pairs.push(("GRAPHQL_MAX_DEPTH", "deep"));
+        let err = Config::from_lookup(lookup(&pairs)).expect_err("must fail");
+        assert!(err.to_string().starts_with("GRAPHQL_MAX_DEPTH is invalid"));
+    }
+
+    #[test]
+    fn the_bot_id_defaults_to_the_token_prefix() {
+        let mut pairs = BASE.to_vec();
+        pairs.push(("TELEGRAM_BOT_TOKEN", "7342037359:AAFZehRPBRs8Seg40oDjTMIW8uTGPuW1zfQ"));
+        let config = Config::from_lookup(lookup(&pairs)).expect("config");
+        assert_eq!(config.telegram.effective_bot_id(), Some(7342037359));
+    }
+}

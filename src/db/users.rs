@@ -1,0 +1,212 @@
+//! `users`: one table for Telegram and email identities.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+use sqlx::PgExecutor;
+
+/// A user as the API sees it (no password hash, no TOTP secret).
+#[derive(Clone, Debug, PartialEq, sqlx::FromRow)]
+pub struct User {
+    pub id: i64,
+    pub telegram_id: Option<i64>,
+    pub email: Option<String>,
+    pub email_verified: bool,
+    pub twofa_enabled: bool,
+    pub username: Option<String>,
+    pub name: Option<String>,
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+    pub language_code: String,
+    pub is_premium: bool,
+    pub bio: Option<String>,
+    pub avatar_url: Option<String>,
+    pub allow_private_messages: bool,
+    pub last_seen_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// The Telegram profile fields initData carries.
+#[derive(Clone, Debug, Default)]
+pub struct TelegramProfile {
+    pub telegram_id: i64,
+    pub first_name: String,
+    pub last_name: Option<String>,
+    pub username: Option<String>,
+    pub language_code: Option<String>,
+    pub is_premium: bool,
+    pub photo_url: Option<String>,
+}
+
+/// The result of [`upsert_telegram`].
+#[derive(Clone, Debug)]
+pub struct Upserted {
+    pub user: User,
+    pub created: bool,
+    pub changed: bool,
+}
+
+pub async fn find_by_id(db: impl PgExecutor<'_>, id: i64) -> Result<Option<User>, sqlx::Error> {
+    sqlx::query_as!(
+        User,
+        r#"select id, telegram_id, email, email_verified, twofa_enabled, username, name,
+                  first_name, last_name, language_code, is_premium, bio, avatar_url,
+                  allow_private_messages, last_seen_at, created_at, updated_at
+             from users where id = $1"#,
+        id
+    )
+    .fetch_optional(db)
+    .await
+}
+
+/// Loads many users in one statement, keyed by id (missing ids are absent).
+pub async fn find_many(
+    db: impl PgExecutor<'_>,
+    ids: &[i64],
+) -> Result<HashMap<i64, User>, sqlx::Error> {
+    let rows = sqlx::query_as!(
+        User,
+        r#"select id, telegram_id, email, email_verified, twofa_enabled, username, name,
+                  first_name, last_name, language_code, is_premium, bio, avatar_url,
+                  allow_private_messages, last_seen_at, created_at, updated_at
+             from users where id = any($1)"#,
+        ids
+    )
+    .fetch_all(db)
+    .await?;
+    Ok(rows.into_iter().map(|u| (u.id, u)).collect())
+}
+
+pub async fn find_by_telegram_id(
+    db: impl PgExecutor<'_>,
+    telegram_id: i64,
+) -> Result<Option<User>, sqlx::Error> {
+    sqlx::query_as!(
+        User,
+        r#"select id, telegram_id, email, email_verified, twofa_enabled, username, name,
+                  first_name, last_name, language_code, is_premium, bio, avatar_url,
+                  allow_private_messages, last_seen_at, created_at, updated_at
+             from users where telegram_id = $1"#,
+        telegram_id
+    )
+    .fetch_optional(db)
+    .await
+}
+
+/// Creates the user of a Telegram account, or refreshes the fields Telegram owns.
+///
+/// Telegram owns first/last name and premium status: they follow every login.
+/// Username, avatar, display name and language are taken from Telegram only while
+/// the user has none (they may have chosen their own in the app); a Telegram username
+/// already taken by another account is left out rather than failing the login.
+/// One statement; it writes nothing when nothing changed.
+pub async fn upsert_telegram(
+    db: impl PgExecutor<'_>,
+    profile: &TelegramProfile,
+) -> Result<Upserted, sqlx::Error> {
+    let display_name = match &profile.last_name {
+        Some(last) if !last.is_empty() => format!("{} {last}", profile.first_name),
+        _ => profile.first_name.clone(),
+    };
+    let row = sqlx::query!(
+        r#"with free_username as (
+               select $4::text as username
+                where $4::text is not null
+                  and not exists (select 1 from users
+                                   where lower(username) = lower($4::text)
+                                     and telegram_id is distinct from $1)
+           ), upserted as (
+               insert into users (telegram_id, first_name, last_name, username, name,
+                                  language_code, is_premium, avatar_url)
+               values ($1, $2, $3, (select username from free_username), $5,
+                       coalesce($6, 'en'), $7, $8)
+               on conflict (telegram_id) do update set
+                   first_name = excluded.first_name,
+                   last_name = excluded.last_name,
+                   is_premium = excluded.is_premium,
+                   username = coalesce(users.username, excluded.username),
+                   avatar_url = coalesce(users.avatar_url, excluded.avatar_url)
+               where (users.first_name, users.last_name, users.is_premium)
+                         is distinct from (excluded.first_name, excluded.last_name, excluded.is_premium)
+                  or (users.username is null and excluded.username is not null)
+                  or (users.avatar_url is null and excluded.avatar_url is not null)
+               returning *, (xmax = 0) as created
+           )
+           select id as "id!", telegram_id, email, email_verified as "email_verified!",
+                  twofa_enabled as "twofa_enabled!", username, name, first_name, last_name,
+                  language_code as "language_code!", is_premium as "is_premium!", bio,
+                  avatar_url, allow_private_messages as "allow_private_messages!",
+                  last_seen_at, created_at as "created_at!", updated_at as "updated_at!",
+                  created as "created!", true as "changed!"
+             from upserted
+           union all
+           select id, telegram_id, email, email_verified, twofa_enabled, username, name,
+                  first_name, last_name, language_code, is_premium, bio, avatar_url,
+                  allow_private_messages, last_seen_at, created_at, updated_at, false, false
+             from users
+            where telegram_id = $1 and not exists (select 1 from upserted)"#,
+        profile.telegram_id,
+        profile.first_name,
+        profile.last_name,
+        profile.username,
+        display_name,
+        profile.language_code,
+        profile.is_premium,
+        profile.photo_url,
+    )
+    .fetch_one(db)
+    .await?;
+    Ok(Upserted {
+        user: User {
+            id: row.id,
+            telegram_id: row.telegram_id,
+            email: row.email,
+            email_verified: row.email_verified,
+            twofa_enabled: row.twofa_enabled,
+            username: row.username,
+            name: row.name,
+            first_name: row.first_name,
+            last_name: row.last_name,
+            language_code: row.language_code,
+            is_premium: row.is_premium,
+            bio: row.bio,
+            avatar_url: row.avatar_url,
+            allow_private_messages: row.allow_private_messages,
+            last_seen_at: row.last_seen_at,
+            created_at: row.created_at,
+            updated_at: row.updated_at,
+        },
+        created: row.created,
+        changed: row.changed,
+    })
+}
+
+/// What access-token checks need: when revoke-all happened, and whether the token's
+/// session was revoked. `None` when the user does not exist.
+pub struct TokenState {
+    pub tokens_valid_after: Option<DateTime<Utc>>,
+    pub session_revoked: bool,
+}
+
+pub async fn token_state(
+    db: impl PgExecutor<'_>,
+    user_id: i64,
+    session_jti: Option<uuid::Uuid>,
+) -> Result<Option<TokenState>, sqlx::Error> {
+    let row = sqlx::query!(
+        r#"select u.tokens_valid_after,
+                  exists(select 1 from refresh_sessions s
+                          where s.user_id = u.id and s.jti = $2
+                            and s.revoked_at is not null) as "session_revoked!"
+             from users u where u.id = $1"#,
+        user_id,
+        session_jti
+    )
+    .fetch_optional(db)
+    .await?;
+    Ok(row.map(|r| TokenState {
+        tokens_valid_after: r.tokens_valid_after,
+        session_revoked: r.session_revoked,
+    }))
+}

@@ -1,0 +1,191 @@
+//! Authentication: turning a credential into a [`Principal`], Telegram sign-in, and the
+//! tokens a sign-in returns.
+
+use uuid::Uuid;
+
+use super::{AuthMethod, ClientInfo, Domain, Principal, users::User};
+use crate::{
+    auth::{
+        Credential,
+        init_data::{self, InitDataError, InitDataKeys, WebAppInitData},
+        jwt::{TokenError, TokenKind},
+    },
+    db,
+    error::{AppError, AppResult},
+    realtime::{Event, topics},
+};
+use secrecy::ExposeSecret;
+
+/// What a successful sign-in returns.
+#[derive(Clone, Debug)]
+pub struct AuthTokens {
+    pub access_token: String,
+    pub refresh_token: String,
+    /// Seconds until the access token expires.
+    pub expires_in: u64,
+}
+
+impl AuthTokens {
+    pub const TOKEN_TYPE: &'static str = "bearer";
+}
+
+/// A sign-in: tokens and the signed-in user.
+#[derive(Clone, Debug)]
+pub struct SignIn {
+    pub tokens: AuthTokens,
+    pub user: User,
+}
+
+impl From<InitDataError> for AppError {
+    fn from(error: InitDataError) -> Self {
+        AppError::Unauthenticated(error.to_string())
+    }
+}
+
+impl From<TokenError> for AppError {
+    fn from(error: TokenError) -> Self {
+        match error {
+            TokenError::Expired => AppError::unauthenticated("Access token has expired"),
+            TokenError::Invalid => AppError::unauthenticated("Access token is invalid"),
+        }
+    }
+}
+
+pub struct AuthService<'a>(pub(super) &'a Domain);
+
+impl AuthService<'_> {
+    /// Verifies `credential` and names the user behind it.
+    ///
+    /// An access token must be well signed, unexpired, issued after the user's last
+    /// revoke-all, and its session not revoked. Raw initData signs the user in on the
+    /// spot: the Telegram user is created or refreshed, exactly as `authenticateTelegram`.
+    pub async fn authenticate(&self, credential: &Credential) -> AppResult<Principal> {
+        match credential {
+            Credential::AccessToken(token) => self.verify_access_token(token).await,
+            Credential::InitData(raw) => {
+                let data = self.validate_init_data(raw)?;
+                let user = self.upsert_telegram_user(&data).await?;
+                Ok(Principal {
+                    user_id: user.id,
+                    method: AuthMethod::InitData,
+                })
+            }
+        }
+    }
+
+    async fn verify_access_token(&self, token: &str) -> AppResult<Principal> {
+        let claims = self.0.0.tokens.verify(token, TokenKind::Access)?;
+        let user_id = claims.user_id().ok_or(TokenError::Invalid)?;
+        let session_id = claims.sid.as_deref().and_then(|s| Uuid::parse_str(s).ok());
+        let state = db::users::token_state(self.0.db().pool(), user_id, session_id)
+            .await?
+            .ok_or_else(|| AppError::unauthenticated("Access token is invalid"))?;
+        let revoked_all = state
+            .tokens_valid_after
+            .is_some_and(|after| claims.iat_ms < after.timestamp_millis());
+        if revoked_all || state.session_revoked {
+            return Err(AppError::unauthenticated("Access token has been revoked"));
+        }
+        Ok(Principal {
+            user_id,
+            method: AuthMethod::AccessToken { session_id },
+        })
+    }
+
+    /// `validateInitData`: checks the signature and age, and returns the parsed data.
+    pub fn validate_init_data(&self, raw: &str) -> AppResult<WebAppInitData> {
+        let telegram = &self.0.config().telegram;
+        let public_key = hex::decode(&telegram.public_key_hex)
+            .ok()
+            .and_then(|k| <[u8; 32]>::try_from(k).ok());
+        let keys = InitDataKeys {
+            bot_token: telegram.bot_token.as_ref().map(|t| t.expose_secret()),
+            bot_id: telegram.effective_bot_id(),
+            public_key,
+            max_age_seconds: telegram
+                .init_data_max_age
+                .map(|age| i64::try_from(age.as_secs()).unwrap_or(i64::MAX)),
+        };
+        Ok(init_data::validate(raw, &keys, self.0.now())?)
+    }
+
+    /// `authenticateTelegram`: signs a Telegram user in from initData and opens a session.
+    pub async fn authenticate_telegram(&self, raw: &str, client: &ClientInfo) -> AppResult<SignIn> {
+        let data = self.validate_init_data(raw)?;
+        let user = self.upsert_telegram_user(&data).await?;
+        let tokens = self.open_session(user.id, client).await?;
+        Ok(SignIn { tokens, user })
+    }
+
+    async fn upsert_telegram_user(&self, data: &WebAppInitData) -> AppResult<User> {
+        let tg = data
+            .user
+            .as_ref()
+            .ok_or_else(|| AppError::unauthenticated("initData carries no user"))?;
+        if tg.id <= 0 {
+            return Err(AppError::unauthenticated("initData user id is invalid"));
+        }
+        let profile = db::users::TelegramProfile {
+            telegram_id: tg.id,
+            first_name: tg.first_name.clone(),
+            last_name: tg.last_name.clone(),
+            username: tg.username.clone().filter(|u| !u.is_empty()),
+            language_code: tg
+                .language_code
+                .clone()
+                .filter(|l| !l.is_empty() && l.chars().count() <= 10),
+            is_premium: tg.is_premium.unwrap_or(false),
+            photo_url: tg.photo_url.clone().filter(|u| !u.is_empty()),
+        };
+        let upserted = db::users::upsert_telegram(self.0.db().pool(), &profile).await?;
+        if upserted.changed && !upserted.created {
+            let user_id = upserted.user.id;
+            self.0
+                .bus()
+                .publish(&topics::user(user_id), Event::UserUpdated { user_id })
+                .await;
+        }
+        Ok(upserted.user)
+    }
+
+    /// Creates a refresh session and the token pair for it.
+    async fn open_session(&self, user_id: i64, client: &ClientInfo) -> AppResult<AuthTokens> {
+        let config = self.0.config();
+        let now = self.0.now();
+        let jti = Uuid::new_v4();
+        let refresh_ttl = chrono::Duration::from_std(config.refresh_token_ttl)
+            .map_err(AppError::internal)?;
+        db::sessions::create(
+            self.0.db().pool(),
+            &db::sessions::NewSession {
+                jti,
+                family_id: Uuid::new_v4(),
+                user_id,
+                user_agent: client.user_agent.as_deref(),
+                ip: client.ip.as_deref(),
+                expires_at: now + refresh_ttl,
+            },
+        )
+        .await?;
+        let tokens = &self.0.0.tokens;
+        Ok(AuthTokens {
+            access_token: tokens.issue(
+                TokenKind::Access,
+                user_id,
+                Uuid::new_v4().to_string(),
+                Some(jti.to_string()),
+                now,
+                config.access_token_ttl,
+            ),
+            refresh_token: tokens.issue(
+                TokenKind::Refresh,
+                user_id,
+                jti.to_string(),
+                None,
+                now,
+                config.refresh_token_ttl,
+            ),
+            expires_in: config.access_token_ttl.as_secs(),
+        })
+    }
+}

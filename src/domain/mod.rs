@@ -1,0 +1,101 @@
+//! Domain services: business rules, authorization, transactions, and event publishing
+//! after commit. Adapters (`graphql`, `rest`) call exactly one function here per
+//! operation; nothing here knows about axum or async-graphql.
+
+pub mod auth;
+pub mod health;
+pub mod users;
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+
+use crate::{auth::jwt::TokenCodec, config::Config, db::Db, realtime::EventBus};
+
+/// The time source, swappable in tests.
+pub trait Clock: Send + Sync {
+    fn now(&self) -> DateTime<Utc>;
+}
+
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now(&self) -> DateTime<Utc> {
+        Utc::now()
+    }
+}
+
+/// Who is calling, once their credential was verified.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Principal {
+    pub user_id: i64,
+    pub method: AuthMethod,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum AuthMethod {
+    /// A JWT access token of the refresh session `session_id`.
+    AccessToken { session_id: Option<uuid::Uuid> },
+    /// Raw Telegram initData presented on the request itself.
+    InitData,
+}
+
+/// Where a request came from (recorded on sessions).
+#[derive(Clone, Debug, Default)]
+pub struct ClientInfo {
+    pub ip: Option<String>,
+    pub user_agent: Option<String>,
+}
+
+struct Inner {
+    config: Arc<Config>,
+    db: Db,
+    bus: EventBus,
+    clock: Arc<dyn Clock>,
+    tokens: TokenCodec,
+}
+
+/// The handle every adapter holds; services are views onto it.
+#[derive(Clone)]
+pub struct Domain(Arc<Inner>);
+
+impl Domain {
+    pub fn new(config: Arc<Config>, db: Db, bus: EventBus, clock: Arc<dyn Clock>) -> Self {
+        let tokens = TokenCodec::new(&config.jwt_secret);
+        Self(Arc::new(Inner {
+            config,
+            db,
+            bus,
+            clock,
+            tokens,
+        }))
+    }
+
+    pub fn auth(&self) -> auth::AuthService<'_> {
+        auth::AuthService(self)
+    }
+
+    pub fn users(&self) -> users::UserService<'_> {
+        users::UserService(self)
+    }
+
+    pub fn health(&self) -> health::HealthService<'_> {
+        health::HealthService(self)
+    }
+
+    pub fn bus(&self) -> &EventBus {
+        &self.0.bus
+    }
+
+    pub fn config(&self) -> &Config {
+        &self.0.config
+    }
+
+    fn db(&self) -> &Db {
+        &self.0.db
+    }
+
+    fn now(&self) -> DateTime<Utc> {
+        self.0.clock.now()
+    }
+}

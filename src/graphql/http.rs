@@ -1,0 +1,445 @@
+//! GraphQL over HTTP, following the GraphQL-over-HTTP spec (checked by the
+//! `graphql-http` server audit in the test suite):
+//!
+//! * `Accept` negotiation: `application/graphql-response+json` when the client prefers
+//!   it, `application/json` for `application/json`, `*/*`, or no `Accept` at all.
+//! * Request errors (bad JSON, bad parameters, unparsable or invalid documents, variable
+//!   coercion) carry no `data` entry; they answer 400, except that document and
+//!   variable errors answer 200 under `application/json`, as the spec requires for
+//!   legacy clients.
+//! * POST needs `Content-Type: application/json` (415 otherwise); GET runs queries only
+//!   (a mutation answers 405 with `Allow: POST`); a browser asking for HTML on GET gets
+//!   GraphiQL; a WebSocket upgrade on GET goes to `ws`.
+
+use std::sync::Arc;
+
+use async_graphql::{
+    BatchRequest, BatchResponse, Request, Response, Variables,
+    http::GraphiQLSource,
+    parser::types::{DocumentOperations, OperationType},
+};
+use axum::{
+    body::Bytes,
+    extract::{
+        FromRequestParts, RawQuery, State,
+        ws::{WebSocketUpgrade, rejection::WebSocketUpgradeRejection},
+    },
+    http::{HeaderMap, HeaderValue, StatusCode, header, request::Parts},
+    response::{Html, IntoResponse, Response as HttpResponse},
+};
+use serde_json::{Map, Value, json};
+
+use super::{context::RequestAuth, loaders::Loaders, ws};
+use crate::{auth::Credential, domain::ClientInfo, state::AppState};
+
+const GRAPHQL_RESPONSE_JSON: &str = "application/graphql-response+json";
+
+/// The response media type the client gets.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum MediaType {
+    Json,
+    GraphqlResponseJson,
+}
+
+impl MediaType {
+    fn content_type(self) -> HeaderValue {
+        HeaderValue::from_static(match self {
+            Self::Json => "application/json; charset=utf-8",
+            Self::GraphqlResponseJson => "application/graphql-response+json; charset=utf-8",
+        })
+    }
+
+    /// Picks from `Accept` by quality, first listed wins ties; defaults to JSON.
+    fn negotiate(headers: &HeaderMap) -> Self {
+        let Some(accept) = headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()) else {
+            return Self::Json;
+        };
+        let mut best: Option<(f32, Self)> = None;
+        for range in accept.split(',') {
+            let mut parts = range.split(';');
+            let essence = parts.next().unwrap_or("").trim().to_ascii_lowercase();
+            let quality = parts
+                .filter_map(|p| p.trim().strip_prefix("q="))
+                .find_map(|q| q.trim().parse::<f32>().ok())
+                .unwrap_or(1.0);
+            let candidate = match essence.as_str() {
+                GRAPHQL_RESPONSE_JSON => Self::GraphqlResponseJson,
+                "application/json" | "application/*" | "*/*" => Self::Json,
+                _ => continue,
+            };
+            if quality > 0.0 && best.is_none_or(|(q, _)| quality > q) {
+                best = Some((quality, candidate));
+            }
+        }
+        best.map_or(Self::Json, |(_, media)| media)
+    }
+}
+
+/// A request-level failure, before or instead of execution.
+struct RequestError {
+    status: StatusCode,
+    message: String,
+}
+
+impl RequestError {
+    fn bad_request(message: impl Into<String>) -> Self {
+        Self {
+            status: StatusCode::BAD_REQUEST,
+            message: message.into(),
+        }
+    }
+
+    fn into_response(self, media: MediaType) -> HttpResponse {
+        let mut response = json_response(
+            self.status,
+            media,
+            &json!({ "errors": [{ "message": self.message, "extensions": { "code": "BAD_REQUEST" } }] }),
+        );
+        if self.status == StatusCode::METHOD_NOT_ALLOWED {
+            response
+                .headers_mut()
+                .insert(header::ALLOW, HeaderValue::from_static("POST"));
+        }
+        response
+    }
+}
+
+fn json_response(status: StatusCode, media: MediaType, body: &Value) -> HttpResponse {
+    let mut response = (status, body.to_string()).into_response();
+    response
+        .headers_mut()
+        .insert(header::CONTENT_TYPE, media.content_type());
+    response
+}
+
+/// Everything a handler needs from the request besides the body.
+pub struct GraphqlCall {
+    media: MediaType,
+    auth: Arc<RequestAuth>,
+    client: ClientInfo,
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for GraphqlCall {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        let credential = parts
+            .headers
+            .get(header::AUTHORIZATION)
+            .map(|v| Credential::from_authorization(v.to_str().unwrap_or("")));
+        Ok(Self {
+            media: MediaType::negotiate(&parts.headers),
+            auth: Arc::new(RequestAuth::new(credential)),
+            client: crate::http::client_info(parts),
+        })
+    }
+}
+
+/// `POST /graphql`: one operation or a batch (a JSON array).
+pub async fn post(
+    State(state): State<AppState>,
+    call: GraphqlCall,
+    headers: HeaderMap,
+    body: Bytes,
+) -> HttpResponse {
+    let media = call.media;
+    match parse_post(&headers, &body, state.config.graphql.max_batch_size) {
+        Ok(batch) => execute(&state, call, batch).await,
+        Err(error) => error.into_response(media),
+    }
+}
+
+/// `GET /graphql`: a WebSocket upgrade, GraphiQL for browsers, or a query.
+pub async fn get(
+    State(state): State<AppState>,
+    call: GraphqlCall,
+    headers: HeaderMap,
+    RawQuery(query): RawQuery,
+    upgrade: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
+) -> HttpResponse {
+    if let Ok(upgrade) = upgrade {
+        return ws::upgrade(state, upgrade, &headers, call.client);
+    }
+    let media = call.media;
+    let query = query.unwrap_or_default();
+    if query.is_empty() && wants_html(&headers) && state.config.graphql.graphiql {
+        return Html(
+            GraphiQLSource::build()
+                .endpoint("/graphql")
+                .subscription_endpoint("/graphql")
+                .title("messenger-gateway")
+                .finish(),
+        )
+        .into_response();
+    }
+    match parse_get(&query) {
+        Ok(request) => execute(&state, call, BatchRequest::Single(request)).await,
+        Err(error) => error.into_response(media),
+    }
+}
+
+fn wants_html(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|accept| accept.contains("text/html"))
+}
+
+fn parse_post(headers: &HeaderMap, body: &[u8], max_batch: usize) -> Result<BatchRequest, RequestError> {
+    let content_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let mime: Option<mime::Mime> = content_type.parse().ok();
+    let is_json = mime.as_ref().is_some_and(|m| {
+        m.essence_str() == "application/json"
+            && m.get_param(mime::CHARSET)
+                .is_none_or(|c| c.as_str().eq_ignore_ascii_case("utf-8"))
+    });
+    if !is_json {
+        return Err(RequestError {
+            status: StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            message: "Content-Type must be application/json".into(),
+        });
+    }
+    if body.is_empty() {
+        return Err(RequestError::bad_request("Request body is empty"));
+    }
+    let value: Value = serde_json::from_slice(body)
+        .map_err(|_| RequestError::bad_request("Request body is not valid JSON"))?;
+    match value {
+        Value::Array(items) => {
+            if items.is_empty() {
+                return Err(RequestError::bad_request("Batch is empty"));
+            }
+            if items.len() > max_batch {
+                return Err(RequestError::bad_request(format!(
+                    "Batch has {} operations; the limit is {max_batch}",
+                    items.len()
+                )));
+            }
+            let requests = items
+                .into_iter()
+                .map(request_from_json)
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok(BatchRequest::Batch(requests))
+        }
+        other => Ok(BatchRequest::Single(request_from_json(other)?)),
+    }
+}
+
+fn request_from_json(value: Value) -> Result<Request, RequestError> {
+    let Value::Object(mut params) = value else {
+        return Err(RequestError::bad_request("Request must be a JSON object"));
+    };
+    let query = match params.remove("query") {
+        Some(Value::String(query)) => query,
+        Some(_) => return Err(RequestError::bad_request("'query' must be a string")),
+        None => return Err(RequestError::bad_request("'query' is required")),
+    };
+    let operation_name = match params.remove("operationName") {
+        None | Some(Value::Null) => None,
+        Some(Value::String(name)) => Some(name),
+        Some(_) => return Err(RequestError::bad_request("'operationName' must be a string")),
+    };
+    let variables = optional_map(params.remove("variables"), "variables")?;
+    let extensions = optional_map(params.remove("extensions"), "extensions")?;
+    build_request(query, operation_name, variables, extensions)
+}
+
+fn optional_map(value: Option<Value>, name: &str) -> Result<Option<Map<String, Value>>, RequestError> {
+    match value {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::Object(map)) => Ok(Some(map)),
+        Some(_) => Err(RequestError::bad_request(format!("'{name}' must be an object"))),
+    }
+}
+
+fn build_request(
+    query: String,
+    operation_name: Option<String>,
+    variables: Option<Map<String, Value>>,
+    extensions: Option<Map<String, Value>>,
+) -> Result<Request, RequestError> {
+    let mut request = Request::new(query);
+    if let Some(name) = operation_name {
+        request = request.operation_name(name);
+    }
+    if let Some(variables) = variables {
+        request = request.variables(Variables::from_json(Value::Object(variables)));
+    }
+    if let Some(extensions) = extensions {
+        for (key, value) in extensions {
+            let value = async_graphql::Value::from_json(value)
+                .map_err(|_| RequestError::bad_request("'extensions' is not valid"))?;
+            request.extensions.insert(key, value);
+        }
+    }
+    Ok(request)
+}
+
+fn parse_get(raw_query: &str) -> Result<Request, RequestError> {
+    let mut query = None;
+    let mut operation_name = None;
+    let mut variables = None;
+    let mut extensions = None;
+    for (key, value) in url::form_urlencoded::parse(raw_query.as_bytes()) {
+        let slot = match key.as_ref() {
+            "query" => &mut query,
+            "operationName" => &mut operation_name,
+            "variables" => &mut variables,
+            "extensions" => &mut extensions,
+            _ => continue,
+        };
+        if slot.replace(value.into_owned()).is_some() {
+            return Err(RequestError::bad_request(format!("'{key}' is given twice")));
+        }
+    }
+    let query = query.ok_or_else(|| RequestError::bad_request("'query' is required"))?;
+    let json_map = |raw: Option<String>, name: &str| -> Result<Option<Map<String, Value>>, RequestError> {
+        match raw.filter(|r| !r.is_empty()) {
+            None => Ok(None),
+            Some(raw) => {
+                let value = serde_json::from_str(&raw)
+                    .map_err(|_| RequestError::bad_request(format!("'{name}' is not valid JSON")))?;
+                optional_map(Some(value), name)
+            }
+        }
+    };
+    let variables = json_map(variables, "variables")?;
+    let extensions = json_map(extensions, "extensions")?;
+    let mut request = build_request(query, operation_name.filter(|n| !n.is_empty()), variables, extensions)?;
+    refuse_mutation_over_get(&mut request)?;
+    Ok(request)
+}
+
+/// GET must not change anything: a mutation is refused before it runs.
+fn refuse_mutation_over_get(request: &mut Request) -> Result<(), RequestError> {
+    let operation_name = request.operation_name.clone();
+    // An unparsable document is reported by execution, as a normal request error.
+    let Ok(document) = request.parsed_query() else {
+        return Ok(());
+    };
+    let operation = match (&document.operations, operation_name.as_deref()) {
+        (DocumentOperations::Single(op), _) => Some(op),
+        (DocumentOperations::Multiple(ops), Some(name)) => ops.get(name),
+        (DocumentOperations::Multiple(ops), None) if ops.len() == 1 => ops.values().next(),
+        _ => None,
+    };
+    if operation.is_some_and(|op| op.node.ty == OperationType::Mutation) {
+        return Err(RequestError {
+            status: StatusCode::METHOD_NOT_ALLOWED,
+            message: "Mutations must be sent with POST".into(),
+        });
+    }
+    Ok(())
+}
+
+async fn execute(state: &AppState, call: GraphqlCall, batch: BatchRequest) -> HttpResponse {
+    let GraphqlCall { media, auth, client } = call;
+    let loaders = Arc::new(Loaders::new(&state.domain));
+    let with_data = |request: Request| {
+        request
+            .data(Arc::clone(&auth))
+            .data(Arc::clone(&loaders))
+            .data(client.clone())
+    };
+    let batch = match batch {
+        BatchRequest::Single(request) => BatchRequest::Single(with_data(request)),
+        BatchRequest::Batch(requests) => {
+            BatchRequest::Batch(requests.into_iter().map(with_data).collect())
+        }
+    };
+    match state.schema.execute_batch(batch).await {
+        BatchResponse::Single(response) => {
+            let request_error = is_request_error(&response);
+            let status = if request_error && media == MediaType::GraphqlResponseJson {
+                StatusCode::BAD_REQUEST
+            } else {
+                StatusCode::OK
+            };
+            let headers = response.http_headers.clone();
+            let mut http = json_response(status, media, &render(response, request_error));
+            http.headers_mut().extend(headers);
+            http
+        }
+        BatchResponse::Batch(responses) => {
+            let body = responses
+                .into_iter()
+                .map(|r| {
+                    let request_error = is_request_error(&r);
+                    render(r, request_error)
+                })
+                .collect();
+            json_response(StatusCode::OK, media, &Value::Array(body))
+        }
+    }
+}
+
+/// A request error stopped the operation before execution: no data, and no error
+/// points at a field.
+fn is_request_error(response: &Response) -> bool {
+    response.data == async_graphql::Value::Null
+        && !response.errors.is_empty()
+        && response.errors.iter().all(|e| e.path.is_empty())
+}
+
+fn render(response: Response, request_error: bool) -> Value {
+    let mut body = Map::new();
+    if !request_error {
+        body.insert(
+            "data".into(),
+            serde_json::to_value(&response.data).unwrap_or(Value::Null),
+        );
+    }
+    if !response.errors.is_empty() {
+        body.insert(
+            "errors".into(),
+            serde_json::to_value(&response.errors).unwrap_or(Value::Null),
+        );
+    }
+    if !response.extensions.is_empty() {
+        body.insert(
+            "extensions".into(),
+            serde_json::to_value(&response.extensions).unwrap_or(Value::Null),
+        );
+    }
+    Value::Object(body)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn accept(value: &str) -> MediaType {
+        let mut headers = HeaderMap::new();
+        headers.insert(header::ACCEPT, HeaderValue::from_str(value).expect("header"));
+        MediaType::negotiate(&headers)
+    }
+
+    #[test]
+    fn accept_negotiation_follows_quality_and_order() {
+        assert_eq!(MediaType::negotiate(&HeaderMap::new()), MediaType::Json);
+        assert_eq!(accept("application/json"), MediaType::Json);
+        assert_eq!(accept("*/*"), MediaType::Json);
+        assert_eq!(accept(GRAPHQL_RESPONSE_JSON), MediaType::GraphqlResponseJson);
+        assert_eq!(
+            accept("application/graphql-response+json, application/json;q=0.9"),
+            MediaType::GraphqlResponseJson
+        );
+        assert_eq!(
+            accept("application/graphql-response+json;q=0.5, application/json"),
+            MediaType::Json
+        );
+        assert_eq!(accept("text/html"), MediaType::Json);
+    }
+
+    #[test]
+    fn a_mutation_over_get_is_refused_and_a_query_is_not() {
+        let err = parse_get("query=mutation%20%7B%20__typename%20%7D").err();
+        assert_eq!(err.map(|e| e.status), Some(StatusCode::METHOD_NOT_ALLOWED));
+        assert!(parse_get("query=%7B%20__typename%20%7D").is_ok());
+        let named = "query=query%20A%7B__typename%7D%20mutation%20B%7B__typename%7D&operationName=B";
+        assert!(parse_get(named).is_err());
+    }
+}

@@ -1,0 +1,47 @@
+//! User queries.
+
+use async_graphql::{Context, ID, Object};
+
+use crate::{
+    domain::users::User,
+    graphql::{
+        context::{principal, services},
+        errors::to_graphql,
+        loaders::Loaders,
+        scalars::{BigInt, parse_id},
+    },
+};
+
+#[derive(Default)]
+pub struct UserQuery;
+
+#[Object]
+impl UserQuery {
+    /// The caller's own profile (JWT or raw initData).
+    async fn me(&self, ctx: &Context<'_>) -> async_graphql::Result<User> {
+        let principal = principal(ctx).await?;
+        Ok(services(ctx).users().me(&principal).await?)
+    }
+
+    /// A user's public profile; `null` when there is no such user.
+    async fn user(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Option<User>> {
+        principal(ctx).await?;
+        let id = parse_id(&id, "id")?;
+        let loaders = ctx.data_unchecked::<Loaders>();
+        loaders.users.load_one(id).await.map_err(|e| to_graphql(&e))
+    }
+
+    /// A user by Telegram id; `null` when no account is linked to it.
+    async fn user_by_telegram_id(
+        &self,
+        ctx: &Context<'_>,
+        telegram_id: BigInt,
+    ) -> async_graphql::Result<Option<User>> {
+        principal(ctx).await?;
+        match services(ctx).users().by_telegram_id(telegram_id.0).await {
+            Ok(user) => Ok(Some(user)),
+            Err(crate::error::AppError::NotFound(_)) => Ok(None),
+            Err(e) => Err(e.into()),
+        }
+    }
+}

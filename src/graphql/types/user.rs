@@ -1,0 +1,124 @@
+//! `User`, `AuthPayload`, `UserEvent`.
+
+use async_graphql::{Context, Enum, ID, Object, SimpleObject};
+use chrono::{DateTime, Utc};
+
+use crate::{
+    domain::{auth::AuthTokens, users::User},
+    graphql::{context::viewer_id, scalars::BigInt},
+};
+
+#[Object(name = "User")]
+impl User {
+    async fn id(&self) -> ID {
+        ID(self.id.to_string())
+    }
+
+    /// Telegram user id, when the account is linked to Telegram.
+    async fn telegram_id(&self) -> Option<BigInt> {
+        self.telegram_id.map(BigInt)
+    }
+
+    async fn username(&self) -> Option<&str> {
+        self.username.as_deref()
+    }
+
+    async fn name(&self) -> Option<&str> {
+        self.name.as_deref()
+    }
+
+    /// The name to show: the chosen name, else first + last name, else the username.
+    async fn display_name(&self) -> String {
+        self.shown_name()
+    }
+
+    async fn first_name(&self) -> Option<&str> {
+        self.first_name.as_deref()
+    }
+
+    async fn last_name(&self) -> Option<&str> {
+        self.last_name.as_deref()
+    }
+
+    async fn language_code(&self) -> &str {
+        &self.language_code
+    }
+
+    async fn is_premium(&self) -> bool {
+        self.is_premium
+    }
+
+    async fn bio(&self) -> Option<&str> {
+        self.bio.as_deref()
+    }
+
+    async fn avatar_url(&self) -> Option<&str> {
+        self.avatar_url.as_deref()
+    }
+
+    /// Visible to the user themself only; `null` for everyone else.
+    async fn email(&self, ctx: &Context<'_>) -> Option<String> {
+        self.email_for(viewer_id(ctx).await).map(str::to_owned)
+    }
+
+    async fn email_verified(&self) -> bool {
+        self.email_verified
+    }
+
+    async fn two_factor_enabled(&self) -> bool {
+        self.twofa_enabled
+    }
+
+    async fn allow_private_messages(&self) -> bool {
+        self.allow_private_messages
+    }
+
+    async fn last_seen_at(&self) -> Option<DateTime<Utc>> {
+        self.last_seen_at
+    }
+
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.created_at
+    }
+
+    async fn updated_at(&self) -> DateTime<Utc> {
+        self.updated_at
+    }
+}
+
+/// Tokens and the signed-in user.
+#[derive(SimpleObject)]
+pub struct AuthPayload {
+    pub access_token: String,
+    pub refresh_token: String,
+    /// Always `bearer`.
+    pub token_type: String,
+    /// Seconds until the access token expires.
+    pub expires_in: u64,
+    pub user: User,
+}
+
+impl AuthPayload {
+    pub fn new(tokens: AuthTokens, user: User) -> Self {
+        Self {
+            access_token: tokens.access_token,
+            refresh_token: tokens.refresh_token,
+            token_type: AuthTokens::TOKEN_TYPE.to_owned(),
+            expires_in: tokens.expires_in,
+            user,
+        }
+    }
+}
+
+#[derive(Enum, Clone, Copy, PartialEq, Eq, Debug)]
+pub enum UserEventKind {
+    /// Name, username, avatar, bio or language changed.
+    ProfileUpdated,
+}
+
+/// A change to a watched user.
+#[derive(SimpleObject)]
+pub struct UserEvent {
+    pub kind: UserEventKind,
+    pub user: User,
+}

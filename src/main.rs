@@ -1,0 +1,48 @@
+//! CLI entry point: `serve` (default), `migrate`, `print-schema`.
+
+use clap::{Parser, Subcommand};
+use messenger_gateway::{app, config::Config, db::Db, graphql, telemetry};
+use secrecy::ExposeSecret;
+
+#[derive(Parser)]
+#[command(name = "messenger-gateway", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the HTTP server (creates the database and applies migrations first).
+    Serve,
+    /// Create the database if needed and apply pending migrations, then exit.
+    Migrate,
+    /// Print the GraphQL schema (SDL) to stdout.
+    PrintSchema,
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    if let Some(Command::PrintSchema) = cli.command {
+        print!("{}", graphql::sdl());
+        return Ok(());
+    }
+    // A missing .env is normal: the environment alone may configure everything.
+    let _ = dotenvy::dotenv();
+    let config = Config::from_env()?;
+    telemetry::init(config.log_json);
+    match cli.command.unwrap_or(Command::Serve) {
+        Command::Migrate => {
+            let db = Db::connect(config.database_url.expose_secret(), 2).await?;
+            db.migrate().await?;
+            tracing::info!("migrations applied");
+        }
+        Command::Serve => {
+            let application = app::Application::build(config).await?;
+            application.run_until(app::shutdown_signal()).await?;
+        }
+        Command::PrintSchema => {}
+    }
+    Ok(())
+}

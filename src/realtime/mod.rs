@@ -1,0 +1,81 @@
+//! The event bus: domain services publish typed, versioned events to topics after their
+//! transaction commits; subscribers receive them through a per-process [`hub::Hub`].
+//!
+//! With `REDIS_URL` set, events travel over Redis pub/sub so every gateway instance sees
+//! them (one pub/sub connection per process, owned by [`redis_bus`]); without it the
+//! hub delivers in-process, for a single instance.
+
+pub mod events;
+pub mod hub;
+mod redis_bus;
+
+use std::sync::Arc;
+
+pub use events::{Envelope, Event, topics};
+pub use hub::TopicStream;
+
+use crate::error::AppResult;
+
+/// Cloneable handle to the bus.
+#[derive(Clone)]
+pub struct EventBus {
+    hub: Arc<hub::Hub>,
+    redis: Option<Arc<redis_bus::RedisBus>>,
+}
+
+impl EventBus {
+    /// A bus that never leaves this process.
+    pub fn in_process() -> Self {
+        Self {
+            hub: Arc::new(hub::Hub::new(None)),
+            redis: None,
+        }
+    }
+
+    /// A bus over Redis pub/sub; connects lazily and reconnects by itself.
+    pub async fn redis(url: &str, prefix: &str) -> AppResult<Self> {
+        let (redis, commands) = redis_bus::RedisBus::connect(url, prefix).await?;
+        let hub = Arc::new(hub::Hub::new(Some(commands)));
+        let redis = Arc::new(redis);
+        redis.spawn_listener(Arc::clone(&hub));
+        Ok(Self {
+            hub,
+            redis: Some(redis),
+        })
+    }
+
+    /// Publishes `event` on `topic`. Failures are logged, never returned: the change
+    /// this event announces has already committed, and clients resync from Postgres.
+    pub async fn publish(&self, topic: &str, event: Event) {
+        let envelope = Arc::new(Envelope::new(event));
+        match &self.redis {
+            Some(redis) => redis.publish(topic, &envelope).await,
+            None => self.hub.deliver(topic, envelope),
+        }
+    }
+
+    /// A stream of the events published on `topic` from now on.
+    pub fn subscribe(&self, topic: &str) -> TopicStream {
+        self.hub.subscribe(topic)
+    }
+
+    /// `None` without Redis; otherwise whether Redis answers and the pub/sub link is up.
+    pub async fn redis_ready(&self) -> Option<bool> {
+        match &self.redis {
+            Some(redis) => Some(redis.ready().await),
+            None => None,
+        }
+    }
+
+    /// Topics with at least one local listener (for tests and metrics).
+    pub fn live_topics(&self) -> usize {
+        self.hub.topic_count()
+    }
+
+    /// Stops the Redis listener task.
+    pub fn shutdown(&self) {
+        if let Some(redis) = &self.redis {
+            redis.shutdown();
+        }
+    }
+}

@@ -1,0 +1,12 @@
+//! REST compatibility shims, one module per seed API; each maps routes to domain calls
+//! and the seed's documented shapes.
+
+mod miniapp;
+
+use axum::Router;
+
+use crate::state::AppState;
+
+pub fn router() -> Router<AppState> {
+    Router::new().merge(miniapp::router())
+}
