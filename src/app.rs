@@ -85,7 +85,10 @@ impl Application {
     }
 
     /// Serves until `shutdown` resolves, then drains (bounded by `SHUTDOWN_GRACE_SECONDS`).
-    pub async fn run_until(self, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
+    pub async fn run_until(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> anyhow::Result<()> {
         let Self {
             listener,
             state,
@@ -95,8 +98,7 @@ impl Application {
         let signal = state.shutdown.clone();
         let bus = state.domain.bus().clone();
         tracing::info!(addr = %listener.local_addr()?, "listening");
-        let app = crate::http::router(state)
-            .into_make_service_with_connect_info::<SocketAddr>();
+        let app = crate::http::router(state).into_make_service_with_connect_info::<SocketAddr>();
         let drain = signal.clone();
         let server = axum::serve(listener, app).with_graceful_shutdown(async move {
             shutdown.await;
@@ -105,7 +107,10 @@ impl Application {
         });
         server.await.context("serving HTTP")?;
         signal.tracker().close();
-        if tokio::time::timeout(grace, signal.tracker().wait()).await.is_err() {
+        if tokio::time::timeout(grace, signal.tracker().wait())
+            .await
+            .is_err()
+        {
             tracing::warn!("some WebSockets did not close within the grace period");
         }
         bus.shutdown();

@@ -191,7 +191,9 @@ impl Config {
                 .filter(|s| !s.is_empty())
                 .collect(),
             shutdown_grace: Duration::from_secs(env.parse("SHUTDOWN_GRACE_SECONDS", 30)?),
-            log_json: env.string("LOG_FORMAT", "text").eq_ignore_ascii_case("json"),
+            log_json: env
+                .string("LOG_FORMAT", "text")
+                .eq_ignore_ascii_case("json"),
         })
     }
 }
@@ -217,10 +219,12 @@ impl<F: Fn(&str) -> Option<String>> Env<'_, F> {
     {
         self.optional(name)
             .map(|raw| {
-                raw.trim().parse().map_err(|e: T::Err| ConfigError::Invalid {
-                    name,
-                    reason: e.to_string(),
-                })
+                raw.trim()
+                    .parse()
+                    .map_err(|e: T::Err| ConfigError::Invalid {
+                        name,
+                        reason: e.to_string(),
+                    })
             })
             .transpose()
     }
@@ -276,7 +280,10 @@ mod tests {
     #[test]
     fn the_bot_id_defaults_to_the_token_prefix() {
         let mut pairs = BASE.to_vec();
-        pairs.push(("TELEGRAM_BOT_TOKEN", "7342037359:AAFZehRPBRs8Seg40oDjTMIW8uTGPuW1zfQ"));
+        pairs.push((
+            "TELEGRAM_BOT_TOKEN",
+            "7342037359:AAFZehRPBRs8Seg40oDjTMIW8uTGPuW1zfQ",
+        ));
         let config = Config::from_lookup(lookup(&pairs)).expect("config");
         assert_eq!(config.telegram.effective_bot_id(), Some(7342037359));
     }

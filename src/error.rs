@@ -46,9 +46,10 @@ impl AppError {
     /// The client-facing message; never contains internal details.
     pub fn message(&self) -> String {
         match self {
-            Self::Unauthenticated(m) | Self::Forbidden(m) | Self::NotFound(m) | Self::Unavailable(m) => {
-                m.clone()
-            }
+            Self::Unauthenticated(m)
+            | Self::Forbidden(m)
+            | Self::NotFound(m)
+            | Self::Unavailable(m) => m.clone(),
             Self::Validation(errors) => validation_message(errors),
             Self::Conflict { message, .. } => message.clone(),
             Self::RateLimited { retry_after } => {
@@ -122,10 +123,26 @@ impl AppError {
 
 /// Unique-constraint names mapped to the API field they protect.
 const UNIQUE_FIELDS: &[(&str, &str, &str)] = &[
-    ("users_email_lower_key", "email", "Email is already registered"),
-    ("users_username_lower_key", "username", "Username is already taken"),
-    ("users_telegram_id_key", "telegramId", "Telegram account is already linked"),
-    ("chats_handle_lower_key", "handle", "Handle is already taken"),
+    (
+        "users_email_lower_key",
+        "email",
+        "Email is already registered",
+    ),
+    (
+        "users_username_lower_key",
+        "username",
+        "Username is already taken",
+    ),
+    (
+        "users_telegram_id_key",
+        "telegramId",
+        "Telegram account is already linked",
+    ),
+    (
+        "chats_handle_lower_key",
+        "handle",
+        "Handle is already taken",
+    ),
 ];
 
 impl From<sqlx::Error> for AppError {

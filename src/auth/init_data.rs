@@ -12,7 +12,7 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
 use ed25519_dalek::{Signature, Verifier, VerifyingKey};
-use hmac::{Mac, digest::KeyInit};
+use hmac::{digest::KeyInit, Mac};
 use serde::{Deserialize, Serialize};
 use sha2::Sha256;
 
@@ -155,8 +155,8 @@ impl RawInitData {
             .expect("HMAC takes keys of any length");
         secret.update(bot_token.as_bytes());
         let secret = secret.finalize().into_bytes();
-        let mut mac =
-            <HmacSha256 as KeyInit>::new_from_slice(&secret).expect("HMAC takes keys of any length");
+        let mut mac = <HmacSha256 as KeyInit>::new_from_slice(&secret)
+            .expect("HMAC takes keys of any length");
         mac.update(self.check_string(&["hash"]).as_bytes());
         mac.verify_slice(&hash).is_ok()
     }
@@ -199,7 +199,10 @@ impl RawInitData {
             .ok_or(InitDataError::MissingAuthDate)?;
         let can_send_after = self
             .get("can_send_after")
-            .map(|v| v.parse().map_err(|_| InitDataError::BadField("can_send_after")))
+            .map(|v| {
+                v.parse()
+                    .map_err(|_| InitDataError::BadField("can_send_after"))
+            })
             .transpose()?;
         let owned = |k: &str| self.get(k).map(str::to_owned);
         Ok(WebAppInitData {
@@ -231,7 +234,9 @@ pub fn validate(
     if parsed.get("hash").is_none() && parsed.get("signature").is_none() {
         return Err(InitDataError::Unsigned);
     }
-    let hmac_ok = keys.bot_token.is_some_and(|token| parsed.verify_hmac(token));
+    let hmac_ok = keys
+        .bot_token
+        .is_some_and(|token| parsed.verify_hmac(token));
     let signature_ok = || match (keys.bot_id, keys.public_key.as_ref()) {
         (Some(bot_id), Some(key)) => parsed.verify_signature(bot_id, key),
         _ => false,

@@ -2,7 +2,7 @@
 //! are refused by the decoder's algorithm list).
 
 use chrono::{DateTime, Utc};
-use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation, decode, encode};
+use jsonwebtoken::{decode, encode, Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
 use std::time::Duration;
@@ -91,12 +91,11 @@ impl TokenCodec {
         let mut validation = Validation::new(Algorithm::HS256);
         validation.leeway = 0;
         validation.set_required_spec_claims(&["exp", "sub", "iat"]);
-        let data = decode::<Claims>(token, &self.decoding, &validation).map_err(|e| {
-            match e.kind() {
+        let data =
+            decode::<Claims>(token, &self.decoding, &validation).map_err(|e| match e.kind() {
                 jsonwebtoken::errors::ErrorKind::ExpiredSignature => TokenError::Expired,
                 _ => TokenError::Invalid,
-            }
-        })?;
+            })?;
         if data.claims.typ != kind || data.claims.user_id().is_none() {
             return Err(TokenError::Invalid);
         }
@@ -125,7 +124,14 @@ mod tests {
     }
 
     fn issue(kind: TokenKind, ttl: u64) -> String {
-        codec().issue(kind, 7, "j1".into(), None, Utc::now(), Duration::from_secs(ttl))
+        codec().issue(
+            kind,
+            7,
+            "j1".into(),
+            None,
+            Utc::now(),
+            Duration::from_secs(ttl),
+        )
     }
 
     #[test]
@@ -191,7 +197,9 @@ mod tests {
     #[test]
     fn jwt_shape_detection_tells_tokens_from_init_data() {
         assert!(looks_like_jwt(&issue(TokenKind::Access, 60)));
-        assert!(!looks_like_jwt("query_id=x&user=%7B%7D&auth_date=1&hash=ab"));
+        assert!(!looks_like_jwt(
+            "query_id=x&user=%7B%7D&auth_date=1&hash=ab"
+        ));
         assert!(!looks_like_jwt("a.b"));
     }
 }

@@ -94,7 +94,10 @@ mod tests {
             Credential::from_authorization("Basic abc"),
             Err(MalformedAuthorization)
         );
-        assert_eq!(Credential::from_authorization("Bearer "), Err(MalformedAuthorization));
+        assert_eq!(
+            Credential::from_authorization("Bearer "),
+            Err(MalformedAuthorization)
+        );
     }
 
     #[test]

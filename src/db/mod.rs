@@ -9,9 +9,9 @@ use std::{str::FromStr, time::Duration};
 
 use anyhow::Context as _;
 use sqlx::{
-    Connection, PgConnection, PgPool,
     migrate::Migrator,
     postgres::{PgConnectOptions, PgPoolOptions},
+    Connection, PgConnection, PgPool,
 };
 
 /// Every migration under `migrations/`, compiled into the binary.

@@ -3,16 +3,16 @@
 
 use uuid::Uuid;
 
-use super::{AuthMethod, ClientInfo, Domain, Principal, users::User};
+use super::{users::User, AuthMethod, ClientInfo, Domain, Principal};
 use crate::{
     auth::{
-        Credential,
         init_data::{self, InitDataError, InitDataKeys, WebAppInitData},
         jwt::{TokenError, TokenKind},
+        Credential,
     },
     db,
     error::{AppError, AppResult},
-    realtime::{Event, topics},
+    realtime::{topics, Event},
 };
 use secrecy::ExposeSecret;
 
@@ -74,7 +74,7 @@ impl AuthService<'_> {
     }
 
     async fn verify_access_token(&self, token: &str) -> AppResult<Principal> {
-        let claims = self.0.0.tokens.verify(token, TokenKind::Access)?;
+        let claims = self.0 .0.tokens.verify(token, TokenKind::Access)?;
         let user_id = claims.user_id().ok_or(TokenError::Invalid)?;
         let session_id = claims.sid.as_deref().and_then(|s| Uuid::parse_str(s).ok());
         let state = db::users::token_state(self.0.db().pool(), user_id, session_id)
@@ -153,8 +153,8 @@ impl AuthService<'_> {
         let config = self.0.config();
         let now = self.0.now();
         let jti = Uuid::new_v4();
-        let refresh_ttl = chrono::Duration::from_std(config.refresh_token_ttl)
-            .map_err(AppError::internal)?;
+        let refresh_ttl =
+            chrono::Duration::from_std(config.refresh_token_ttl).map_err(AppError::internal)?;
         db::sessions::create(
             self.0.db().pool(),
             &db::sessions::NewSession {
@@ -167,7 +167,7 @@ impl AuthService<'_> {
             },
         )
         .await?;
-        let tokens = &self.0.0.tokens;
+        let tokens = &self.0 .0.tokens;
         Ok(AuthTokens {
             access_token: tokens.issue(
                 TokenKind::Access,

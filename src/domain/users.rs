@@ -10,7 +10,9 @@ pub use crate::db::users::User;
 impl User {
     /// A user's email is visible to that user only.
     pub fn email_for(&self, viewer: Option<i64>) -> Option<&str> {
-        (viewer == Some(self.id)).then_some(self.email.as_deref()).flatten()
+        (viewer == Some(self.id))
+            .then_some(self.email.as_deref())
+            .flatten()
     }
 
     /// The name shown in lists: the chosen name, else first + last, else the username.

@@ -48,7 +48,13 @@ impl RequestAuth {
             Some(Ok(credential)) => credential,
         };
         self.resolved
-            .get_or_init(|| async { domain.auth().authenticate(credential).await.map_err(Arc::new) })
+            .get_or_init(|| async {
+                domain
+                    .auth()
+                    .authenticate(credential)
+                    .await
+                    .map_err(Arc::new)
+            })
             .await
             .clone()
             .map(Some)
@@ -79,6 +85,10 @@ pub async fn viewer_id(ctx: &Context<'_>) -> Option<i64> {
         .ok()
         .flatten()
         .map(|p| p.user_id)
+}
+
+pub fn loaders<'a>(ctx: &Context<'a>) -> &'a super::loaders::Loaders {
+    ctx.data_unchecked::<Arc<super::loaders::Loaders>>()
 }
 
 pub fn client_info<'a>(ctx: &Context<'a>) -> &'a ClientInfo {

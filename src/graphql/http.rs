@@ -14,20 +14,20 @@
 use std::sync::Arc;
 
 use async_graphql::{
-    BatchRequest, BatchResponse, Request, Response, Variables,
     http::GraphiQLSource,
     parser::types::{DocumentOperations, OperationType},
+    BatchRequest, BatchResponse, Request, Response, Variables,
 };
 use axum::{
     body::Bytes,
     extract::{
+        ws::{rejection::WebSocketUpgradeRejection, WebSocketUpgrade},
         FromRequestParts, RawQuery, State,
-        ws::{WebSocketUpgrade, rejection::WebSocketUpgradeRejection},
     },
-    http::{HeaderMap, HeaderValue, StatusCode, header, request::Parts},
+    http::{header, request::Parts, HeaderMap, HeaderValue, StatusCode},
     response::{Html, IntoResponse, Response as HttpResponse},
 };
-use serde_json::{Map, Value, json};
+use serde_json::{json, Map, Value};
 
 use super::{context::RequestAuth, loaders::Loaders, ws};
 use crate::{auth::Credential, domain::ClientInfo, state::AppState};
@@ -185,7 +185,11 @@ fn wants_html(headers: &HeaderMap) -> bool {
         .is_some_and(|accept| accept.contains("text/html"))
 }
 
-fn parse_post(headers: &HeaderMap, body: &[u8], max_batch: usize) -> Result<BatchRequest, RequestError> {
+fn parse_post(
+    headers: &HeaderMap,
+    body: &[u8],
+    max_batch: usize,
+) -> Result<BatchRequest, RequestError> {
     let content_type = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
@@ -240,18 +244,27 @@ fn request_from_json(value: Value) -> Result<Request, RequestError> {
     let operation_name = match params.remove("operationName") {
         None | Some(Value::Null) => None,
         Some(Value::String(name)) => Some(name),
-        Some(_) => return Err(RequestError::bad_request("'operationName' must be a string")),
+        Some(_) => {
+            return Err(RequestError::bad_request(
+                "'operationName' must be a string",
+            ))
+        }
     };
     let variables = optional_map(params.remove("variables"), "variables")?;
     let extensions = optional_map(params.remove("extensions"), "extensions")?;
     build_request(query, operation_name, variables, extensions)
 }
 
-fn optional_map(value: Option<Value>, name: &str) -> Result<Option<Map<String, Value>>, RequestError> {
+fn optional_map(
+    value: Option<Value>,
+    name: &str,
+) -> Result<Option<Map<String, Value>>, RequestError> {
     match value {
         None | Some(Value::Null) => Ok(None),
         Some(Value::Object(map)) => Ok(Some(map)),
-        Some(_) => Err(RequestError::bad_request(format!("'{name}' must be an object"))),
+        Some(_) => Err(RequestError::bad_request(format!(
+            "'{name}' must be an object"
+        ))),
     }
 }
 
@@ -296,19 +309,26 @@ fn parse_get(raw_query: &str) -> Result<Request, RequestError> {
         }
     }
     let query = query.ok_or_else(|| RequestError::bad_request("'query' is required"))?;
-    let json_map = |raw: Option<String>, name: &str| -> Result<Option<Map<String, Value>>, RequestError> {
-        match raw.filter(|r| !r.is_empty()) {
-            None => Ok(None),
-            Some(raw) => {
-                let value = serde_json::from_str(&raw)
-                    .map_err(|_| RequestError::bad_request(format!("'{name}' is not valid JSON")))?;
-                optional_map(Some(value), name)
+    let json_map =
+        |raw: Option<String>, name: &str| -> Result<Option<Map<String, Value>>, RequestError> {
+            match raw.filter(|r| !r.is_empty()) {
+                None => Ok(None),
+                Some(raw) => {
+                    let value = serde_json::from_str(&raw).map_err(|_| {
+                        RequestError::bad_request(format!("'{name}' is not valid JSON"))
+                    })?;
+                    optional_map(Some(value), name)
+                }
             }
-        }
-    };
+        };
     let variables = json_map(variables, "variables")?;
     let extensions = json_map(extensions, "extensions")?;
-    let mut request = build_request(query, operation_name.filter(|n| !n.is_empty()), variables, extensions)?;
+    let mut request = build_request(
+        query,
+        operation_name.filter(|n| !n.is_empty()),
+        variables,
+        extensions,
+    )?;
     refuse_mutation_over_get(&mut request)?;
     Ok(request)
 }
@@ -336,7 +356,11 @@ fn refuse_mutation_over_get(request: &mut Request) -> Result<(), RequestError> {
 }
 
 async fn execute(state: &AppState, call: GraphqlCall, batch: BatchRequest) -> HttpResponse {
-    let GraphqlCall { media, auth, client } = call;
+    let GraphqlCall {
+        media,
+        auth,
+        client,
+    } = call;
     let loaders = Arc::new(Loaders::new(&state.domain));
     let with_data = |request: Request| {
         request
@@ -413,7 +437,10 @@ mod tests {
 
     fn accept(value: &str) -> MediaType {
         let mut headers = HeaderMap::new();
-        headers.insert(header::ACCEPT, HeaderValue::from_str(value).expect("header"));
+        headers.insert(
+            header::ACCEPT,
+            HeaderValue::from_str(value).expect("header"),
+        );
         MediaType::negotiate(&headers)
     }
 
@@ -422,7 +449,10 @@ mod tests {
         assert_eq!(MediaType::negotiate(&HeaderMap::new()), MediaType::Json);
         assert_eq!(accept("application/json"), MediaType::Json);
         assert_eq!(accept("*/*"), MediaType::Json);
-        assert_eq!(accept(GRAPHQL_RESPONSE_JSON), MediaType::GraphqlResponseJson);
+        assert_eq!(
+            accept(GRAPHQL_RESPONSE_JSON),
+            MediaType::GraphqlResponseJson
+        );
         assert_eq!(
             accept("application/graphql-response+json, application/json;q=0.9"),
             MediaType::GraphqlResponseJson
@@ -439,7 +469,8 @@ mod tests {
         let err = parse_get("query=mutation%20%7B%20__typename%20%7D").err();
         assert_eq!(err.map(|e| e.status), Some(StatusCode::METHOD_NOT_ALLOWED));
         assert!(parse_get("query=%7B%20__typename%20%7D").is_ok());
-        let named = "query=query%20A%7B__typename%7D%20mutation%20B%7B__typename%7D&operationName=B";
+        let named =
+            "query=query%20A%7B__typename%7D%20mutation%20B%7B__typename%7D&operationName=B";
         assert!(parse_get(named).is_err());
     }
 }

@@ -5,15 +5,18 @@
 use std::{collections::HashSet, sync::Arc};
 
 use async_graphql::{
-    ServerError, ServerResult, Variables,
     extensions::{Extension, ExtensionContext, ExtensionFactory, NextParseQuery},
     parser::types::{ExecutableDocument, Selection, SelectionSet},
+    ServerError, ServerResult, Variables,
 };
 
 #[derive(Clone, Copy, Debug)]
 pub struct DocumentLimits {
     pub max_aliases: usize,
     pub max_root_fields: usize,
+    /// `false` refuses `__schema` and `__type` with an error (async-graphql alone
+    /// would answer `null` silently).
+    pub introspection: bool,
 }
 
 impl ExtensionFactory for DocumentLimits {
@@ -61,7 +64,17 @@ impl DocumentLimits {
         }
         for (_, operation) in document.operations.iter() {
             let mut seen = HashSet::new();
-            let roots = count_root_fields(document, &operation.node.selection_set.node, &mut seen);
+            let mut names = Vec::new();
+            root_fields(
+                document,
+                &operation.node.selection_set.node,
+                &mut seen,
+                &mut names,
+            );
+            if !self.introspection && names.iter().any(|n| *n == "__schema" || *n == "__type") {
+                return Err(ServerError::new("Introspection is disabled", None));
+            }
+            let roots = names.len();
             if roots > self.max_root_fields {
                 return Err(ServerError::new(
                     format!(
@@ -84,37 +97,35 @@ fn count_aliases(set: &SelectionSet) -> usize {
                 usize::from(field.node.alias.is_some())
                     + count_aliases(&field.node.selection_set.node)
             }
-            Selection::InlineFragment(fragment) => {
-                count_aliases(&fragment.node.selection_set.node)
-            }
+            Selection::InlineFragment(fragment) => count_aliases(&fragment.node.selection_set.node),
             Selection::FragmentSpread(_) => 0,
         })
         .sum()
 }
 
-fn count_root_fields<'a>(
+/// Collects the names of the fields an operation selects at its root.
+fn root_fields<'a>(
     document: &'a ExecutableDocument,
     set: &'a SelectionSet,
     seen: &mut HashSet<&'a str>,
-) -> usize {
-    set.items
-        .iter()
-        .map(|item| match &item.node {
-            Selection::Field(_) => 1,
+    names: &mut Vec<&'a str>,
+) {
+    for item in &set.items {
+        match &item.node {
+            Selection::Field(field) => names.push(field.node.name.node.as_str()),
             Selection::InlineFragment(fragment) => {
-                count_root_fields(document, &fragment.node.selection_set.node, seen)
+                root_fields(document, &fragment.node.selection_set.node, seen, names);
             }
             Selection::FragmentSpread(spread) => {
                 let name = spread.node.fragment_name.node.as_str();
-                match document.fragments.get(&spread.node.fragment_name.node) {
-                    Some(fragment) if seen.insert(name) => {
-                        count_root_fields(document, &fragment.node.selection_set.node, seen)
+                if let Some(fragment) = document.fragments.get(&spread.node.fragment_name.node) {
+                    if seen.insert(name) {
+                        root_fields(document, &fragment.node.selection_set.node, seen, names);
                     }
-                    _ => 0,
                 }
             }
-        })
-        .sum()
+        }
+    }
 }
 
 #[cfg(test)]
@@ -125,6 +136,7 @@ mod tests {
         let limits = DocumentLimits {
             max_aliases: 2,
             max_root_fields: 2,
+            introspection: false,
         };
         limits.check(&async_graphql::parser::parse_query(query).expect("parses"))
     }
@@ -141,5 +153,12 @@ mod tests {
         assert!(check("{ me { id } __typename }").is_ok());
         assert!(check("{ ...R me { id } } fragment R on Query { __typename me { id } }").is_err());
         assert!(check("{ ... on Query { a: __typename b: __typename } me { id } }").is_err());
+    }
+
+    #[test]
+    fn introspection_is_refused_when_switched_off() {
+        assert!(check("{ __schema { queryType { name } } }").is_err());
+        assert!(check("{ ...F } fragment F on Query { __type(name: \"User\") { name } }").is_err());
+        assert!(check("{ __typename }").is_ok());
     }
 }

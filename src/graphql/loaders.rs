@@ -6,7 +6,7 @@ use std::{collections::HashMap, sync::Arc};
 use async_graphql::dataloader::{DataLoader, Loader};
 
 use crate::{
-    domain::{Domain, users::User},
+    domain::{users::User, Domain},
     error::AppError,
 };
 

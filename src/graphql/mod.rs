@@ -12,7 +12,7 @@ mod types;
 mod ws;
 
 use async_graphql::{Schema, SchemaBuilder};
-use axum::{Router, routing::get};
+use axum::{routing::get, Router};
 
 pub use roots::{MutationRoot, QueryRoot, SubscriptionRoot};
 
@@ -34,6 +34,7 @@ pub fn schema_builder(
     .extension(limits::DocumentLimits {
         max_aliases: limits.max_aliases,
         max_root_fields: limits.max_root_fields,
+        introspection: limits.introspection,
     });
     if limits.introspection {
         builder

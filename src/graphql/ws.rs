@@ -6,15 +6,15 @@
 use std::sync::Arc;
 
 use async_graphql::{
-    Data,
     http::{WebSocketProtocols, WsMessage},
+    Data,
 };
 use axum::{
     extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade},
     http::HeaderMap,
     response::{IntoResponse, Response},
 };
-use futures_util::{SinkExt, StreamExt, future};
+use futures_util::{future, SinkExt, StreamExt};
 
 use super::{context::RequestAuth, loaders::Loaders};
 use crate::{auth::Credential, domain::ClientInfo, state::AppState};
@@ -47,7 +47,12 @@ pub fn upgrade(
         })
 }
 
-async fn serve(state: AppState, socket: WebSocket, protocol: WebSocketProtocols, client: ClientInfo) {
+async fn serve(
+    state: AppState,
+    socket: WebSocket,
+    protocol: WebSocketProtocols,
+    client: ClientInfo,
+) {
     let (mut sink, stream) = socket.split();
     let input = stream
         .take_while(|message| future::ready(message.is_ok()))

@@ -1,11 +1,11 @@
 //! Health endpoints (messenger-rest-api.md §4).
 
 use axum::{
-    Json, Router,
     extract::State,
     http::StatusCode,
     response::{IntoResponse, Response},
     routing::get,
+    Json, Router,
 };
 use serde_json::json;
 
@@ -30,7 +30,11 @@ async fn live() -> Json<serde_json::Value> {
 async fn ready(State(state): State<AppState>) -> Response {
     let readiness = state.domain.health().readiness().await;
     if readiness.is_ready() {
-        let redis = if readiness.redis.is_some() { "ok" } else { "disabled" };
+        let redis = if readiness.redis.is_some() {
+            "ok"
+        } else {
+            "disabled"
+        };
         Json(json!({ "status": "ready", "db": "ok", "redis": redis })).into_response()
     } else {
         let body = json!({ "detail": {

@@ -18,16 +18,15 @@ use super::REQUEST_ID;
 
 /// A span per request with method, matched route and request id, so every log line
 /// written while serving it carries the id.
-pub fn trace_layer() -> TraceLayer<
-    SharedClassifier<ServerErrorsAsFailures>,
-    impl Fn(&Request) -> tracing::Span + Clone,
-> {
+pub fn trace_layer(
+) -> TraceLayer<SharedClassifier<ServerErrorsAsFailures>, impl Fn(&Request) -> tracing::Span + Clone>
+{
     TraceLayer::new_for_http()
         .make_span_with(|request: &Request| {
-            let route = request
-                .extensions()
-                .get::<MatchedPath>()
-                .map_or_else(|| request.uri().path().to_owned(), |p| p.as_str().to_owned());
+            let route = request.extensions().get::<MatchedPath>().map_or_else(
+                || request.uri().path().to_owned(),
+                |p| p.as_str().to_owned(),
+            );
             let request_id = request
                 .headers()
                 .get(REQUEST_ID)

@@ -7,9 +7,9 @@ mod middleware;
 use std::net::SocketAddr;
 
 use axum::{
-    Router,
     extract::{ConnectInfo, DefaultBodyLimit},
-    http::{HeaderName, HeaderValue, Method, header, request::Parts},
+    http::{header, request::Parts, HeaderName, HeaderValue, Method},
+    Router,
 };
 use tower::ServiceBuilder;
 use tower_http::{
@@ -33,7 +33,9 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::rest::router())
         .layer(
             ServiceBuilder::new()
-                .layer(SetSensitiveRequestHeadersLayer::new([header::AUTHORIZATION]))
+                .layer(SetSensitiveRequestHeadersLayer::new([
+                    header::AUTHORIZATION,
+                ]))
                 .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
                 .layer(middleware::trace_layer())
                 .layer(PropagateRequestIdLayer::new(REQUEST_ID))

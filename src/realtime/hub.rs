@@ -13,7 +13,7 @@ use std::{
 
 use futures_util::Stream;
 use tokio::sync::{broadcast, mpsc};
-use tokio_stream::wrappers::{BroadcastStream, errors::BroadcastStreamRecvError};
+use tokio_stream::wrappers::{errors::BroadcastStreamRecvError, BroadcastStream};
 
 use super::Envelope;
 
@@ -125,7 +125,9 @@ pub enum Delivery {
     Event(Arc<Envelope>),
     /// The consumer fell behind and `skipped` events were dropped for it: it should
     /// resynchronise from the database.
-    Lagged { skipped: u64 },
+    Lagged {
+        skipped: u64,
+    },
 }
 
 /// Events of one topic; dropping it releases the topic.
@@ -171,7 +173,9 @@ mod tests {
         drop(second);
         assert_eq!(hub.topic_count(), 0);
         let commands: Vec<_> = std::iter::from_fn(|| rx.try_recv().ok()).collect();
-        assert!(matches!(&commands[..], [Command::Subscribe(a), Command::Unsubscribe(b)] if a == "user:1" && b == "user:1"));
+        assert!(
+            matches!(&commands[..], [Command::Subscribe(a), Command::Unsubscribe(b)] if a == "user:1" && b == "user:1")
+        );
     }
 
     #[tokio::test]
@@ -180,9 +184,15 @@ mod tests {
         let mut slow = hub.subscribe("t");
         let mut fast = hub.subscribe("t");
         for i in 0..(TOPIC_CAPACITY as i64 + 10) {
-            hub.deliver("t", Arc::new(Envelope::new(Event::UserUpdated { user_id: i })));
+            hub.deliver(
+                "t",
+                Arc::new(Envelope::new(Event::UserUpdated { user_id: i })),
+            );
             assert!(matches!(fast.next().await, Some(Delivery::Event(_))));
         }
-        assert!(matches!(slow.next().await, Some(Delivery::Lagged { skipped: 10 })));
+        assert!(matches!(
+            slow.next().await,
+            Some(Delivery::Lagged { skipped: 10 })
+        ));
     }
 }

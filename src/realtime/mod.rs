@@ -11,7 +11,7 @@ mod redis_bus;
 
 use std::sync::Arc;
 
-pub use events::{Envelope, Event, topics};
+pub use events::{topics, Envelope, Event};
 pub use hub::TopicStream;
 
 use crate::error::AppResult;

@@ -4,19 +4,19 @@
 
 use std::{
     sync::{
-        Arc,
         atomic::{AtomicBool, Ordering},
+        Arc,
     },
     time::Duration,
 };
 
 use futures_util::StreamExt;
 use redis::aio::ConnectionManager;
-use tokio::sync::{Notify, mpsc};
+use tokio::sync::{mpsc, Notify};
 
 use super::{
-    Envelope,
     hub::{Command, Hub},
+    Envelope,
 };
 use crate::error::{AppError, AppResult};
 
@@ -149,7 +149,8 @@ impl Listener {
         let pubsub = self.client.get_async_pubsub().await?;
         let (mut sink, mut stream) = pubsub.split();
         for topic in self.hub.topic_names() {
-            sink.subscribe(format!("{}{topic}", self.channel_prefix)).await?;
+            sink.subscribe(format!("{}{topic}", self.channel_prefix))
+                .await?;
         }
         self.linked.store(true, Ordering::Relaxed);
         tracing::info!("Redis pub/sub link up");

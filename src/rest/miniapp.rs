@@ -1,6 +1,6 @@
 //! Mini App REST API (miniapp-rest-api.md) under `/api`.
 
-use axum::{Json, Router, routing::get};
+use axum::{routing::get, Json, Router};
 use serde_json::json;
 
 use crate::state::AppState;

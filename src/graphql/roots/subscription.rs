@@ -1,7 +1,7 @@
 //! Subscriptions (DESIGN.md § Realtime).
 
-use async_graphql::{Context, ID, Subscription};
-use futures_util::{Stream, StreamExt, stream::select_all};
+use async_graphql::{Context, Subscription, ID};
+use futures_util::{stream::select_all, Stream, StreamExt};
 
 use crate::{
     error::AppError,
@@ -10,7 +10,7 @@ use crate::{
         scalars::parse_id,
         types::{UserEvent, UserEventKind},
     },
-    realtime::{Event, hub::Delivery, topics},
+    realtime::{hub::Delivery, topics, Event},
 };
 
 /// How many users one `userEvents` subscription may watch.
@@ -29,11 +29,9 @@ impl SubscriptionRoot {
     ) -> async_graphql::Result<impl Stream<Item = UserEvent>> {
         principal(ctx).await?;
         if user_ids.len() > MAX_WATCHED_USERS {
-            return Err(AppError::invalid(
-                "userIds",
-                format!("at most {MAX_WATCHED_USERS} users"),
-            )
-            .into());
+            return Err(
+                AppError::invalid("userIds", format!("at most {MAX_WATCHED_USERS} users")).into(),
+            );
         }
         let ids = user_ids
             .iter()
@@ -50,7 +48,12 @@ impl SubscriptionRoot {
                     return None;
                 };
                 let Event::UserUpdated { user_id } = envelope.event;
-                let user = domain.users().load_many(&[user_id]).await.ok()?.remove(&user_id)?;
+                let user = domain
+                    .users()
+                    .load_many(&[user_id])
+                    .await
+                    .ok()?
+                    .remove(&user_id)?;
                 Some(UserEvent {
                     kind: UserEventKind::ProfileUpdated,
                     user,

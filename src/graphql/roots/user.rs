@@ -1,14 +1,13 @@
 //! User queries.
 
-use async_graphql::{Context, ID, Object};
+use async_graphql::{Context, Object, ID};
 
 use crate::{
     domain::users::User,
     graphql::{
-        context::{principal, services},
+        context::{loaders, principal, services},
         errors::to_graphql,
-        loaders::Loaders,
-        scalars::{BigInt, parse_id},
+        scalars::{parse_id, BigInt},
     },
 };
 
@@ -27,8 +26,11 @@ impl UserQuery {
     async fn user(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Option<User>> {
         principal(ctx).await?;
         let id = parse_id(&id, "id")?;
-        let loaders = ctx.data_unchecked::<Loaders>();
-        loaders.users.load_one(id).await.map_err(|e| to_graphql(&e))
+        loaders(ctx)
+            .users
+            .load_one(id)
+            .await
+            .map_err(|e| to_graphql(&e))
     }
 
     /// A user by Telegram id; `null` when no account is linked to it.

@@ -1,6 +1,6 @@
 //! `User`, `AuthPayload`, `UserEvent`.
 
-use async_graphql::{Context, Enum, ID, Object, SimpleObject};
+use async_graphql::{Context, Enum, Object, SimpleObject, ID};
 use chrono::{DateTime, Utc};
 
 use crate::{

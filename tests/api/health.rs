@@ -1,0 +1,126 @@
+//! messenger-rest-api.md §4 and miniapp-rest-api.md `GET /api/health`.
+
+use std::{net::TcpListener, process::Stdio, time::Duration};
+
+use serde_json::{json, Value};
+
+use crate::helpers::{drop_database, spawn_app, spawn_app_with};
+
+async fn get(
+    app: &crate::helpers::TestApp,
+    path: &str,
+) -> (u16, Value, reqwest::header::HeaderMap) {
+    let response = app.http.get(app.url(path)).send().await.expect("sent");
+    let status = response.status().as_u16();
+    let headers = response.headers().clone();
+    (status, response.json().await.expect("json"), headers)
+}
+
+#[tokio::test]
+async fn liveness_endpoints_answer_ok_with_a_request_id_and_process_time() {
+    let app = spawn_app().await;
+    for path in ["/health", "/health/live", "/api/health"] {
+        let (status, body, headers) = get(&app, path).await;
+        assert_eq!(status, 200, "{path}");
+        assert_eq!(body, json!({ "status": "ok" }), "{path}");
+        assert!(headers.contains_key("x-request-id"), "{path}");
+        let seconds: f64 = headers["x-process-time"]
+            .to_str()
+            .expect("ascii")
+            .parse()
+            .expect("seconds");
+        assert!(seconds >= 0.0);
+    }
+}
+
+#[tokio::test]
+async fn readiness_reports_db_and_redis_ok() {
+    let app = spawn_app().await;
+    let (status, body, _) = get(&app, "/health/ready").await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        body,
+        json!({ "status": "ready", "db": "ok", "redis": "ok" })
+    );
+}
+
+#[tokio::test]
+async fn readiness_without_redis_says_redis_is_disabled() {
+    let app = spawn_app_with(|env| {
+        env.remove("REDIS_URL");
+    })
+    .await;
+    let (status, body, _) = get(&app, "/health/ready").await;
+    assert_eq!(status, 200);
+    assert_eq!(body["redis"], "disabled");
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("free port")
+        .port()
+}
+
+#[tokio::test]
+async fn readiness_is_503_when_redis_goes_down() {
+    let port = free_port();
+    let mut redis = std::process::Command::new("redis-server")
+        .args([
+            "--port",
+            &port.to_string(),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+        ])
+        .stdout(Stdio::null())
+        .spawn()
+        .expect("redis-server is installed (scripts/ensure-services.sh)");
+    let url = format!("redis://127.0.0.1:{port}");
+    for _ in 0..50 {
+        if redis::Client::open(url.as_str())
+            .expect("url")
+            .get_multiplexed_async_connection()
+            .await
+            .is_ok()
+        {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let app = spawn_app_with(|env| {
+        env.insert("REDIS_URL".into(), url.clone());
+    })
+    .await;
+    let mut ready = false;
+    for _ in 0..50 {
+        if get(&app, "/health/ready").await.0 == 200 {
+            ready = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(ready, "ready with a private Redis");
+
+    redis.kill().expect("kill redis");
+    let _ = redis.wait();
+    let (status, body, _) = get(&app, "/health/ready").await;
+    assert_eq!(status, 503);
+    assert_eq!(
+        body,
+        json!({ "detail": { "status": "not_ready", "db": true, "redis": false } })
+    );
+}
+
+#[tokio::test]
+async fn readiness_is_503_when_the_database_is_gone() {
+    let app = spawn_app().await;
+    drop_database(&app.db_name);
+    let (status, body, _) = get(&app, "/health/ready").await;
+    assert_eq!(status, 503);
+    assert_eq!(body["detail"]["db"], json!(false));
+    assert_eq!(body["detail"]["status"], "not_ready");
+}

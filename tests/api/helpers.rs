@@ -1,0 +1,241 @@
+//! `spawn_app()`: the real server on 127.0.0.1:0 with its own database and Redis key
+//! prefix, plus small clients for GraphQL over HTTP and the Node tools in `tests/js`.
+
+use std::{
+    collections::HashMap,
+    net::SocketAddr,
+    path::PathBuf,
+    process::Command,
+    time::{Duration, SystemTime, UNIX_EPOCH},
+};
+
+use messenger_gateway::{app::Application, config::Config};
+use serde_json::{json, Value};
+use tokio::{sync::oneshot, task::JoinHandle};
+
+pub const BOT_TOKEN: &str = "7000000001:AAtest-bot-token-for-the-suite";
+
+pub fn admin_database_url() -> String {
+    std::env::var("TEST_DATABASE_URL")
+        .unwrap_or_else(|_| "postgres://postgres:postgres@127.0.0.1:5432/postgres".into())
+}
+
+pub fn redis_url() -> String {
+    std::env::var("TEST_REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".into())
+}
+
+fn database_url(name: &str) -> String {
+    let admin = admin_database_url();
+    let base = admin.rsplit_once('/').map_or(admin.as_str(), |(b, _)| b);
+    format!("{base}/{name}")
+}
+
+/// The environment every test app starts from; tests override entries.
+pub fn base_env(db_name: &str) -> HashMap<String, String> {
+    let prefix = format!("mgtest:{}:", uuid::Uuid::new_v4().simple());
+    [
+        ("DATABASE_URL", database_url(db_name)),
+        ("DATABASE_MAX_CONNECTIONS", "5".into()),
+        ("REDIS_URL", redis_url()),
+        ("REDIS_KEY_PREFIX", prefix),
+        ("BIND_ADDR", "127.0.0.1:0".into()),
+        (
+            "JWT_SECRET",
+            format!("test-secret-{}", uuid::Uuid::new_v4().simple()),
+        ),
+        ("TELEGRAM_BOT_TOKEN", BOT_TOKEN.into()),
+        ("INIT_DATA_MAX_AGE_SECONDS", "3600".into()),
+        ("SHUTDOWN_GRACE_SECONDS", "5".into()),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_owned(), v))
+    .collect()
+}
+
+pub fn new_db_name() -> String {
+    format!("mg_test_{}", uuid::Uuid::new_v4().simple())
+}
+
+pub struct TestApp {
+    pub addr: SocketAddr,
+    pub http: reqwest::Client,
+    pub db_name: String,
+    shutdown: Option<oneshot::Sender<()>>,
+    server: Option<JoinHandle<anyhow::Result<()>>>,
+}
+
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(|_| {}).await
+}
+
+/// Spawns with the base environment changed by `edit` (remove a key to unset it).
+pub async fn spawn_app_with(edit: impl FnOnce(&mut HashMap<String, String>)) -> TestApp {
+    let db_name = new_db_name();
+    let mut env = base_env(&db_name);
+    edit(&mut env);
+    let config = Config::from_lookup(|k| env.get(k).cloned()).expect("test config");
+    let app = Application::build(config).await.expect("app builds");
+    let addr = app.local_addr();
+    let (tx, rx) = oneshot::channel();
+    let server = tokio::spawn(app.run_until(async {
+        let _ = rx.await;
+    }));
+    TestApp {
+        addr,
+        http: reqwest::Client::new(),
+        db_name,
+        shutdown: Some(tx),
+        server: Some(server),
+    }
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.addr)
+    }
+
+    pub fn ws_url(&self) -> String {
+        format!("ws://{}/graphql", self.addr)
+    }
+
+    /// POSTs a GraphQL operation; returns status and body.
+    pub async fn graphql(&self, query: &str, variables: Value, auth: Option<&str>) -> (u16, Value) {
+        let mut request = self
+            .http
+            .post(self.url("/graphql"))
+            .header("content-type", "application/json")
+            .header(
+                "accept",
+                "application/graphql-response+json, application/json;q=0.9",
+            )
+            .json(&json!({ "query": query, "variables": variables }));
+        if let Some(auth) = auth {
+            request = request.header("authorization", auth);
+        }
+        let response = request.send().await.expect("request sent");
+        let status = response.status().as_u16();
+        (status, response.json().await.expect("JSON body"))
+    }
+
+    /// Stops the server gracefully and waits for it.
+    pub async fn stop(mut self) -> anyhow::Result<()> {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        match self.server.take() {
+            Some(server) => tokio::time::timeout(Duration::from_secs(10), server)
+                .await
+                .expect("server stops within 10 s")
+                .expect("server task did not panic"),
+            None => Ok(()),
+        }
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        drop_database(&self.db_name);
+    }
+}
+
+/// Best-effort removal of a test database (on a thread: Drop cannot await).
+pub fn drop_database(name: &str) {
+    let statement = format!("drop database if exists \"{name}\" with (force)");
+    let url = admin_database_url();
+    let _ = std::thread::spawn(move || {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()?;
+        runtime
+            .block_on(async {
+                use sqlx::Connection;
+                let mut conn = sqlx::PgConnection::connect(&url).await?;
+                sqlx::raw_sql(&statement).execute(&mut conn).await?;
+                Ok::<_, sqlx::Error>(())
+            })
+            .map_err(std::io::Error::other)
+    })
+    .join();
+}
+
+pub fn js_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/js")
+}
+
+pub fn now_unix() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .expect("clock after 1970")
+        .as_secs() as i64
+}
+
+/// Signs initData with the independent `@telegram-apps/init-data-node` package.
+pub fn sign_init_data(bot_token: &str, auth_date: i64, data: Value) -> String {
+    let input = json!({ "botToken": bot_token, "authDate": auth_date, "data": data });
+    let output = Command::new("node")
+        .arg(js_dir().join("sign-init-data.mjs"))
+        .arg(input.to_string())
+        .output()
+        .expect("node runs (bash scripts/test.sh installs tests/js)");
+    assert!(
+        output.status.success(),
+        "signer failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8(output.stdout)
+        .expect("utf-8")
+        .trim()
+        .to_owned()
+}
+
+/// initData for a Telegram user, signed for the suite's bot, dated now.
+pub fn telegram_user_init_data(telegram_id: i64, first_name: &str) -> String {
+    sign_init_data(
+        BOT_TOKEN,
+        now_unix(),
+        json!({
+            "user": {
+                "id": telegram_id,
+                "first_name": first_name,
+                "last_name": "Tester",
+                "username": format!("tg{telegram_id}"),
+                "language_code": "en",
+                "is_premium": true,
+            },
+            "chat_instance": "-8134722200314281151",
+            "chat_type": "private",
+            "start_param": "ref42",
+            "query_id": "AAHdF6IQAAAAAN0XohDhrOrc",
+        }),
+    )
+}
+
+/// A Telegram id no other test uses (ids above 2^32 on purpose).
+pub fn unique_telegram_id() -> i64 {
+    5_000_000_000 + i64::from(uuid::Uuid::new_v4().as_fields().0 % 1_000_000_000)
+}
+
+/// Signs a user in through `authenticateTelegram`; returns (access token, user id).
+pub async fn sign_in(app: &TestApp, telegram_id: i64, first_name: &str) -> (String, String) {
+    let init_data = telegram_user_init_data(telegram_id, first_name);
+    let (status, body) = app
+        .graphql(
+            "mutation($d: String!) { authenticateTelegram(initData: $d) { accessToken user { id } } }",
+            json!({ "d": init_data }),
+            None,
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let payload = &body["data"]["authenticateTelegram"];
+    (
+        payload["accessToken"].as_str().expect("token").to_owned(),
+        payload["user"]["id"].as_str().expect("id").to_owned(),
+    )
+}
+
+pub fn error_code(body: &Value) -> Option<&str> {
+    body["errors"][0]["extensions"]["code"].as_str()
+}

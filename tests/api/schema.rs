@@ -1,0 +1,40 @@
+//! `schema.graphql` is the printed schema; code and file must agree.
+
+use std::path::PathBuf;
+
+fn schema_file() -> String {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("schema.graphql");
+    std::fs::read_to_string(path).expect("schema.graphql exists at the repo root")
+}
+
+#[test]
+fn schema_graphql_matches_the_code() {
+    assert!(
+        messenger_gateway::graphql::sdl() == schema_file(),
+        "schema.graphql is stale: run `cargo run -- print-schema > schema.graphql`"
+    );
+}
+
+#[test]
+fn print_schema_subcommand_prints_the_file() {
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_messenger-gateway"))
+        .arg("print-schema")
+        .env_clear()
+        .output()
+        .expect("binary runs");
+    assert!(output.status.success());
+    assert_eq!(
+        String::from_utf8(output.stdout).expect("utf-8"),
+        schema_file()
+    );
+}
+
+#[test]
+fn telegram_ids_are_64_bit_and_auth_roots_exist() {
+    let sdl = schema_file();
+    assert!(sdl.contains("scalar BigInt"));
+    assert!(sdl.contains("telegramId: BigInt"));
+    for root in ["type Query", "type Mutation", "type Subscription"] {
+        assert!(sdl.contains(root), "{root}");
+    }
+}

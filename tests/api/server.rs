@@ -1,0 +1,85 @@
+//! The binary and the server lifecycle: `serve` creates its database, says which event
+//! bus it uses, and shutdown closes WebSockets cleanly.
+
+use std::{
+    io::{BufRead, BufReader},
+    process::{Command, Stdio},
+    time::{Duration, Instant},
+};
+
+use futures_util::StreamExt;
+use serde_json::json;
+use tokio_tungstenite::tungstenite::Message;
+
+use crate::{
+    helpers::{base_env, drop_database, new_db_name, spawn_app},
+    subscriptions::{connect, next_json, send},
+};
+
+#[test]
+fn serve_creates_its_database_and_says_it_runs_on_the_in_process_bus() {
+    let db_name = new_db_name();
+    let mut env = base_env(&db_name);
+    env.remove("REDIS_URL");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_messenger-gateway"))
+        .arg("serve")
+        .env_clear()
+        .envs(&env)
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("binary starts");
+    let stdout = child.stdout.take().expect("stdout");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let mut lines = BufReader::new(stdout).lines();
+    let mut saw_bus_warning = false;
+    let mut saw_listening = false;
+    while Instant::now() < deadline && !(saw_bus_warning && saw_listening) {
+        let Some(Ok(line)) = lines.next() else { break };
+        saw_bus_warning |= line.contains("in-process event bus");
+        saw_listening |= line.contains("listening");
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    drop_database(&db_name);
+    assert!(saw_bus_warning, "start-up names the in-process bus");
+    assert!(
+        saw_listening,
+        "the server came up (and so created its database)"
+    );
+}
+
+#[test]
+fn a_missing_jwt_secret_stops_start_up_with_a_clear_message() {
+    let output = Command::new(env!("CARGO_BIN_EXE_messenger-gateway"))
+        .arg("serve")
+        .env_clear()
+        .env("DATABASE_URL", "postgres://127.0.0.1/x")
+        .output()
+        .expect("binary runs");
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("JWT_SECRET is required"), "{stderr}");
+}
+
+#[tokio::test]
+async fn shutdown_closes_websockets_with_going_away_and_the_server_stops() {
+    let app = spawn_app().await;
+    let mut socket = connect(&app, "graphql-transport-ws").await;
+    send(&mut socket, json!({ "type": "connection_init" })).await;
+    assert_eq!(next_json(&mut socket).await["type"], "connection_ack");
+
+    let stopping = tokio::spawn(app.stop());
+    let frame = tokio::time::timeout(Duration::from_secs(5), socket.next())
+        .await
+        .expect("a close frame within 5 s");
+    match frame {
+        Some(Ok(Message::Close(Some(close)))) => assert_eq!(u16::from(close.code), 1001),
+        other => panic!("expected a 1001 close frame, got {other:?}"),
+    }
+    stopping
+        .await
+        .expect("joined")
+        .expect("server stopped cleanly");
+}

@@ -1,0 +1,154 @@
+//! Subscriptions over WebSocket on `/graphql`, both protocols, Redis and in-process.
+
+use std::time::Duration;
+
+use futures_util::{SinkExt, StreamExt};
+use serde_json::{json, Value};
+use tokio_tungstenite::{
+    connect_async,
+    tungstenite::{client::IntoClientRequest, http::HeaderValue, Message},
+};
+
+use crate::helpers::{sign_in, spawn_app, spawn_app_with, unique_telegram_id, TestApp};
+
+type Socket =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+pub async fn connect(app: &TestApp, protocol: &str) -> Socket {
+    let mut request = app.ws_url().into_client_request().expect("request");
+    request.headers_mut().insert(
+        "sec-websocket-protocol",
+        HeaderValue::from_str(protocol).expect("header"),
+    );
+    let (socket, response) = connect_async(request).await.expect("WebSocket connects");
+    assert_eq!(response.headers()["sec-websocket-protocol"], protocol);
+    socket
+}
+
+pub async fn send(socket: &mut Socket, message: Value) {
+    socket
+        .send(Message::Text(message.to_string().into()))
+        .await
+        .expect("sent");
+}
+
+/// The next JSON text frame, skipping server pings; panics after 5 s.
+pub async fn next_json(socket: &mut Socket) -> Value {
+    let deadline = Duration::from_secs(5);
+    loop {
+        let frame = tokio::time::timeout(deadline, socket.next())
+            .await
+            .expect("a frame within 5 s")
+            .expect("socket open")
+            .expect("valid frame");
+        match frame {
+            Message::Text(text) => {
+                let value: Value = serde_json::from_str(&text).expect("JSON frame");
+                if value["type"] == "ping" || value["type"] == "ka" {
+                    continue;
+                }
+                return value;
+            }
+            Message::Close(frame) => panic!("closed: {frame:?}"),
+            _ => continue,
+        }
+    }
+}
+
+const USER_EVENTS: &str =
+    "subscription($ids: [ID!]!) { userEvents(userIds: $ids) { kind user { id firstName } } }";
+
+async fn profile_change_reaches_a_subscriber(app: &TestApp) {
+    let telegram_id = unique_telegram_id();
+    let (token, user_id) = sign_in(app, telegram_id, "Before").await;
+    let mut socket = connect(app, "graphql-transport-ws").await;
+    send(&mut socket, json!({ "type": "connection_init", "payload": { "Authorization": format!("Bearer {token}") } })).await;
+    assert_eq!(next_json(&mut socket).await["type"], "connection_ack");
+    send(&mut socket, json!({ "id": "1", "type": "subscribe", "payload": { "query": USER_EVENTS, "variables": { "ids": [user_id] } } })).await;
+
+    // The subscription is registered asynchronously; retry the change until it lands.
+    let mut event = None;
+    for attempt in 0..20 {
+        sign_in(app, telegram_id, &format!("After{attempt}")).await;
+        if let Ok(frame) =
+            tokio::time::timeout(Duration::from_millis(500), next_json(&mut socket)).await
+        {
+            event = Some(frame);
+            break;
+        }
+    }
+    let event = event.expect("an event arrives");
+    assert_eq!(event["type"], "next", "{event}");
+    assert_eq!(event["id"], "1");
+    let payload = &event["payload"]["data"]["userEvents"];
+    assert_eq!(payload["kind"], "PROFILE_UPDATED");
+    assert_eq!(payload["user"]["id"], user_id.as_str());
+    assert!(payload["user"]["firstName"]
+        .as_str()
+        .is_some_and(|n| n.starts_with("After")));
+}
+
+#[tokio::test]
+async fn a_profile_change_reaches_a_graphql_transport_ws_subscriber_through_redis() {
+    let app = spawn_app().await;
+    profile_change_reaches_a_subscriber(&app).await;
+}
+
+#[tokio::test]
+async fn without_redis_the_in_process_bus_delivers_the_same_events() {
+    let app = spawn_app_with(|env| {
+        env.remove("REDIS_URL");
+    })
+    .await;
+    profile_change_reaches_a_subscriber(&app).await;
+}
+
+#[tokio::test]
+async fn the_legacy_subscriptions_transport_ws_protocol_works() {
+    let app = spawn_app().await;
+    let telegram_id = unique_telegram_id();
+    let (token, user_id) = sign_in(&app, telegram_id, "Legacy").await;
+    let mut socket = connect(&app, "graphql-ws").await;
+    send(
+        &mut socket,
+        json!({ "type": "connection_init", "payload": { "authToken": token } }),
+    )
+    .await;
+    assert_eq!(next_json(&mut socket).await["type"], "connection_ack");
+    send(&mut socket, json!({ "id": "7", "type": "start", "payload": { "query": USER_EVENTS, "variables": { "ids": [user_id] } } })).await;
+    let mut event = None;
+    for attempt in 0..20 {
+        sign_in(&app, telegram_id, &format!("Legacy{attempt}")).await;
+        if let Ok(frame) =
+            tokio::time::timeout(Duration::from_millis(500), next_json(&mut socket)).await
+        {
+            event = Some(frame);
+            break;
+        }
+    }
+    let event = event.expect("an event arrives");
+    assert_eq!(event["type"], "data", "{event}");
+    assert_eq!(event["id"], "7");
+    assert_eq!(
+        event["payload"]["data"]["userEvents"]["user"]["id"],
+        user_id.as_str()
+    );
+}
+
+#[tokio::test]
+async fn subscribing_without_authentication_is_an_error() {
+    let app = spawn_app().await;
+    let mut socket = connect(&app, "graphql-transport-ws").await;
+    send(&mut socket, json!({ "type": "connection_init" })).await;
+    assert_eq!(next_json(&mut socket).await["type"], "connection_ack");
+    send(&mut socket, json!({ "id": "1", "type": "subscribe", "payload": { "query": USER_EVENTS, "variables": { "ids": ["1"] } } })).await;
+    // As graphql-js servers do: an operation whose source stream cannot be created
+    // yields one `next` carrying the errors, then `complete`.
+    let reply = next_json(&mut socket).await;
+    assert_eq!(reply["type"], "next", "{reply}");
+    assert_eq!(
+        reply["payload"]["errors"][0]["extensions"]["code"],
+        "UNAUTHENTICATED"
+    );
+    assert_eq!(next_json(&mut socket).await["type"], "complete");
+}
