@@ -43,8 +43,6 @@ pub struct Config {
     /// `REFRESH_TOKEN_TTL_SECONDS`.
     pub refresh_token_ttl: Duration,
     pub telegram: TelegramConfig,
-    /// `API__DEBUG`: serves the REST docs (`/api/docs`, `/api/redoc`, OpenAPI).
-    pub api_debug: bool,
     pub graphql: GraphqlLimits,
     /// `MAX_REQUEST_BODY_BYTES`: largest accepted request body.
     pub max_request_body_bytes: usize,
@@ -169,7 +167,6 @@ impl Config {
                 public_key_hex,
                 init_data_max_age: (max_age > 0).then(|| Duration::from_secs(max_age)),
             },
-            api_debug: env.parse("API__DEBUG", false)?,
             graphql: GraphqlLimits {
                 max_depth: env.parse("GRAPHQL_MAX_DEPTH", defaults.max_depth)?,
                 max_complexity: env.parse("GRAPHQL_MAX_COMPLEXITY", defaults.max_complexity)?,

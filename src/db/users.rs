@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use sqlx::PgExecutor;
 
 /// A user as the API sees it (no password hash, no TOTP secret).
-#[derive(Clone, Debug, PartialEq, sqlx::FromRow)]
+#[derive(Clone, Debug, PartialEq, sqlx::FromRow, serde::Serialize, serde::Deserialize)]
 pub struct User {
     pub id: i64,
     pub telegram_id: Option<i64>,
@@ -97,9 +97,10 @@ pub async fn find_by_telegram_id(
 /// Creates the user of a Telegram account, or refreshes the fields Telegram owns.
 ///
 /// Telegram owns first/last name and premium status: they follow every login.
-/// Username, avatar, display name and language are taken from Telegram only while
-/// the user has none (they may have chosen their own in the app); a Telegram username
-/// already taken by another account is left out rather than failing the login.
+/// Display name and language are set from Telegram when the account is created and
+/// are the user's own afterwards; username and avatar are filled from Telegram while
+/// the user has none. A Telegram username already taken by another account is left
+/// out rather than failing the login.
 /// One statement; it writes nothing when nothing changed.
 pub async fn upsert_telegram(
     db: impl PgExecutor<'_>,
@@ -209,4 +210,31 @@ pub async fn token_state(
         tokens_valid_after: r.tokens_valid_after,
         session_revoked: r.session_revoked,
     }))
+}
+
+/// Users whose username or names contain `pattern` (an escaped `ILIKE` pattern, served
+/// by the trigram indexes), or whose email is exactly `exact`; exact username first.
+pub async fn search(
+    db: impl PgExecutor<'_>,
+    pattern: &str,
+    exact: &str,
+    limit: i64,
+) -> Result<Vec<User>, sqlx::Error> {
+    sqlx::query_as!(
+        User,
+        r#"select id, telegram_id, email, email_verified, twofa_enabled, username, name,
+                  first_name, last_name, language_code, is_premium, bio, avatar_url,
+                  allow_private_messages, last_seen_at, created_at, updated_at
+             from users
+            where username ilike $1 or name ilike $1 or first_name ilike $1
+               or last_name ilike $1 or lower(email) = lower($2)
+            order by lower(username) = lower($2) desc nulls last,
+                     username nulls last, id
+            limit $3"#,
+        pattern,
+        exact,
+        limit
+    )
+    .fetch_all(db)
+    .await
 }

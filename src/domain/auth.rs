@@ -139,10 +139,10 @@ impl AuthService<'_> {
         };
         let upserted = db::users::upsert_telegram(self.0.db().pool(), &profile).await?;
         if upserted.changed && !upserted.created {
-            let user_id = upserted.user.id;
+            let user = Box::new(upserted.user.public());
             self.0
                 .bus()
-                .publish(&topics::user(user_id), Event::UserUpdated { user_id })
+                .publish(&topics::user(user.id), Event::UserUpdated { user })
                 .await;
         }
         Ok(upserted.user)

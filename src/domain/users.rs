@@ -4,10 +4,19 @@ use std::collections::HashMap;
 
 use super::{Domain, Principal};
 use crate::error::{AppError, AppResult};
+use crate::realtime::{hub::Delivery, topics, Event};
 
 pub use crate::db::users::User;
 
 impl User {
+    /// The profile as anyone may see it (what events carry).
+    pub fn public(&self) -> User {
+        User {
+            email: None,
+            ..self.clone()
+        }
+    }
+
     /// A user's email is visible to that user only.
     pub fn email_for(&self, viewer: Option<i64>) -> Option<&str> {
         (viewer == Some(self.id))
@@ -33,6 +42,12 @@ impl User {
     }
 }
 
+/// How many users one profile watch may follow.
+pub const MAX_WATCHED_USERS: usize = 200;
+
+/// The largest page any list serves.
+pub const MAX_PAGE: i64 = 100;
+
 pub struct UserService<'a>(pub(super) &'a Domain);
 
 impl UserService<'_> {
@@ -46,6 +61,70 @@ impl UserService<'_> {
     /// Batch load for DataLoaders and lists: one statement for any number of ids.
     pub async fn load_many(&self, ids: &[i64]) -> AppResult<HashMap<i64, User>> {
         Ok(crate::db::users::find_many(self.0.db().pool(), ids).await?)
+    }
+
+    /// `searchUsers` (messenger-rest-api.md §6 `GET /users/search`): by username, name or
+    /// exact email; a query shorter than two characters after an optional leading `@`
+    /// finds nobody.
+    pub async fn search(
+        &self,
+        _caller: &Principal,
+        query: &str,
+        limit: i64,
+    ) -> AppResult<Vec<User>> {
+        if !(1..=MAX_PAGE).contains(&limit) {
+            return Err(AppError::invalid(
+                "first",
+                format!("must be between 1 and {MAX_PAGE}"),
+            ));
+        }
+        let query = query.trim();
+        let query = query.strip_prefix('@').unwrap_or(query).trim();
+        if query.chars().count() < 2 {
+            return Ok(Vec::new());
+        }
+        let escaped: String = query
+            .chars()
+            .flat_map(|c| match c {
+                '%' | '_' | '\\' => vec!['\\', c],
+                c => vec![c],
+            })
+            .collect();
+        let pattern = format!("%{escaped}%");
+        Ok(crate::db::users::search(self.0.db().pool(), &pattern, query, limit).await?)
+    }
+
+    /// `userEvents`: a live stream of the given users' profile changes. Profiles are
+    /// public, so any signed-in user may watch up to [`MAX_WATCHED_USERS`] of them.
+    pub fn watch(
+        &self,
+        _caller: &Principal,
+        user_ids: &[i64],
+    ) -> AppResult<impl futures_util::Stream<Item = User> + Send + 'static> {
+        use futures_util::StreamExt;
+        if user_ids.len() > MAX_WATCHED_USERS {
+            return Err(AppError::invalid(
+                "userIds",
+                format!("at most {MAX_WATCHED_USERS} users"),
+            ));
+        }
+        let bus = self.0.bus();
+        let streams = user_ids.iter().map(|id| bus.subscribe(&topics::user(*id)));
+        Ok(
+            futures_util::stream::select_all(streams).filter_map(|delivery| async move {
+                match delivery {
+                    Delivery::Event(envelope) => match &envelope.event {
+                        Event::UserUpdated { user } => Some(User::clone(user)),
+                        _ => None,
+                    },
+                    // Profiles are state, not history: the next change carries it all.
+                    Delivery::Lagged { skipped } => {
+                        tracing::debug!(skipped, "profile watcher lagged");
+                        None
+                    }
+                }
+            }),
+        )
     }
 
     /// A user by Telegram id (seed 000 `GET /api/users/{telegram_id}`).

@@ -1,7 +1,9 @@
 //! GraphQL over WebSocket on `/graphql`: graphql-transport-ws and the legacy
 //! subscriptions-transport-ws (`graphql-ws` subprotocol), chosen by
 //! `Sec-WebSocket-Protocol`. The caller authenticates in `connection_init`'s payload.
-//! On shutdown every socket is closed with 1001 (going away).
+//! A socket that is not acknowledged within `GRAPHQL_WS_INIT_TIMEOUT_SECONDS` is closed
+//! with 4408; acknowledged sockets get a server `ping` (`ka` on the legacy protocol)
+//! every `GRAPHQL_WS_KEEPALIVE_SECONDS`. On shutdown every socket is closed with 1001.
 
 use std::sync::Arc;
 
@@ -90,16 +92,42 @@ async fn serve(
         .keepalive_timeout(None);
     futures_util::pin_mut!(messages);
     let shutdown = state.shutdown.token().clone();
+    let limits = &state.config.graphql;
+    let init_deadline = tokio::time::sleep(limits.ws_init_timeout);
+    tokio::pin!(init_deadline);
+    let mut keepalive = tokio::time::interval_at(
+        tokio::time::Instant::now() + limits.ws_keepalive,
+        limits.ws_keepalive,
+    );
+    let keepalive_frame = match protocol {
+        WebSocketProtocols::GraphQLWS => r#"{"type":"ping"}"#,
+        WebSocketProtocols::SubscriptionsTransportWS => r#"{"type":"ka"}"#,
+    };
+    let mut acknowledged = false;
     loop {
         tokio::select! {
             message = messages.next() => {
                 let Some(message) = message else { break };
                 let frame = match message {
-                    WsMessage::Text(text) => Message::Text(text.into()),
+                    WsMessage::Text(text) => {
+                        acknowledged |= is_ack(&text);
+                        Message::Text(text.into())
+                    }
                     WsMessage::Close(code, reason) => Message::Close(Some(CloseFrame { code, reason: reason.into() })),
                 };
                 let closing = matches!(frame, Message::Close(_));
                 if sink.send(frame).await.is_err() || closing {
+                    break;
+                }
+            }
+            () = &mut init_deadline, if !acknowledged => {
+                let frame = CloseFrame { code: 4408, reason: "Connection initialisation timeout".into() };
+                let _ = sink.send(Message::Close(Some(frame))).await;
+                break;
+            }
+            _ = keepalive.tick(), if acknowledged => {
+                // Keeps idle proxies from cutting the socket; clients answer `pong`.
+                if sink.send(Message::Text(keepalive_frame.into())).await.is_err() {
                     break;
                 }
             }
@@ -111,4 +139,9 @@ async fn serve(
         }
     }
     let _ = sink.close().await;
+}
+
+fn is_ack(text: &str) -> bool {
+    serde_json::from_str::<serde_json::Value>(text)
+        .is_ok_and(|message| message["type"] == "connection_ack")
 }

@@ -1,6 +1,8 @@
 //! Typed, versioned events and the topics they travel on.
 
 use chrono::{DateTime, Utc};
+
+use crate::db::users::User;
 use serde::{Deserialize, Serialize};
 
 /// Current envelope version; consumers ignore envelopes of a newer major version.
@@ -44,6 +46,9 @@ impl Envelope {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Event {
-    /// A user's public profile changed (name, username, avatar, bio, language).
-    UserUpdated { user_id: i64 },
+    /// A user's public profile changed (name, username, avatar, bio, language);
+    /// carries the new profile with private fields (email) removed.
+    UserUpdated { user: Box<User> },
+    /// A liveness probe with no meaning to clients (tests, diagnostics).
+    Ping { seq: i64 },
 }

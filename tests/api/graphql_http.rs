@@ -155,6 +155,27 @@ async fn depth_aliases_root_fields_and_complexity_are_limited() {
 }
 
 #[tokio::test]
+async fn list_complexity_multiplies_by_first() {
+    let app = spawn_app_with(|env| {
+        env.insert("GRAPHQL_MAX_COMPLEXITY".into(), "50".into());
+    })
+    .await;
+    // first × 2 (id, username): 40 passes, 52 does not
+    let cheap = "{ searchUsers(query: \"zz\", first: 20) { id username } }";
+    let costly = "{ searchUsers(query: \"zz\", first: 26) { id username } }";
+    let (status, body) = app.graphql(cheap, json!({}), None).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(
+        error_code(&body),
+        Some("UNAUTHENTICATED"),
+        "validated, then ran: {body}"
+    );
+    let (status, body) = app.graphql(costly, json!({}), None).await;
+    assert_eq!(status, 400, "{body}");
+    assert_eq!(body["errors"][0]["message"], "Query is too complex.");
+}
+
+#[tokio::test]
 async fn the_default_limits_admit_a_full_introspection_query() {
     let app = spawn_app().await;
     let (status, body) = app.graphql(INTROSPECTION, json!({}), None).await;

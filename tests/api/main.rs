@@ -8,3 +8,4 @@ mod helpers;
 mod schema;
 mod server;
 mod subscriptions;
+mod users;

@@ -83,3 +83,31 @@ async fn shutdown_closes_websockets_with_going_away_and_the_server_stops() {
         .expect("joined")
         .expect("server stopped cleanly");
 }
+
+#[tokio::test]
+async fn a_socket_that_never_initialises_is_closed_with_4408_and_idle_sockets_get_pings() {
+    let app = crate::helpers::spawn_app_with(|env| {
+        env.insert("GRAPHQL_WS_INIT_TIMEOUT_SECONDS".into(), "1".into());
+        env.insert("GRAPHQL_WS_KEEPALIVE_SECONDS".into(), "1".into());
+    })
+    .await;
+    let mut silent = connect(&app, "graphql-transport-ws").await;
+    let frame = tokio::time::timeout(Duration::from_secs(5), silent.next())
+        .await
+        .expect("closed within 5 s");
+    match frame {
+        Some(Ok(Message::Close(Some(close)))) => assert_eq!(u16::from(close.code), 4408),
+        other => panic!("expected 4408, got {other:?}"),
+    }
+
+    let mut idle = connect(&app, "graphql-transport-ws").await;
+    send(&mut idle, json!({ "type": "connection_init" })).await;
+    assert_eq!(next_json(&mut idle).await["type"], "connection_ack");
+    let ping = tokio::time::timeout(Duration::from_secs(5), idle.next())
+        .await
+        .expect("a ping within 5 s");
+    match ping {
+        Some(Ok(Message::Text(text))) => assert_eq!(text.as_str(), r#"{"type":"ping"}"#),
+        other => panic!("expected a ping, got {other:?}"),
+    }
+}

@@ -33,6 +33,22 @@ impl UserQuery {
             .map_err(|e| to_graphql(&e))
     }
 
+    /// Users by username, name or exact email (an optional leading `@` is ignored);
+    /// empty for queries under two characters. Costs `first` × the selected fields.
+    #[graphql(complexity = "first.unwrap_or(20).max(0) as usize * child_complexity")]
+    async fn search_users(
+        &self,
+        ctx: &Context<'_>,
+        query: String,
+        #[graphql(default = 20)] first: Option<i32>,
+    ) -> async_graphql::Result<Vec<User>> {
+        let principal = principal(ctx).await?;
+        Ok(services(ctx)
+            .users()
+            .search(&principal, &query, i64::from(first.unwrap_or(20)))
+            .await?)
+    }
+
     /// A user by Telegram id; `null` when no account is linked to it.
     async fn user_by_telegram_id(
         &self,
