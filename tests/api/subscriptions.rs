@@ -55,6 +55,24 @@ pub async fn next_json(socket: &mut Socket) -> Value {
     }
 }
 
+/// Renames the Telegram user until the subscriber sees an event (the subscription is
+/// registered asynchronously after `subscribe`, so the first change may precede it).
+async fn rename_until_an_event_arrives(
+    app: &TestApp,
+    socket: &mut Socket,
+    telegram_id: i64,
+    prefix: &str,
+) -> Value {
+    for attempt in 0..20 {
+        sign_in(app, telegram_id, &format!("{prefix}{attempt}")).await;
+        let wait = tokio::time::timeout(Duration::from_millis(500), next_json(socket));
+        if let Ok(frame) = wait.await {
+            return frame;
+        }
+    }
+    panic!("no event after 20 profile changes");
+}
+
 const USER_EVENTS: &str =
     "subscription($ids: [ID!]!) { userEvents(userIds: $ids) { kind user { id firstName } } }";
 
@@ -66,18 +84,7 @@ async fn profile_change_reaches_a_subscriber(app: &TestApp) {
     assert_eq!(next_json(&mut socket).await["type"], "connection_ack");
     send(&mut socket, json!({ "id": "1", "type": "subscribe", "payload": { "query": USER_EVENTS, "variables": { "ids": [user_id] } } })).await;
 
-    // The subscription is registered asynchronously; retry the change until it lands.
-    let mut event = None;
-    for attempt in 0..20 {
-        sign_in(app, telegram_id, &format!("After{attempt}")).await;
-        if let Ok(frame) =
-            tokio::time::timeout(Duration::from_millis(500), next_json(&mut socket)).await
-        {
-            event = Some(frame);
-            break;
-        }
-    }
-    let event = event.expect("an event arrives");
+    let event = rename_until_an_event_arrives(app, &mut socket, telegram_id, "After").await;
     assert_eq!(event["type"], "next", "{event}");
     assert_eq!(event["id"], "1");
     let payload = &event["payload"]["data"]["userEvents"];
@@ -116,17 +123,7 @@ async fn the_legacy_subscriptions_transport_ws_protocol_works() {
     .await;
     assert_eq!(next_json(&mut socket).await["type"], "connection_ack");
     send(&mut socket, json!({ "id": "7", "type": "start", "payload": { "query": USER_EVENTS, "variables": { "ids": [user_id] } } })).await;
-    let mut event = None;
-    for attempt in 0..20 {
-        sign_in(&app, telegram_id, &format!("Legacy{attempt}")).await;
-        if let Ok(frame) =
-            tokio::time::timeout(Duration::from_millis(500), next_json(&mut socket)).await
-        {
-            event = Some(frame);
-            break;
-        }
-    }
-    let event = event.expect("an event arrives");
+    let event = rename_until_an_event_arrives(&app, &mut socket, telegram_id, "Legacy").await;
     assert_eq!(event["type"], "data", "{event}");
     assert_eq!(event["id"], "7");
     assert_eq!(
