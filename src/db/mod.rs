@@ -2,6 +2,7 @@
 //! aggregate. This is the only place with SQL. Repositories take `impl PgExecutor` so
 //! services can pass the pool or their transaction.
 
+pub mod relations;
 pub mod sessions;
 pub mod users;
 

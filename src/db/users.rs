@@ -238,3 +238,64 @@ pub async fn search(
     .fetch_all(db)
     .await
 }
+
+pub async fn find_by_email(
+    db: impl PgExecutor<'_>,
+    email: &str,
+) -> Result<Option<User>, sqlx::Error> {
+    sqlx::query_as!(
+        User,
+        r#"select id, telegram_id, email, email_verified, twofa_enabled, username, name,
+                  first_name, last_name, language_code, is_premium, bio, avatar_url,
+                  allow_private_messages, last_seen_at, created_at, updated_at
+             from users where lower(email) = lower($1)"#,
+        email
+    )
+    .fetch_optional(db)
+    .await
+}
+
+/// A partial profile update: `None` keeps a field, `Some(None)` clears a clearable one.
+#[derive(Clone, Debug, Default)]
+pub struct ProfilePatch {
+    pub name: Option<Option<String>>,
+    pub username: Option<Option<String>>,
+    pub bio: Option<Option<String>>,
+    pub avatar_url: Option<Option<String>>,
+    pub language_code: Option<String>,
+    pub allow_private_messages: Option<bool>,
+}
+
+pub async fn update_profile(
+    db: impl PgExecutor<'_>,
+    id: i64,
+    patch: &ProfilePatch,
+) -> Result<User, sqlx::Error> {
+    sqlx::query_as!(
+        User,
+        r#"update users set
+               name = case when $2 then $3 else name end,
+               username = case when $4 then $5 else username end,
+               bio = case when $6 then $7 else bio end,
+               avatar_url = case when $8 then $9 else avatar_url end,
+               language_code = coalesce($10, language_code),
+               allow_private_messages = coalesce($11, allow_private_messages)
+           where id = $1
+           returning id, telegram_id, email, email_verified, twofa_enabled, username, name,
+                     first_name, last_name, language_code, is_premium, bio, avatar_url,
+                     allow_private_messages, last_seen_at, created_at, updated_at"#,
+        id,
+        patch.name.is_some(),
+        patch.name.clone().flatten(),
+        patch.username.is_some(),
+        patch.username.clone().flatten(),
+        patch.bio.is_some(),
+        patch.bio.clone().flatten(),
+        patch.avatar_url.is_some(),
+        patch.avatar_url.clone().flatten(),
+        patch.language_code,
+        patch.allow_private_messages,
+    )
+    .fetch_one(db)
+    .await
+}

@@ -3,8 +3,10 @@
 //! operation; nothing here knows about axum or async-graphql.
 
 pub mod auth;
+pub mod contacts;
 pub mod health;
 pub mod users;
+pub mod validation;
 
 use std::sync::Arc;
 
@@ -77,6 +79,10 @@ impl Domain {
 
     pub fn users(&self) -> users::UserService<'_> {
         users::UserService(self)
+    }
+
+    pub fn contacts(&self) -> contacts::ContactService<'_> {
+        contacts::ContactService(self)
     }
 
     pub fn health(&self) -> health::HealthService<'_> {

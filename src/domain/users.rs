@@ -2,7 +2,8 @@
 
 use std::collections::HashMap;
 
-use super::{Domain, Principal};
+use super::{validation::Checks, Domain, Principal};
+use crate::db::users::ProfilePatch;
 use crate::error::{AppError, AppResult};
 use crate::realtime::{hub::Delivery, topics, Event};
 
@@ -40,6 +41,17 @@ impl User {
         }
         self.username.clone().unwrap_or_default()
     }
+}
+
+/// What `updateProfile` may change: `None` keeps a field, `Some(None)` clears it.
+#[derive(Clone, Debug, Default)]
+pub struct ProfileInput {
+    pub name: Option<Option<String>>,
+    pub username: Option<Option<String>>,
+    pub bio: Option<Option<String>>,
+    pub avatar_url: Option<Option<String>>,
+    pub language_code: Option<String>,
+    pub allow_private_messages: Option<bool>,
 }
 
 /// How many users one profile watch may follow.
@@ -125,6 +137,37 @@ impl UserService<'_> {
                 }
             }),
         )
+    }
+
+    /// `updateProfile` (messenger-rest-api.md `PUT /users/profile`, miniapp `PATCH
+    /// /users/me`): every given field is checked, all failures reported at once.
+    pub async fn update_profile(&self, caller: &Principal, input: ProfileInput) -> AppResult<User> {
+        let mut checks = Checks::default();
+        let patch = ProfilePatch {
+            name: input.name.map(|n| n.map(|n| checks.text("name", &n, 256))),
+            username: input
+                .username
+                .map(|u| u.map(|u| checks.username("username", &u))),
+            bio: input.bio.map(|b| {
+                b.map(|b| checks.text("bio", &b, 500))
+                    .filter(|b| !b.is_empty())
+            }),
+            avatar_url: input
+                .avatar_url
+                .map(|a| a.map(|a| checks.url("avatarUrl", &a))),
+            language_code: input
+                .language_code
+                .map(|l| checks.language_code("languageCode", &l)),
+            allow_private_messages: input.allow_private_messages,
+        };
+        checks.finish()?;
+        let user =
+            crate::db::users::update_profile(self.0.db().pool(), caller.user_id, &patch).await?;
+        let event = Event::UserUpdated {
+            user: Box::new(user.public()),
+        };
+        self.0.bus().publish(&topics::user(user.id), event).await;
+        Ok(user)
     }
 
     /// A user by Telegram id (seed 000 `GET /api/users/{telegram_id}`).

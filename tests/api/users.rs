@@ -62,3 +62,164 @@ async fn search_page_size_is_bounded() {
         "must be between 1 and 100"
     );
 }
+
+const UPDATE: &str = "mutation($i: UpdateProfileInput!) { updateProfile(input: $i) { id name username bio languageCode avatarUrl allowPrivateMessages } }";
+
+#[tokio::test]
+async fn update_profile_changes_only_given_fields_and_null_clears() {
+    let app = spawn_app().await;
+    let (token, _) = sign_in(&app, unique_telegram_id(), "Prof").await;
+    let auth = format!("Bearer {token}");
+    let handle = format!("u{}", uuid::Uuid::new_v4().simple())[..20].to_owned();
+    let input = json!({ "name": "Ada L", "username": format!("@{handle}"), "bio": "Hello",
+                        "languageCode": "ru", "avatarUrl": "https://cdn.example.com/a.png",
+                        "allowPrivateMessages": false });
+    let (_, body) = app
+        .graphql(UPDATE, json!({ "i": input }), Some(&auth))
+        .await;
+    let user = &body["data"]["updateProfile"];
+    assert_eq!(user["name"], "Ada L", "{body}");
+    assert_eq!(user["username"], handle.as_str(), "leading @ dropped");
+    assert_eq!(user["bio"], "Hello");
+    assert_eq!(user["languageCode"], "ru");
+    assert_eq!(user["allowPrivateMessages"], false);
+
+    let (_, body) = app
+        .graphql(UPDATE, json!({ "i": { "bio": null } }), Some(&auth))
+        .await;
+    let user = &body["data"]["updateProfile"];
+    assert_eq!(user["bio"], serde_json::Value::Null);
+    assert_eq!(user["name"], "Ada L", "omitted fields stay");
+}
+
+#[tokio::test]
+async fn update_profile_names_every_bad_field_and_taken_usernames_conflict() {
+    let app = spawn_app().await;
+    let (first, _) = sign_in(&app, unique_telegram_id(), "First").await;
+    let (second, _) = sign_in(&app, unique_telegram_id(), "Second").await;
+    let input =
+        json!({ "bio": "x".repeat(501), "languageCode": "much-too-long", "username": "a b" });
+    let (_, body) = app
+        .graphql(
+            UPDATE,
+            json!({ "i": input }),
+            Some(&format!("Bearer {first}")),
+        )
+        .await;
+    assert_eq!(error_code(&body), Some("BAD_USER_INPUT"));
+    let fields = &body["errors"][0]["extensions"]["fields"];
+    assert_eq!(fields["bio"], "must be at most 500 characters");
+    assert!(
+        fields["languageCode"].is_string() && fields["username"].is_string(),
+        "{body}"
+    );
+
+    let handle = format!("Taken{}", &uuid::Uuid::new_v4().simple().to_string()[..8]);
+    let (_, body) = app
+        .graphql(
+            UPDATE,
+            json!({ "i": { "username": handle } }),
+            Some(&format!("Bearer {first}")),
+        )
+        .await;
+    assert!(body["errors"].is_null(), "{body}");
+    let (_, body) = app
+        .graphql(
+            UPDATE,
+            json!({ "i": { "username": handle.to_lowercase() } }),
+            Some(&format!("Bearer {second}")),
+        )
+        .await;
+    assert_eq!(error_code(&body), Some("CONFLICT"));
+    assert_eq!(
+        body["errors"][0]["extensions"]["fields"]["username"],
+        "Username is already taken"
+    );
+}
+
+#[tokio::test]
+async fn contacts_and_blocks_are_per_user_lists() {
+    let app = spawn_app().await;
+    let (alice, alice_id) = sign_in(&app, unique_telegram_id(), "Alice").await;
+    let (_, bob_id) = sign_in(&app, unique_telegram_id(), "Bob").await;
+    let auth = format!("Bearer {alice}");
+    let vars = json!({ "id": bob_id });
+
+    for _ in 0..2 {
+        let (_, body) = app
+            .graphql(
+                "mutation($id: ID!) { addContact(userId: $id) { id } }",
+                vars.clone(),
+                Some(&auth),
+            )
+            .await;
+        assert_eq!(
+            body["data"]["addContact"]["id"],
+            bob_id.as_str(),
+            "idempotent: {body}"
+        );
+    }
+    let (_, body) = app
+        .graphql(
+            "{ contacts { id } blockedUsers { id } }",
+            json!({}),
+            Some(&auth),
+        )
+        .await;
+    assert_eq!(body["data"]["contacts"], json!([{ "id": bob_id }]));
+    assert_eq!(body["data"]["blockedUsers"], json!([]));
+
+    let (_, body) = app
+        .graphql(
+            "mutation($id: ID!) { blockUser(userId: $id) { id } removeContact(userId: $id) }",
+            vars.clone(),
+            Some(&auth),
+        )
+        .await;
+    assert!(body["errors"].is_null(), "{body}");
+    let (_, body) = app
+        .graphql(
+            "{ contacts { id } blockedUsers { id } }",
+            json!({}),
+            Some(&auth),
+        )
+        .await;
+    assert_eq!(body["data"]["contacts"], json!([]));
+    assert_eq!(body["data"]["blockedUsers"], json!([{ "id": bob_id }]));
+
+    let (_, body) = app
+        .graphql(
+            "mutation($id: ID!) { unblockUser(userId: $id) }",
+            vars,
+            Some(&auth),
+        )
+        .await;
+    assert_eq!(body["data"]["unblockUser"], true);
+
+    let cases = [
+        (json!({ "id": alice_id }), "BAD_USER_INPUT"),
+        (json!({ "id": "999999999" }), "NOT_FOUND"),
+    ];
+    for (vars, code) in cases {
+        let (_, body) = app
+            .graphql(
+                "mutation($id: ID!) { addContact(userId: $id) { id } }",
+                vars,
+                Some(&auth),
+            )
+            .await;
+        assert_eq!(error_code(&body), Some(code), "{body}");
+    }
+    let (_, body) = app
+        .graphql(
+            "mutation { addContact(email: \"nobody@example.com\") { id } }",
+            json!({}),
+            Some(&auth),
+        )
+        .await;
+    assert_eq!(error_code(&body), Some("NOT_FOUND"));
+    let (_, body) = app
+        .graphql("mutation { addContact { id } }", json!({}), Some(&auth))
+        .await;
+    assert_eq!(error_code(&body), Some("BAD_USER_INPUT"));
+}

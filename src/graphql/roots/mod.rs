@@ -1,6 +1,7 @@
 //! Schema roots, one object per domain, merged.
 
 mod auth;
+mod contacts;
 mod subscription;
 mod user;
 
@@ -10,8 +11,12 @@ pub use subscription::SubscriptionRoot;
 
 #[derive(MergedObject, Default)]
 #[graphql(name = "Query")]
-pub struct QueryRoot(user::UserQuery);
+pub struct QueryRoot(user::UserQuery, contacts::ContactQuery);
 
 #[derive(MergedObject, Default)]
 #[graphql(name = "Mutation")]
-pub struct MutationRoot(auth::AuthMutation);
+pub struct MutationRoot(
+    auth::AuthMutation,
+    user::UserMutation,
+    contacts::ContactMutation,
+);

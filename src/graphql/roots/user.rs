@@ -1,9 +1,9 @@
 //! User queries.
 
-use async_graphql::{Context, Object, ID};
+use async_graphql::{Context, InputObject, MaybeUndefined, Object, ID};
 
 use crate::{
-    domain::users::User,
+    domain::users::{ProfileInput, User},
     graphql::{
         context::{loaders, principal, services},
         errors::to_graphql,
@@ -61,5 +61,57 @@ impl UserQuery {
             Err(crate::error::AppError::NotFound(_)) => Ok(None),
             Err(e) => Err(e.into()),
         }
+    }
+}
+
+/// Profile fields to change; omitted fields stay, `null` clears a clearable one.
+#[derive(InputObject, Default)]
+pub struct UpdateProfileInput {
+    /// At most 256 characters.
+    name: MaybeUndefined<String>,
+    /// 3–32 letters, digits or underscores; unique regardless of case.
+    username: MaybeUndefined<String>,
+    /// At most 500 characters.
+    bio: MaybeUndefined<String>,
+    /// An http(s) URL.
+    avatar_url: MaybeUndefined<String>,
+    /// At most 10 characters, e.g. `en`, `zh-hans`.
+    language_code: Option<String>,
+    allow_private_messages: Option<bool>,
+}
+
+fn patch(value: MaybeUndefined<String>) -> Option<Option<String>> {
+    match value {
+        MaybeUndefined::Undefined => None,
+        MaybeUndefined::Null => Some(None),
+        MaybeUndefined::Value(v) => Some(Some(v)),
+    }
+}
+
+#[derive(Default)]
+pub struct UserMutation;
+
+#[Object]
+impl UserMutation {
+    /// Changes the caller's profile (messenger `PUT /users/profile`, Mini App
+    /// `PATCH /users/me`); watchers of `userEvents` see the change.
+    async fn update_profile(
+        &self,
+        ctx: &Context<'_>,
+        input: UpdateProfileInput,
+    ) -> async_graphql::Result<User> {
+        let principal = principal(ctx).await?;
+        let input = ProfileInput {
+            name: patch(input.name),
+            username: patch(input.username),
+            bio: patch(input.bio),
+            avatar_url: patch(input.avatar_url),
+            language_code: input.language_code,
+            allow_private_messages: input.allow_private_messages,
+        };
+        Ok(services(ctx)
+            .users()
+            .update_profile(&principal, input)
+            .await?)
     }
 }
