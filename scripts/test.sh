@@ -9,7 +9,8 @@
 # the clone so clean-clone CI runs reuse compiled deps), DATABASE_URL,
 # REDIS_URL, TEST_DATABASE_URL (default: DATABASE_URL with database
 # `postgres`; the tests create one database per test through it),
-# TEST_REDIS_URL (default: REDIS_URL).
+# TEST_REDIS_URL (default: REDIS_URL), MOTO_PYTHON (a Python with moto's
+# server; default: python3 if it has moto, else a venv in MOTO_VENV).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -50,6 +51,39 @@ if [[ ! -f tests/js/node_modules/.package-lock.json ||
 else
   echo "tests/js/node_modules is up to date (node $(node --version))"
 fi
+
+section "moto (local S3 server for the media tests)"
+# The media tests start `$MOTO_PYTHON -m moto.server`. An interpreter that already
+# has moto is used as it is; otherwise moto is installed into a venv next to the
+# build cache (MOTO_VENV), which works on distributions whose system Python refuses
+# `pip install` (PEP 668).
+MOTO_VENV="${MOTO_VENV:-$HOME/.cache/messenger-gateway/moto-venv}"
+has_moto() { "$1" -c 'import moto.server' >/dev/null 2>&1; }
+if [[ -n "${MOTO_PYTHON:-}" ]] && has_moto "$MOTO_PYTHON"; then
+  :
+elif command -v python3 >/dev/null 2>&1 && has_moto python3; then
+  MOTO_PYTHON=python3
+elif has_moto "$MOTO_VENV/bin/python"; then
+  MOTO_PYTHON="$MOTO_VENV/bin/python"
+else
+  if ! command -v python3 >/dev/null 2>&1 || ! python3 -m venv "$MOTO_VENV" >/dev/null 2>&1; then
+    if ((IS_ROOT)) && command -v apt-get >/dev/null 2>&1; then
+      echo "python3 venv support missing: installing Debian python3 python3-venv"
+      DEBIAN_FRONTEND=noninteractive apt-get -qq update </dev/null || die "apt-get update failed"
+      DEBIAN_FRONTEND=noninteractive apt-get -qq install -y --no-install-recommends \
+        -o Dpkg::Use-Pty=0 python3 python3-venv </dev/null >/dev/null || die "apt-get install python3-venv failed"
+      python3 -m venv "$MOTO_VENV" || die "python3 -m venv $MOTO_VENV failed"
+    else
+      die "python3 with venv support is required for the media tests: sudo apt-get install -y python3 python3-venv"
+    fi
+  fi
+  echo "installing moto's S3 server into $MOTO_VENV"
+  "$MOTO_VENV/bin/python" -m pip install --quiet --disable-pip-version-check "moto[server]==5.*" ||
+    die "pip install moto[server] failed"
+  MOTO_PYTHON="$MOTO_VENV/bin/python"
+fi
+export MOTO_PYTHON
+echo "moto $("$MOTO_PYTHON" -c 'import moto; print(moto.__version__)') ($MOTO_PYTHON)"
 
 section "toolchain"
 command -v cargo >/dev/null 2>&1 || die "cargo not found; install Rust with rustup (https://rustup.rs)"

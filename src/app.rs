@@ -80,6 +80,11 @@ impl Application {
             .expect("a bound listener has an address")
     }
 
+    /// The database handle (tests read its statement counter).
+    pub fn db(&self) -> Db {
+        self.db.clone()
+    }
+
     pub fn port(&self) -> u16 {
         self.local_addr().port()
     }

@@ -44,6 +44,8 @@ pub struct Config {
     pub refresh_token_ttl: Duration,
     pub telegram: TelegramConfig,
     pub graphql: GraphqlLimits,
+    /// `FRONTEND_URL`: base of links the server hands out (invite links).
+    pub frontend_url: String,
     /// `MAX_REQUEST_BODY_BYTES`: largest accepted request body.
     pub max_request_body_bytes: usize,
     /// `CORS_ALLOWED_ORIGINS`: comma-separated origins, or `*`.
@@ -52,6 +54,8 @@ pub struct Config {
     pub shutdown_grace: Duration,
     /// `LOG_FORMAT`: `text` or `json`.
     pub log_json: bool,
+    /// `S3_*`: file storage for media; `None` (no `S3_ENDPOINT`) turns uploads off.
+    pub s3: Option<S3Config>,
 }
 
 /// Telegram bot and initData settings.
@@ -180,6 +184,7 @@ impl Config {
                     env.parse("GRAPHQL_WS_INIT_TIMEOUT_SECONDS", 10)?,
                 ),
             },
+            frontend_url: env.string("FRONTEND_URL", "http://localhost:3000"),
             max_request_body_bytes: env.parse("MAX_REQUEST_BODY_BYTES", 1024 * 1024)?,
             cors_allowed_origins: env
                 .string("CORS_ALLOWED_ORIGINS", "*")
@@ -191,8 +196,106 @@ impl Config {
             log_json: env
                 .string("LOG_FORMAT", "text")
                 .eq_ignore_ascii_case("json"),
+            s3: S3Config::from_env(&env)?,
         })
     }
+}
+
+/// The S3 bucket (AWS, MinIO, …) that media uploads go to (messenger-rest-api.md §9).
+#[derive(Clone, Debug)]
+pub struct S3Config {
+    /// `S3_ENDPOINT`: the S3 API base URL, e.g. `https://s3.eu-west-1.amazonaws.com`
+    /// or `http://127.0.0.1:9000`.
+    pub endpoint: url::Url,
+    /// `S3_BUCKET`: required with `S3_ENDPOINT`.
+    pub bucket: String,
+    /// `S3_REGION`: the region signed into presigned URLs.
+    pub region: String,
+    /// `S3_ACCESS_KEY_ID`: required with `S3_ENDPOINT`.
+    pub access_key_id: String,
+    /// `S3_SECRET_ACCESS_KEY`: required with `S3_ENDPOINT`.
+    pub secret_access_key: SecretString,
+    /// `S3_PATH_STYLE`: `<endpoint>/<bucket>/<key>` URLs; `false` uses
+    /// `<bucket>.<endpoint host>/<key>` (virtual-hosted style).
+    pub path_style: bool,
+    /// `S3_PUBLIC_URL`: base of the `fileUrl`s clients download from (a CDN, say);
+    /// default: the bucket's own URL.
+    pub public_url: Option<url::Url>,
+    /// `S3_PRESIGN_TTL_SECONDS`: how long an upload URL stays valid.
+    pub presign_ttl: Duration,
+    /// `MAX_UPLOAD_SIZE_BYTES`: the largest file a client may upload (the seed's name).
+    pub max_upload_size_bytes: u64,
+}
+
+impl S3Config {
+    /// Largest accepted presign lifetime: S3 refuses more than 7 days.
+    const MAX_PRESIGN_TTL_SECONDS: u64 = 7 * 86_400;
+    /// Largest object one presigned PUT may create: 5 GiB.
+    const MAX_SINGLE_UPLOAD_BYTES: u64 = 5 * 1024 * 1024 * 1024;
+
+    fn from_env<F: Fn(&str) -> Option<String>>(
+        env: &Env<'_, F>,
+    ) -> Result<Option<Self>, ConfigError> {
+        let Some(endpoint) = env.optional("S3_ENDPOINT") else {
+            return Ok(None);
+        };
+        let endpoint = http_url("S3_ENDPOINT", &endpoint)?;
+        let public_url = env
+            .optional("S3_PUBLIC_URL")
+            .map(|raw| http_url("S3_PUBLIC_URL", &raw))
+            .transpose()?;
+        let presign_ttl: u64 = env.parse("S3_PRESIGN_TTL_SECONDS", 900)?;
+        if !(1..=Self::MAX_PRESIGN_TTL_SECONDS).contains(&presign_ttl) {
+            return Err(ConfigError::Invalid {
+                name: "S3_PRESIGN_TTL_SECONDS",
+                reason: format!("must be between 1 and {}", Self::MAX_PRESIGN_TTL_SECONDS),
+            });
+        }
+        let max_upload_size_bytes: u64 = env.parse("MAX_UPLOAD_SIZE_BYTES", 50 * 1024 * 1024)?;
+        if !(1..=Self::MAX_SINGLE_UPLOAD_BYTES).contains(&max_upload_size_bytes) {
+            return Err(ConfigError::Invalid {
+                name: "MAX_UPLOAD_SIZE_BYTES",
+                reason: format!(
+                    "must be between 1 and {} (S3's limit for one PUT)",
+                    Self::MAX_SINGLE_UPLOAD_BYTES
+                ),
+            });
+        }
+        let config = Self {
+            endpoint,
+            bucket: env.required("S3_BUCKET")?,
+            region: env.string("S3_REGION", "us-east-1"),
+            access_key_id: env.required("S3_ACCESS_KEY_ID")?,
+            secret_access_key: env.required("S3_SECRET_ACCESS_KEY")?.into(),
+            path_style: env.parse("S3_PATH_STYLE", true)?,
+            public_url,
+            presign_ttl: Duration::from_secs(presign_ttl),
+            max_upload_size_bytes,
+        };
+        // Catches what only the S3 client knows (a virtual-hosted bucket on an IP, …).
+        crate::integrations::s3::S3Storage::new(&config).map_err(|reason| {
+            ConfigError::Invalid {
+                name: "S3_ENDPOINT",
+                reason,
+            }
+        })?;
+        Ok(Some(config))
+    }
+}
+
+fn http_url(name: &'static str, raw: &str) -> Result<url::Url, ConfigError> {
+    let invalid = |reason: &str| ConfigError::Invalid {
+        name,
+        reason: reason.to_owned(),
+    };
+    let url = url::Url::parse(raw.trim()).map_err(|e| invalid(&e.to_string()))?;
+    if !matches!(url.scheme(), "http" | "https") || !url.has_host() {
+        return Err(invalid("must be an http(s) URL"));
+    }
+    if url.query().is_some() || url.fragment().is_some() || !url.username().is_empty() {
+        return Err(invalid("must not carry credentials, a query or a fragment"));
+    }
+    Ok(url)
 }
 
 struct Env<'a, F: Fn(&str) -> Option<String>>(&'a F);
@@ -283,5 +386,69 @@ mod tests {
         ));
         let config = Config::from_lookup(lookup(&pairs)).expect("config");
         assert_eq!(config.telegram.effective_bot_id(), Some(7342037359));
+    }
+
+    fn with_s3(extra: &[(&'static str, &'static str)]) -> Vec<(&'static str, &'static str)> {
+        let mut pairs = BASE.to_vec();
+        pairs.extend([
+            ("S3_ENDPOINT", "http://127.0.0.1:9000"),
+            ("S3_BUCKET", "media"),
+            ("S3_ACCESS_KEY_ID", "key"),
+            ("S3_SECRET_ACCESS_KEY", "secret"),
+        ]);
+        pairs.extend_from_slice(extra);
+        pairs
+    }
+
+    #[test]
+    fn without_an_s3_endpoint_media_is_off() {
+        let config = Config::from_lookup(lookup(&BASE)).expect("config");
+        assert!(config.s3.is_none());
+    }
+
+    #[test]
+    fn s3_settings_have_defaults_and_the_secret_is_redacted() {
+        let config = Config::from_lookup(lookup(&with_s3(&[]))).expect("config");
+        let s3 = config.s3.expect("s3 configured");
+        assert_eq!(s3.region, "us-east-1");
+        assert!(s3.path_style);
+        assert_eq!(s3.presign_ttl, Duration::from_secs(900));
+        assert_eq!(s3.max_upload_size_bytes, 50 * 1024 * 1024);
+        assert!(s3.public_url.is_none());
+        assert!(!format!("{s3:?}").contains("\"secret\""));
+    }
+
+    #[test]
+    fn an_s3_endpoint_needs_a_bucket_and_credentials() {
+        let pairs: Vec<_> = with_s3(&[])
+            .into_iter()
+            .filter(|(k, _)| *k != "S3_BUCKET")
+            .collect();
+        let err = Config::from_lookup(lookup(&pairs)).expect_err("must fail");
+        assert_eq!(err.to_string(), "S3_BUCKET is required (see .env.example)");
+    }
+
+    #[test]
+    fn bad_s3_values_name_the_variable() {
+        for (name, value) in [
+            ("S3_ENDPOINT", "ftp://files.example.com"),
+            ("S3_PUBLIC_URL", "cdn.example.com/media"),
+            ("S3_PRESIGN_TTL_SECONDS", "0"),
+            ("MAX_UPLOAD_SIZE_BYTES", "0"),
+            ("S3_PATH_STYLE", "maybe"),
+        ] {
+            let err = Config::from_lookup(lookup(&with_s3(&[(name, value)]))).expect_err(name);
+            assert!(
+                err.to_string().starts_with(&format!("{name} is invalid")),
+                "{err}"
+            );
+        }
+        // A virtual-hosted bucket cannot live on an IP address.
+        let err = Config::from_lookup(lookup(&with_s3(&[("S3_PATH_STYLE", "false")])))
+            .expect_err("must fail");
+        assert!(
+            err.to_string().starts_with("S3_ENDPOINT is invalid"),
+            "{err}"
+        );
     }
 }

@@ -2,11 +2,26 @@
 //! aggregate. This is the only place with SQL. Repositories take `impl PgExecutor` so
 //! services can pass the pool or their transaction.
 
+pub mod attachments;
+pub mod chats;
+pub mod messages;
+pub mod notifications;
 pub mod relations;
 pub mod sessions;
 pub mod users;
 
-use std::{str::FromStr, time::Duration};
+mod counted;
+
+use std::{
+    str::FromStr,
+    sync::{
+        atomic::{AtomicU64, Ordering},
+        Arc,
+    },
+    time::Duration,
+};
+
+pub use counted::Counted;
 
 use anyhow::Context as _;
 use sqlx::{
@@ -20,9 +35,12 @@ pub static MIGRATOR: Migrator = sqlx::migrate!();
 
 pub type Tx = sqlx::Transaction<'static, sqlx::Postgres>;
 
+/// The pool, and a count of every statement run through [`Db::exec`] / [`Db::on`]
+/// (tests assert statement counts per request; see `tests/api/n_plus_one.rs`).
 #[derive(Clone, Debug)]
 pub struct Db {
     pool: PgPool,
+    statements: Arc<AtomicU64>,
 }
 
 impl Db {
@@ -36,15 +54,29 @@ impl Db {
             .connect_with(options)
             .await
             .context("connecting to the database")?;
-        Ok(Self { pool })
+        Ok(Self::from_pool(pool))
     }
 
     pub fn from_pool(pool: PgPool) -> Self {
-        Self { pool }
+        Self {
+            pool,
+            statements: Arc::default(),
+        }
     }
 
-    pub fn pool(&self) -> &PgPool {
-        &self.pool
+    /// The pool as a counting executor: what repositories are called with.
+    pub fn exec(&self) -> Counted<'_, &PgPool> {
+        Counted::new(&self.pool, &self.statements)
+    }
+
+    /// Any executor (a transaction: `db.on(&mut *tx)`), counted like [`Db::exec`].
+    pub fn on<'a, E>(&'a self, executor: E) -> Counted<'a, E> {
+        Counted::new(executor, &self.statements)
+    }
+
+    /// Statements executed so far by this process's repositories.
+    pub fn statements_executed(&self) -> u64 {
+        self.statements.load(Ordering::Relaxed)
     }
 
     pub async fn migrate(&self) -> anyhow::Result<()> {
@@ -60,6 +92,7 @@ impl Db {
 
     /// `true` when the database answers a trivial query within two seconds.
     pub async fn ping(&self) -> bool {
+        // Not counted: health probes are not part of any API request.
         let query = sqlx::query_scalar!("select 1 as \"one!\"").fetch_one(&self.pool);
         matches!(
             tokio::time::timeout(Duration::from_secs(2), query).await,

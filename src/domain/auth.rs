@@ -77,7 +77,7 @@ impl AuthService<'_> {
         let claims = self.0 .0.tokens.verify(token, TokenKind::Access)?;
         let user_id = claims.user_id().ok_or(TokenError::Invalid)?;
         let session_id = claims.sid.as_deref().and_then(|s| Uuid::parse_str(s).ok());
-        let state = db::users::token_state(self.0.db().pool(), user_id, session_id)
+        let state = db::users::token_state(self.0.db().exec(), user_id, session_id)
             .await?
             .ok_or_else(|| AppError::unauthenticated("Access token is invalid"))?;
         let revoked_all = state
@@ -137,7 +137,7 @@ impl AuthService<'_> {
             is_premium: tg.is_premium.unwrap_or(false),
             photo_url: tg.photo_url.clone().filter(|u| !u.is_empty()),
         };
-        let upserted = db::users::upsert_telegram(self.0.db().pool(), &profile).await?;
+        let upserted = db::users::upsert_telegram(self.0.db().exec(), &profile).await?;
         if upserted.changed && !upserted.created {
             let user = Box::new(upserted.user.public());
             self.0
@@ -156,7 +156,7 @@ impl AuthService<'_> {
         let refresh_ttl =
             chrono::Duration::from_std(config.refresh_token_ttl).map_err(AppError::internal)?;
         db::sessions::create(
-            self.0.db().pool(),
+            self.0.db().exec(),
             &db::sessions::NewSession {
                 jti,
                 family_id: Uuid::new_v4(),

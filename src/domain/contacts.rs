@@ -16,7 +16,7 @@ impl ContactService<'_> {
 
     /// `addContact(email)` (`POST /users/contacts/by-email`): exact, case-insensitive.
     pub async fn add_by_email(&self, caller: &Principal, email: &str) -> AppResult<User> {
-        let user = db::users::find_by_email(self.0.db().pool(), email.trim())
+        let user = db::users::find_by_email(self.0.db().exec(), email.trim())
             .await?
             .ok_or_else(|| AppError::not_found("User not found"))?;
         self.relate(caller, Relation::Contact, user.id).await
@@ -24,7 +24,7 @@ impl ContactService<'_> {
 
     pub async fn remove(&self, caller: &Principal, user_id: i64) -> AppResult<()> {
         db::relations::remove(
-            self.0.db().pool(),
+            self.0.db().exec(),
             Relation::Contact,
             caller.user_id,
             user_id,
@@ -34,7 +34,7 @@ impl ContactService<'_> {
     }
 
     pub async fn list(&self, caller: &Principal) -> AppResult<Vec<User>> {
-        Ok(db::relations::list(self.0.db().pool(), Relation::Contact, caller.user_id).await?)
+        Ok(db::relations::list(self.0.db().exec(), Relation::Contact, caller.user_id).await?)
     }
 
     /// `blockUser`: a blocked user cannot open private chats with or message the blocker.
@@ -43,12 +43,12 @@ impl ContactService<'_> {
     }
 
     pub async fn unblock(&self, caller: &Principal, user_id: i64) -> AppResult<()> {
-        db::relations::remove(self.0.db().pool(), Relation::Block, caller.user_id, user_id).await?;
+        db::relations::remove(self.0.db().exec(), Relation::Block, caller.user_id, user_id).await?;
         Ok(())
     }
 
     pub async fn blocked(&self, caller: &Principal) -> AppResult<Vec<User>> {
-        Ok(db::relations::list(self.0.db().pool(), Relation::Block, caller.user_id).await?)
+        Ok(db::relations::list(self.0.db().exec(), Relation::Block, caller.user_id).await?)
     }
 
     async fn relate(
@@ -60,7 +60,7 @@ impl ContactService<'_> {
         if user_id == caller.user_id {
             return Err(AppError::invalid("userId", "must be another user"));
         }
-        let pool = self.0.db().pool();
+        let pool = self.0.db().exec();
         let user = db::users::find_by_id(pool, user_id)
             .await?
             .ok_or_else(|| AppError::not_found("User not found"))?;

@@ -3,8 +3,13 @@
 //! operation; nothing here knows about axum or async-graphql.
 
 pub mod auth;
+pub mod chats;
 pub mod contacts;
 pub mod health;
+pub mod media;
+pub mod messages;
+pub mod notifications;
+pub mod search;
 pub mod users;
 pub mod validation;
 
@@ -13,6 +18,35 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 
 use crate::{auth::jwt::TokenCodec, config::Config, db::Db, realtime::EventBus};
+
+/// The largest page any list serves.
+pub const MAX_PAGE: i64 = 100;
+
+/// Checks a requested page size (`first` / `last` / `limit`).
+pub fn page_size(requested: i64) -> crate::error::AppResult<i64> {
+    if (1..=MAX_PAGE).contains(&requested) {
+        Ok(requested)
+    } else {
+        Err(crate::error::AppError::invalid(
+            "first",
+            format!("must be between 1 and {MAX_PAGE}"),
+        ))
+    }
+}
+
+/// `%text%` for `ILIKE`, with the pattern characters of `text` escaped.
+pub fn like_pattern(text: &str) -> String {
+    let mut pattern = String::with_capacity(text.len() + 2);
+    pattern.push('%');
+    for c in text.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            pattern.push('\\');
+        }
+        pattern.push(c);
+    }
+    pattern.push('%');
+    pattern
+}
 
 /// The time source, swappable in tests.
 pub trait Clock: Send + Sync {
@@ -79,6 +113,26 @@ impl Domain {
 
     pub fn users(&self) -> users::UserService<'_> {
         users::UserService(self)
+    }
+
+    pub fn chats(&self) -> chats::ChatService<'_> {
+        chats::ChatService(self)
+    }
+
+    pub fn messages(&self) -> messages::MessageService<'_> {
+        messages::MessageService(self)
+    }
+
+    pub fn notifications(&self) -> notifications::NotificationService<'_> {
+        notifications::NotificationService(self)
+    }
+
+    pub fn search(&self) -> search::SearchService<'_> {
+        search::SearchService(self)
+    }
+
+    pub fn media(&self) -> media::MediaService<'_> {
+        media::MediaService(self)
     }
 
     pub fn contacts(&self) -> contacts::ContactService<'_> {

@@ -7,6 +7,7 @@ use crate::db::users::ProfilePatch;
 use crate::error::{AppError, AppResult};
 use crate::realtime::{hub::Delivery, topics, Event};
 
+pub use super::MAX_PAGE;
 pub use crate::db::users::User;
 
 impl User {
@@ -57,22 +58,19 @@ pub struct ProfileInput {
 /// How many users one profile watch may follow.
 pub const MAX_WATCHED_USERS: usize = 200;
 
-/// The largest page any list serves.
-pub const MAX_PAGE: i64 = 100;
-
 pub struct UserService<'a>(pub(super) &'a Domain);
 
 impl UserService<'_> {
     /// `me`: the caller's own profile.
     pub async fn me(&self, principal: &Principal) -> AppResult<User> {
-        crate::db::users::find_by_id(self.0.db().pool(), principal.user_id)
+        crate::db::users::find_by_id(self.0.db().exec(), principal.user_id)
             .await?
             .ok_or_else(|| AppError::not_found("User not found"))
     }
 
     /// Batch load for DataLoaders and lists: one statement for any number of ids.
     pub async fn load_many(&self, ids: &[i64]) -> AppResult<HashMap<i64, User>> {
-        Ok(crate::db::users::find_many(self.0.db().pool(), ids).await?)
+        Ok(crate::db::users::find_many(self.0.db().exec(), ids).await?)
     }
 
     /// `searchUsers` (messenger-rest-api.md §6 `GET /users/search`): by username, name or
@@ -84,26 +82,14 @@ impl UserService<'_> {
         query: &str,
         limit: i64,
     ) -> AppResult<Vec<User>> {
-        if !(1..=MAX_PAGE).contains(&limit) {
-            return Err(AppError::invalid(
-                "first",
-                format!("must be between 1 and {MAX_PAGE}"),
-            ));
-        }
+        let limit = super::page_size(limit)?;
         let query = query.trim();
         let query = query.strip_prefix('@').unwrap_or(query).trim();
         if query.chars().count() < 2 {
             return Ok(Vec::new());
         }
-        let escaped: String = query
-            .chars()
-            .flat_map(|c| match c {
-                '%' | '_' | '\\' => vec!['\\', c],
-                c => vec![c],
-            })
-            .collect();
-        let pattern = format!("%{escaped}%");
-        Ok(crate::db::users::search(self.0.db().pool(), &pattern, query, limit).await?)
+        let pattern = super::like_pattern(query);
+        Ok(crate::db::users::search(self.0.db().exec(), &pattern, query, limit).await?)
     }
 
     /// `userEvents`: a live stream of the given users' profile changes. Profiles are
@@ -162,7 +148,7 @@ impl UserService<'_> {
         };
         checks.finish()?;
         let user =
-            crate::db::users::update_profile(self.0.db().pool(), caller.user_id, &patch).await?;
+            crate::db::users::update_profile(self.0.db().exec(), caller.user_id, &patch).await?;
         let event = Event::UserUpdated {
             user: Box::new(user.public()),
         };
@@ -172,7 +158,7 @@ impl UserService<'_> {
 
     /// A user by Telegram id (seed 000 `GET /api/users/{telegram_id}`).
     pub async fn by_telegram_id(&self, telegram_id: i64) -> AppResult<User> {
-        crate::db::users::find_by_telegram_id(self.0.db().pool(), telegram_id)
+        crate::db::users::find_by_telegram_id(self.0.db().exec(), telegram_id)
             .await?
             .ok_or_else(|| AppError::not_found("User not found"))
     }

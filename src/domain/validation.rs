@@ -45,6 +45,17 @@ impl Checks {
         value
     }
 
+    /// A public chat handle: 1–64 of `A–Z a–z 0–9 _`, an optional leading `@` dropped.
+    pub fn handle(&mut self, field: &str, value: &str) -> String {
+        let value = value.trim();
+        let value = value.strip_prefix('@').unwrap_or(value).to_owned();
+        let valid_chars = value.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+        if !(1..=64).contains(&value.len()) || !valid_chars {
+            self.fail(field, "must be 1-64 letters, digits or underscores");
+        }
+        value
+    }
+
     /// An absolute `http(s)` URL of at most 2048 characters.
     pub fn url(&mut self, field: &str, value: &str) -> String {
         let value = value.trim().to_owned();

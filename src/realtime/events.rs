@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, Utc};
 
-use crate::db::users::User;
+use crate::db::{messages::Message, users::User};
 use serde::{Deserialize, Serialize};
 
 /// Current envelope version; consumers ignore envelopes of a newer major version.
@@ -48,7 +48,45 @@ impl Envelope {
 pub enum Event {
     /// A user's public profile changed (name, username, avatar, bio, language);
     /// carries the new profile with private fields (email) removed.
-    UserUpdated { user: Box<User> },
+    UserUpdated {
+        user: Box<User>,
+    },
+    /// A chat's shared facts changed (title, description, avatar, pinned message, roles).
+    ChatUpdated {
+        chat_id: i64,
+    },
+    /// A user joined (`joined`) or left / was removed from a chat; published on the
+    /// user's topic and the chat's topic.
+    MembershipChanged {
+        chat_id: i64,
+        user_id: i64,
+        joined: bool,
+    },
+    /// A message was sent (carries the message as everyone sees it).
+    MessageCreated {
+        message: Box<Message>,
+    },
+    MessageEdited {
+        message: Box<Message>,
+    },
+    /// Deleted for everyone.
+    MessageDeleted {
+        chat_id: i64,
+        message_id: i64,
+    },
+    ReactionsChanged {
+        chat_id: i64,
+        message_id: i64,
+    },
+    /// A member's delivered / read pointers moved.
+    ReadReceipt {
+        chat_id: i64,
+        user_id: i64,
+        last_delivered_message_id: i64,
+        last_read_message_id: i64,
+    },
     /// A liveness probe with no meaning to clients (tests, diagnostics).
-    Ping { seq: i64 },
+    Ping {
+        seq: i64,
+    },
 }

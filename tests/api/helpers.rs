@@ -58,6 +58,8 @@ pub fn new_db_name() -> String {
 
 pub struct TestApp {
     pub addr: SocketAddr,
+    /// The app's database handle: its statement counter backs the N+1 tests.
+    pub db: messenger_gateway::db::Db,
     pub http: reqwest::Client,
     pub db_name: String,
     shutdown: Option<oneshot::Sender<()>>,
@@ -76,12 +78,14 @@ pub async fn spawn_app_with(edit: impl FnOnce(&mut HashMap<String, String>)) -> 
     let config = Config::from_lookup(|k| env.get(k).cloned()).expect("test config");
     let app = Application::build(config).await.expect("app builds");
     let addr = app.local_addr();
+    let db = app.db();
     let (tx, rx) = oneshot::channel();
     let server = tokio::spawn(app.run_until(async {
         let _ = rx.await;
     }));
     TestApp {
         addr,
+        db,
         http: reqwest::Client::new(),
         db_name,
         shutdown: Some(tx),
@@ -232,6 +236,76 @@ pub async fn sign_in(app: &TestApp, telegram_id: i64, first_name: &str) -> (Stri
     let payload = &body["data"]["authenticateTelegram"];
     (
         payload["accessToken"].as_str().expect("token").to_owned(),
+        payload["user"]["id"].as_str().expect("id").to_owned(),
+    )
+}
+
+/// Runs an operation as `token` and returns `data`, failing the test on any error.
+pub async fn gql(app: &TestApp, token: &str, query: &str, variables: Value) -> Value {
+    let (status, body) = app
+        .graphql(query, variables, Some(&format!("Bearer {token}")))
+        .await;
+    assert!(status == 200 && body["errors"].is_null(), "{query}: {body}");
+    body["data"].clone()
+}
+
+/// Runs an operation as `token` that must fail; returns the error code.
+pub async fn gql_error(app: &TestApp, token: &str, query: &str, variables: Value) -> String {
+    let (_, body) = app
+        .graphql(query, variables, Some(&format!("Bearer {token}")))
+        .await;
+    error_code(&body)
+        .unwrap_or_else(|| panic!("{query} must fail: {body}"))
+        .to_owned()
+}
+
+/// Signs initData in-process (same algorithm as Telegram), for tests that need many
+/// users quickly; the independent Node signer covers correctness in `auth.rs`.
+pub fn quick_init_data(telegram_id: i64, first_name: &str) -> String {
+    use hmac::{digest::KeyInit, Mac};
+    type HmacSha256 = hmac::Hmac<sha2::Sha256>;
+    let user = json!({ "id": telegram_id, "first_name": first_name, "username": format!("tg{telegram_id}") });
+    let mut pairs = vec![
+        ("auth_date".to_owned(), now_unix().to_string()),
+        ("user".to_owned(), user.to_string()),
+    ];
+    pairs.sort();
+    let check = pairs
+        .iter()
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect::<Vec<_>>()
+        .join("\n");
+    let mut secret = <HmacSha256 as KeyInit>::new_from_slice(b"WebAppData").expect("key");
+    secret.update(BOT_TOKEN.as_bytes());
+    let secret = secret.finalize().into_bytes();
+    let mut mac = <HmacSha256 as KeyInit>::new_from_slice(&secret).expect("key");
+    mac.update(check.as_bytes());
+    let hash = hex::encode(mac.finalize().into_bytes());
+    let mut query = url::form_urlencoded::Serializer::new(String::new());
+    for (k, v) in &pairs {
+        query.append_pair(k, v);
+    }
+    query.append_pair("hash", &hash);
+    query.finish()
+}
+
+/// A new Telegram user signed in with [`quick_init_data`]: (token, user id).
+pub async fn quick_user(app: &TestApp, first_name: &str) -> (String, String) {
+    let init_data = quick_init_data(unique_telegram_id(), first_name);
+    let (status, body) = app
+        .graphql(
+            "mutation($d: String!) { authenticateTelegram(initData: $d) { accessToken user { id } } }",
+            json!({ "d": init_data }),
+            None,
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let payload = &body["data"]["authenticateTelegram"];
+    (
+        payload["accessToken"]
+            .as_str()
+            .unwrap_or_else(|| panic!("{body}"))
+            .to_owned(),
         payload["user"]["id"].as_str().expect("id").to_owned(),
     )
 }

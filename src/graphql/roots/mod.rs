@@ -1,7 +1,11 @@
 //! Schema roots, one object per domain, merged.
 
 mod auth;
+mod chats;
 mod contacts;
+mod media;
+mod messages;
+mod search;
 mod subscription;
 mod user;
 
@@ -11,7 +15,14 @@ pub use subscription::SubscriptionRoot;
 
 #[derive(MergedObject, Default)]
 #[graphql(name = "Query")]
-pub struct QueryRoot(user::UserQuery, contacts::ContactQuery);
+pub struct QueryRoot(
+    user::UserQuery,
+    contacts::ContactQuery,
+    chats::ChatQuery,
+    messages::MessageQuery,
+    search::SearchQuery,
+    media::MediaQuery,
+);
 
 #[derive(MergedObject, Default)]
 #[graphql(name = "Mutation")]
@@ -19,4 +30,7 @@ pub struct MutationRoot(
     auth::AuthMutation,
     user::UserMutation,
     contacts::ContactMutation,
+    chats::ChatMutation,
+    messages::MessageMutation,
+    media::MediaMutation,
 );

@@ -1,6 +1,9 @@
 //! GraphQL output types. Domain structs get their GraphQL shape here.
 
+pub mod chat;
 mod init_data;
+mod media;
+pub mod message;
 mod user;
 
 pub use user::{AuthPayload, UserEvent, UserEventKind};

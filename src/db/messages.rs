@@ -1,0 +1,432 @@
+//! `messages` and what hangs off one: hidden-for-me rows, reactions, mentions.
+//! Visibility for a viewer: in a chat they are a member of, newer than their
+//! `cleared_before_message_id`, not hidden for them, not deleted for everyone.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+use sqlx::PgExecutor;
+
+#[derive(Clone, Debug, PartialEq, sqlx::FromRow, serde::Serialize, serde::Deserialize)]
+pub struct Message {
+    pub id: i64,
+    pub chat_id: i64,
+    pub sender_id: i64,
+    pub kind: String,
+    pub text: Option<String>,
+    pub reply_to_message_id: Option<i64>,
+    pub forwarded_from_message_id: Option<i64>,
+    pub forwarded_from_user_id: Option<i64>,
+    pub client_message_id: Option<String>,
+    pub edited_at: Option<DateTime<Utc>>,
+    pub deleted_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+pub struct NewMessage<'a> {
+    pub chat_id: i64,
+    pub sender_id: i64,
+    pub kind: &'a str,
+    pub text: Option<&'a str>,
+    pub reply_to_message_id: Option<i64>,
+    pub forwarded_from_message_id: Option<i64>,
+    pub forwarded_from_user_id: Option<i64>,
+    pub client_message_id: Option<&'a str>,
+}
+
+/// Inserts a message; `None` when the sender already sent `client_message_id`.
+pub async fn insert(
+    db: impl PgExecutor<'_>,
+    m: &NewMessage<'_>,
+) -> Result<Option<Message>, sqlx::Error> {
+    sqlx::query_as!(
+        Message,
+        r#"insert into messages (chat_id, sender_id, type, text, reply_to_message_id,
+                                 forwarded_from_message_id, forwarded_from_user_id,
+                                 client_message_id)
+           values ($1, $2, $3, $4, $5, $6, $7, $8)
+           on conflict on constraint messages_sender_client_message_id_key do nothing
+           returning id, chat_id, sender_id, type as kind, text, reply_to_message_id,
+                     forwarded_from_message_id, forwarded_from_user_id, client_message_id,
+                     edited_at, deleted_at, created_at, updated_at"#,
+        m.chat_id,
+        m.sender_id,
+        m.kind,
+        m.text,
+        m.reply_to_message_id,
+        m.forwarded_from_message_id,
+        m.forwarded_from_user_id,
+        m.client_message_id,
+    )
+    .fetch_optional(db)
+    .await
+}
+
+pub async fn find_by_client_id(
+    db: impl PgExecutor<'_>,
+    sender_id: i64,
+    client_message_id: &str,
+) -> Result<Option<Message>, sqlx::Error> {
+    sqlx::query_as!(
+        Message,
+        r#"select id, chat_id, sender_id, type as kind, text, reply_to_message_id,
+                  forwarded_from_message_id, forwarded_from_user_id, client_message_id,
+                  edited_at, deleted_at, created_at, updated_at
+             from messages where sender_id = $1 and client_message_id = $2"#,
+        sender_id,
+        client_message_id
+    )
+    .fetch_optional(db)
+    .await
+}
+
+/// Moves the chat's last-message pointer, and marks the message read by its sender.
+pub async fn record_sent(db: impl PgExecutor<'_>, message: &Message) -> Result<(), sqlx::Error> {
+    sqlx::query!(
+        r#"with chat as (
+               update chats set last_message_id = $2, last_message_at = $3
+                where id = $1 and coalesce(last_message_id, 0) < $2
+           )
+           update chat_members
+              set last_read_message_id = greatest(last_read_message_id, $2),
+                  last_delivered_message_id = greatest(last_delivered_message_id, $2)
+            where chat_id = $1 and user_id = $4"#,
+        message.chat_id,
+        message.id,
+        message.created_at,
+        message.sender_id
+    )
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+pub async fn find(db: impl PgExecutor<'_>, id: i64) -> Result<Option<Message>, sqlx::Error> {
+    sqlx::query_as!(
+        Message,
+        r#"select id, chat_id, sender_id, type as kind, text, reply_to_message_id,
+                  forwarded_from_message_id, forwarded_from_user_id, client_message_id,
+                  edited_at, deleted_at, created_at, updated_at
+             from messages where id = $1"#,
+        id
+    )
+    .fetch_optional(db)
+    .await
+}
+
+/// Messages by id that `viewer` may see (for loaders: reply targets, last messages).
+pub async fn find_visible(
+    db: impl PgExecutor<'_>,
+    viewer: i64,
+    ids: &[i64],
+) -> Result<HashMap<i64, Message>, sqlx::Error> {
+    let rows = sqlx::query_as!(
+        Message,
+        r#"select x.id, x.chat_id, x.sender_id, x.type as kind, x.text, x.reply_to_message_id,
+                  x.forwarded_from_message_id, x.forwarded_from_user_id, x.client_message_id,
+                  x.edited_at, x.deleted_at, x.created_at, x.updated_at
+             from messages x
+             join chat_members m on m.chat_id = x.chat_id and m.user_id = $1
+            where x.id = any($2) and x.deleted_at is null
+              and x.id > m.cleared_before_message_id
+              and not exists (select 1 from hidden_messages h
+                               where h.user_id = $1 and h.chat_id = x.chat_id
+                                 and h.message_id = x.id)"#,
+        viewer,
+        ids
+    )
+    .fetch_all(db)
+    .await?;
+    Ok(rows.into_iter().map(|m| (m.id, m)).collect())
+}
+
+/// One page of a chat for `viewer`: ids after `after` ascending, or before `before`
+/// descending (the caller reverses), `limit` rows.
+pub async fn page(
+    db: impl PgExecutor<'_>,
+    chat_id: i64,
+    viewer: i64,
+    after: Option<i64>,
+    before: Option<i64>,
+    newest_first: bool,
+    limit: i64,
+) -> Result<Vec<Message>, sqlx::Error> {
+    sqlx::query_as!(
+        Message,
+        r#"select x.id, x.chat_id, x.sender_id, x.type as kind, x.text, x.reply_to_message_id,
+                  x.forwarded_from_message_id, x.forwarded_from_user_id, x.client_message_id,
+                  x.edited_at, x.deleted_at, x.created_at, x.updated_at
+             from messages x
+             join chat_members m on m.chat_id = x.chat_id and m.user_id = $2
+            where x.chat_id = $1 and x.deleted_at is null
+              and x.id > m.cleared_before_message_id
+              and ($3::bigint is null or x.id > $3)
+              and ($4::bigint is null or x.id < $4)
+              and not exists (select 1 from hidden_messages h
+                               where h.user_id = $2 and h.chat_id = x.chat_id
+                                 and h.message_id = x.id)
+            order by case when $5 then -x.id else x.id end
+            limit $6"#,
+        chat_id,
+        viewer,
+        after,
+        before,
+        newest_first,
+        limit
+    )
+    .fetch_all(db)
+    .await
+}
+
+/// The thread under `root_id` that `viewer` may see: root first, then replies
+/// breadth-first (by depth, then id).
+pub async fn thread(
+    db: impl PgExecutor<'_>,
+    viewer: i64,
+    root_id: i64,
+    limit: i64,
+) -> Result<Vec<Message>, sqlx::Error> {
+    sqlx::query_as!(
+        Message,
+        r#"with recursive tree(id, depth) as (
+               select id, 0 from messages where id = $2
+               union all
+               select r.id, t.depth + 1 from messages r join tree t on r.reply_to_message_id = t.id
+                where t.depth < 64
+           )
+           select x.id as "id!", x.chat_id as "chat_id!", x.sender_id as "sender_id!",
+                  x.type as "kind!", x.text, x.reply_to_message_id,
+                  x.forwarded_from_message_id, x.forwarded_from_user_id, x.client_message_id,
+                  x.edited_at, x.deleted_at, x.created_at as "created_at!",
+                  x.updated_at as "updated_at!"
+             from tree t
+             join messages x on x.id = t.id
+             join chat_members m on m.chat_id = x.chat_id and m.user_id = $1
+            where x.deleted_at is null and x.id > m.cleared_before_message_id
+              and not exists (select 1 from hidden_messages h
+                               where h.user_id = $1 and h.chat_id = x.chat_id
+                                 and h.message_id = x.id)
+            order by t.depth, x.id
+            limit $3"#,
+        viewer,
+        root_id,
+        limit
+    )
+    .fetch_all(db)
+    .await
+}
+
+pub async fn edit(db: impl PgExecutor<'_>, id: i64, text: &str) -> Result<Message, sqlx::Error> {
+    sqlx::query_as!(
+        Message,
+        r#"update messages set text = $2, edited_at = now() where id = $1
+           returning id, chat_id, sender_id, type as kind, text, reply_to_message_id,
+                     forwarded_from_message_id, forwarded_from_user_id, client_message_id,
+                     edited_at, deleted_at, created_at, updated_at"#,
+        id,
+        text
+    )
+    .fetch_one(db)
+    .await
+}
+
+/// Deletes for everyone (a tombstone without text) and repoints the chat's last message.
+pub async fn delete_for_all(db: impl PgExecutor<'_>, message: &Message) -> Result<(), sqlx::Error> {
+    sqlx::query!(
+        r#"with gone as (
+               update messages set deleted_at = now(), text = null where id = $2
+           )
+           update chats c
+              set last_message_id = (select max(id) from messages
+                                      where chat_id = $1 and deleted_at is null and id <> $2)
+            where c.id = $1 and c.last_message_id = $2"#,
+        message.chat_id,
+        message.id
+    )
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+pub async fn hide(
+    db: impl PgExecutor<'_>,
+    user_id: i64,
+    message: &Message,
+) -> Result<(), sqlx::Error> {
+    sqlx::query!(
+        r#"insert into hidden_messages (user_id, chat_id, message_id) values ($1, $2, $3)
+           on conflict do nothing"#,
+        user_id,
+        message.chat_id,
+        message.id
+    )
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// Records mentions of the chat members whose usernames are in `usernames`
+/// (lower-case, without `@`); returns the mentioned user ids.
+pub async fn insert_mentions(
+    db: impl PgExecutor<'_>,
+    message: &Message,
+    usernames: &[String],
+) -> Result<Vec<i64>, sqlx::Error> {
+    sqlx::query_scalar!(
+        r#"insert into message_mentions (message_id, chat_id, user_id)
+           select $1, $2, u.id
+             from users u
+             join chat_members m on m.user_id = u.id and m.chat_id = $2
+            where lower(u.username) = any($3) and u.id <> $4
+           on conflict do nothing
+           returning user_id"#,
+        message.id,
+        message.chat_id,
+        usernames,
+        message.sender_id
+    )
+    .fetch_all(db)
+    .await
+}
+
+/// Toggles `user_id`'s `emoji` on a message; `true` when it is now set.
+pub async fn toggle_reaction(
+    db: impl PgExecutor<'_>,
+    message_id: i64,
+    user_id: i64,
+    emoji: &str,
+) -> Result<bool, sqlx::Error> {
+    sqlx::query_scalar!(
+        r#"with removed as (
+               delete from message_reactions
+                where message_id = $1 and user_id = $2 and emoji = $3
+               returning 1
+           ), added as (
+               insert into message_reactions (message_id, user_id, emoji)
+               select $1, $2, $3 where not exists (select 1 from removed)
+               on conflict do nothing
+               returning 1
+           )
+           select exists(select 1 from added) as "added!""#,
+        message_id,
+        user_id,
+        emoji
+    )
+    .fetch_one(db)
+    .await
+}
+
+/// One emoji's count on a message, and whether the viewer chose it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ReactionCount {
+    pub emoji: String,
+    pub count: i64,
+    pub reacted: bool,
+}
+
+/// Reaction counts of many messages, most used first.
+pub async fn reactions(
+    db: impl PgExecutor<'_>,
+    viewer: i64,
+    message_ids: &[i64],
+) -> Result<HashMap<i64, Vec<ReactionCount>>, sqlx::Error> {
+    let rows = sqlx::query!(
+        r#"select message_id, emoji, count(*) as "count!",
+                  bool_or(user_id = $1) as "reacted!"
+             from message_reactions where message_id = any($2)
+            group by message_id, emoji
+            order by message_id, count(*) desc, min(created_at)"#,
+        viewer,
+        message_ids
+    )
+    .fetch_all(db)
+    .await?;
+    let mut map: HashMap<i64, Vec<ReactionCount>> = HashMap::new();
+    for row in rows {
+        map.entry(row.message_id).or_default().push(ReactionCount {
+            emoji: row.emoji,
+            count: row.count,
+            reacted: row.reacted,
+        });
+    }
+    Ok(map)
+}
+
+/// Moves a member's delivered (and, with `read`, read) pointer forward to `message_id`;
+/// returns `(last_delivered, last_read)`.
+pub async fn advance_pointers(
+    db: impl PgExecutor<'_>,
+    chat_id: i64,
+    user_id: i64,
+    message_id: i64,
+    read: bool,
+) -> Result<(i64, i64), sqlx::Error> {
+    let row = sqlx::query!(
+        r#"update chat_members
+              set last_delivered_message_id = greatest(last_delivered_message_id, $3),
+                  last_read_message_id = case when $4 then greatest(last_read_message_id, $3)
+                                              else last_read_message_id end
+            where chat_id = $1 and user_id = $2
+           returning last_delivered_message_id, last_read_message_id"#,
+        chat_id,
+        user_id,
+        message_id,
+        read
+    )
+    .fetch_one(db)
+    .await?;
+    Ok((row.last_delivered_message_id, row.last_read_message_id))
+}
+
+/// Full-text search over what `viewer` may read, newest first.
+pub async fn search(
+    db: impl PgExecutor<'_>,
+    viewer: i64,
+    query: &str,
+    chat_id: Option<i64>,
+    limit: i64,
+) -> Result<Vec<Message>, sqlx::Error> {
+    sqlx::query_as!(
+        Message,
+        r#"select x.id, x.chat_id, x.sender_id, x.type as kind, x.text, x.reply_to_message_id,
+                  x.forwarded_from_message_id, x.forwarded_from_user_id, x.client_message_id,
+                  x.edited_at, x.deleted_at, x.created_at, x.updated_at
+             from messages x
+             join chat_members m on m.chat_id = x.chat_id and m.user_id = $1
+            where x.search_tsv @@ websearch_to_tsquery('simple', $2)
+              and ($3::bigint is null or x.chat_id = $3)
+              and x.deleted_at is null and x.id > m.cleared_before_message_id
+              and not exists (select 1 from hidden_messages h
+                               where h.user_id = $1 and h.chat_id = x.chat_id
+                                 and h.message_id = x.id)
+            order by x.id desc
+            limit $4"#,
+        viewer,
+        query,
+        chat_id,
+        limit
+    )
+    .fetch_all(db)
+    .await
+}
+
+/// Copies a message's attachments onto a forwarded copy.
+pub async fn copy_attachments(
+    db: impl PgExecutor<'_>,
+    from: i64,
+    to: &Message,
+) -> Result<(), sqlx::Error> {
+    sqlx::query!(
+        r#"insert into attachments (message_id, chat_id, url, object_key, mime, size, file_name,
+                                    waveform)
+           select $2, $3, url, object_key, mime, size, file_name, waveform
+             from attachments where message_id = $1"#,
+        from,
+        to.id,
+        to.chat_id
+    )
+    .execute(db)
+    .await?;
+    Ok(())
+}

@@ -1,0 +1,271 @@
+//! Sending and forwarding: one transaction writes the message, the chat's last-message
+//! pointer, the sender's read pointer, mentions and notifications; events follow the
+//! commit.
+
+use super::{Message, MessageService, MAX_TEXT, MESSAGE_TYPES};
+use crate::{
+    db::{self, messages::NewMessage},
+    domain::{
+        chats::{ChatKind, ChatView},
+        validation::Checks,
+        Principal,
+    },
+    error::{AppError, AppResult},
+    realtime::{topics, Event},
+};
+
+/// `sendMessage` input (seed `MessageCreateRequest`).
+#[derive(Clone, Debug, Default)]
+pub struct SendMessage {
+    pub chat_id: i64,
+    pub kind: String,
+    pub text: Option<String>,
+    pub client_message_id: Option<String>,
+    pub reply_to_message_id: Option<i64>,
+}
+
+/// `@username` tokens in `text`, lower-cased and without `@`.
+pub fn mentioned_usernames(text: &str) -> Vec<String> {
+    let mut names: Vec<String> = text
+        .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '@'))
+        .filter_map(|token| token.strip_prefix('@'))
+        .filter(|name| (3..=32).contains(&name.len()) && !name.contains('@'))
+        .map(str::to_ascii_lowercase)
+        .collect();
+    names.sort();
+    names.dedup();
+    names
+}
+
+struct Draft<'a> {
+    kind: &'a str,
+    text: Option<&'a str>,
+    reply_to: Option<i64>,
+    forwarded_from: Option<(i64, Option<i64>)>,
+    client_message_id: Option<&'a str>,
+}
+
+impl MessageService<'_> {
+    /// `sendMessage`: a retry with the same `clientMessageId` returns the first message.
+    pub async fn send(&self, caller: &Principal, input: SendMessage) -> AppResult<Message> {
+        let mut checks = Checks::default();
+        if !MESSAGE_TYPES.contains(&input.kind.as_str()) {
+            checks.fail(
+                "type",
+                format!("must be one of {}", MESSAGE_TYPES.join(", ")),
+            );
+        }
+        let text = input
+            .text
+            .as_deref()
+            .map(str::trim)
+            .filter(|t| !t.is_empty());
+        if input.kind == "text" && text.is_none() {
+            checks.fail("text", "must not be empty");
+        }
+        if text.is_some_and(|t| t.chars().count() > MAX_TEXT) {
+            checks.fail("text", format!("must be at most {MAX_TEXT} characters"));
+        }
+        let client_id = input.client_message_id.as_deref().map(str::trim);
+        if client_id.is_some_and(|c| c.is_empty() || c.len() > 128) {
+            checks.fail("clientMessageId", "must be 1-128 characters");
+        }
+        checks.finish()?;
+        if let Some(client_id) = client_id {
+            let db = self.0.db();
+            if let Some(existing) =
+                db::messages::find_by_client_id(db.exec(), caller.user_id, client_id).await?
+            {
+                return self.same_retry(existing, input.chat_id);
+            }
+        }
+        let view = self.require_poster(caller, input.chat_id).await?;
+        if let Some(reply_to) = input.reply_to_message_id {
+            let visible =
+                db::messages::find_visible(self.0.db().exec(), caller.user_id, &[reply_to]).await?;
+            if visible
+                .get(&reply_to)
+                .is_none_or(|m| m.chat_id != input.chat_id)
+            {
+                return Err(AppError::invalid(
+                    "replyToMessageId",
+                    "no such message in this chat",
+                ));
+            }
+        }
+        let draft = Draft {
+            kind: &input.kind,
+            text,
+            reply_to: input.reply_to_message_id,
+            forwarded_from: None,
+            client_message_id: client_id,
+        };
+        match self.write(caller, &view, &draft, None).await? {
+            Some(message) => Ok(message),
+            // Lost a race with the same retry: return the winner.
+            None => {
+                let db = self.0.db();
+                let existing = db::messages::find_by_client_id(
+                    db.exec(),
+                    caller.user_id,
+                    client_id.unwrap_or_default(),
+                )
+                .await?
+                .ok_or_else(|| {
+                    AppError::internal(anyhow::anyhow!("idempotent insert lost its row"))
+                })?;
+                self.same_retry(existing, input.chat_id)
+            }
+        }
+    }
+
+    fn same_retry(&self, existing: Message, chat_id: i64) -> AppResult<Message> {
+        if existing.chat_id == chat_id {
+            Ok(existing)
+        } else {
+            Err(AppError::Conflict {
+                field: Some("clientMessageId".into()),
+                message: "clientMessageId was already used in another chat".into(),
+            })
+        }
+    }
+
+    /// `forwardMessage`: copies a message (text, type, attachments) into each target
+    /// chat, naming the original author when `include_author`.
+    pub async fn forward(
+        &self,
+        caller: &Principal,
+        message_id: i64,
+        target_chat_ids: &[i64],
+        include_author: bool,
+    ) -> AppResult<Vec<Message>> {
+        if target_chat_ids.is_empty() || target_chat_ids.len() > 20 {
+            return Err(AppError::invalid("targetChatIds", "give 1-20 chats"));
+        }
+        let source = self.get(caller, message_id).await?;
+        let mut views = Vec::with_capacity(target_chat_ids.len());
+        for chat_id in target_chat_ids {
+            views.push(self.require_poster(caller, *chat_id).await?);
+        }
+        let author =
+            include_author.then(|| source.forwarded_from_user_id.unwrap_or(source.sender_id));
+        let draft = Draft {
+            kind: &source.kind,
+            text: source.text.as_deref(),
+            reply_to: None,
+            forwarded_from: Some((source.id, author)),
+            client_message_id: None,
+        };
+        let mut sent = Vec::with_capacity(views.len());
+        for view in &views {
+            if let Some(message) = self.write(caller, view, &draft, Some(source.id)).await? {
+                sent.push(message);
+            }
+        }
+        Ok(sent)
+    }
+
+    /// The caller's membership, when they may post: channels only for the owner and
+    /// admins; private chats not across a block.
+    async fn require_poster(&self, caller: &Principal, chat_id: i64) -> AppResult<ChatView> {
+        let view = self.0.chats().get(caller, chat_id).await?;
+        match ChatKind::of(&view.chat) {
+            ChatKind::Channel if !matches!(view.member.role.as_str(), "owner" | "admin") => Err(
+                AppError::forbidden("Only the owner or an admin can post in a channel"),
+            ),
+            ChatKind::Private => {
+                let other = view.chat.counterpart_of(caller.user_id).unwrap_or_default();
+                if db::chats::blocked_between(self.0.db().exec(), caller.user_id, other).await? {
+                    Err(AppError::forbidden("You cannot message this user"))
+                } else {
+                    Ok(view)
+                }
+            }
+            _ => Ok(view),
+        }
+    }
+
+    /// Writes one message in one transaction; `None` when the client id was taken.
+    async fn write(
+        &self,
+        caller: &Principal,
+        view: &ChatView,
+        draft: &Draft<'_>,
+        copy_attachments_of: Option<i64>,
+    ) -> AppResult<Option<Message>> {
+        let db = self.0.db();
+        let chat_id = view.chat.id;
+        let mut tx = db.begin().await?;
+        let new = NewMessage {
+            chat_id,
+            sender_id: caller.user_id,
+            kind: draft.kind,
+            text: draft.text,
+            reply_to_message_id: draft.reply_to,
+            forwarded_from_message_id: draft.forwarded_from.map(|f| f.0),
+            forwarded_from_user_id: draft.forwarded_from.and_then(|f| f.1),
+            client_message_id: draft.client_message_id,
+        };
+        let Some(message) = db::messages::insert(db.on(&mut *tx), &new).await? else {
+            return Ok(None);
+        };
+        db::messages::record_sent(db.on(&mut *tx), &message).await?;
+        if let Some(source) = copy_attachments_of {
+            db::messages::copy_attachments(db.on(&mut *tx), source, &message).await?;
+        }
+        let mut rejoined = Vec::new();
+        if let Some(other) = view.chat.counterpart_of(caller.user_id) {
+            // A private chat deleted "for me" by the other side comes back with this message.
+            rejoined = db::chats::add_members(db.on(&mut *tx), chat_id, &[other], "member").await?;
+        }
+        let names = draft.text.map(mentioned_usernames).unwrap_or_default();
+        let mentioned = if names.is_empty() {
+            Vec::new()
+        } else {
+            db::messages::insert_mentions(db.on(&mut *tx), &message, &names).await?
+        };
+        let members = db::chats::members_of(db.on(&mut *tx), &[chat_id])
+            .await?
+            .remove(&chat_id)
+            .unwrap_or_default();
+        let payload = serde_json::json!({ "chat_id": chat_id, "message_id": message.id, "sender_id": caller.user_id });
+        // Mentions reach muted members too (seed §7 note).
+        let notify: Vec<i64> = members
+            .iter()
+            .filter(|m| m.user_id != caller.user_id && !m.muted && !mentioned.contains(&m.user_id))
+            .map(|m| m.user_id)
+            .collect();
+        db::notifications::insert_many(db.on(&mut *tx), &notify, "message_created", &payload)
+            .await?;
+        db::notifications::insert_many(db.on(&mut *tx), &mentioned, "mention", &payload).await?;
+        tx.commit().await?;
+
+        let bus = self.0.bus();
+        for user_id in rejoined {
+            let event = Event::MembershipChanged {
+                chat_id,
+                user_id,
+                joined: true,
+            };
+            bus.publish(&topics::user(user_id), event).await;
+        }
+        let event = Event::MessageCreated {
+            message: Box::new(message.clone()),
+        };
+        bus.publish(&topics::chat(chat_id), event).await;
+        Ok(Some(message))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::mentioned_usernames;
+
+    #[test]
+    fn mentions_are_usernames_after_at() {
+        assert_eq!(
+            mentioned_usernames("hi @Alice, @bob_99 and @bob_99! mail a@b.c @x"),
+            ["alice", "bob_99"]
+        );
+    }
+}

@@ -1,0 +1,247 @@
+//! `Chat`, `ChatMember`, `InviteLink` — per-viewer fields computed for the caller.
+
+use async_graphql::{Context, Enum, Object, SimpleObject, ID};
+use chrono::{DateTime, Utc};
+
+use crate::{
+    db::chats::Member,
+    domain::{
+        chats::{admin::InviteLink, ChatKind, ChatView},
+        messages::Message,
+        users::User,
+    },
+    graphql::{context::loaders, errors::to_graphql},
+};
+
+#[derive(Enum, Clone, Copy, PartialEq, Eq, Debug)]
+pub enum ChatType {
+    Private,
+    Group,
+    Channel,
+    Saved,
+}
+
+impl From<ChatKind> for ChatType {
+    fn from(kind: ChatKind) -> Self {
+        match kind {
+            ChatKind::Private => Self::Private,
+            ChatKind::Group => Self::Group,
+            ChatKind::Channel => Self::Channel,
+            ChatKind::Saved => Self::Saved,
+        }
+    }
+}
+
+#[derive(Enum, Clone, Copy, PartialEq, Eq, Debug)]
+pub enum ChatMemberRole {
+    Owner,
+    Admin,
+    Member,
+}
+
+impl ChatMemberRole {
+    pub fn of(role: &str) -> Self {
+        match role {
+            "owner" => Self::Owner,
+            "admin" => Self::Admin,
+            _ => Self::Member,
+        }
+    }
+}
+
+/// A chat as the caller sees it.
+pub struct ChatObject(pub ChatView);
+
+impl ChatObject {
+    fn viewer(&self) -> i64 {
+        self.0.member.user_id
+    }
+
+    async fn counterpart_user(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<User>> {
+        match self.0.chat.counterpart_of(self.viewer()) {
+            Some(id) => loaders(ctx)
+                .users
+                .load_one(id)
+                .await
+                .map_err(|e| to_graphql(&e)),
+            None => Ok(None),
+        }
+    }
+
+    async fn unread(&self, ctx: &Context<'_>) -> async_graphql::Result<(i64, i64)> {
+        let key = (self.viewer(), self.0.chat.id);
+        let counts = loaders(ctx)
+            .unread
+            .load_one(key)
+            .await
+            .map_err(|e| to_graphql(&e))?;
+        Ok(counts.unwrap_or((0, 0)))
+    }
+}
+
+#[Object(name = "Chat")]
+impl ChatObject {
+    async fn id(&self) -> ID {
+        ID(self.0.chat.id.to_string())
+    }
+    /// Stable public identifier (24 characters).
+    async fn public_id(&self) -> &str {
+        &self.0.chat.public_id
+    }
+    #[graphql(name = "type")]
+    async fn chat_type(&self) -> ChatType {
+        ChatKind::of(&self.0.chat).into()
+    }
+    async fn title(&self) -> Option<&str> {
+        self.0.chat.title.as_deref()
+    }
+    /// The title to show: the counterpart's name for private chats, "Saved Messages"
+    /// for the saved chat, the title otherwise.
+    async fn display_title(&self, ctx: &Context<'_>) -> async_graphql::Result<String> {
+        Ok(match ChatKind::of(&self.0.chat) {
+            ChatKind::Saved => "Saved Messages".to_owned(),
+            ChatKind::Private => self
+                .counterpart_user(ctx)
+                .await?
+                .map(|u| u.shown_name())
+                .unwrap_or_default(),
+            _ => self.0.chat.title.clone().unwrap_or_default(),
+        })
+    }
+    async fn description(&self) -> Option<&str> {
+        self.0.chat.description.as_deref()
+    }
+    async fn avatar_url(&self) -> Option<&str> {
+        self.0.chat.avatar_url.as_deref()
+    }
+    /// Public handle, without `@`.
+    async fn handle(&self) -> Option<&str> {
+        self.0.chat.handle.as_deref()
+    }
+    async fn is_public(&self) -> bool {
+        self.0.chat.is_public
+    }
+    async fn is_saved(&self) -> bool {
+        ChatKind::of(&self.0.chat) == ChatKind::Saved
+    }
+    async fn archived(&self) -> bool {
+        self.0.member.archived
+    }
+    async fn pinned(&self) -> bool {
+        self.0.member.pinned
+    }
+    async fn muted(&self) -> bool {
+        self.0.member.muted
+    }
+    async fn my_role(&self) -> ChatMemberRole {
+        ChatMemberRole::of(&self.0.member.role)
+    }
+    async fn unread_count(&self, ctx: &Context<'_>) -> async_graphql::Result<i64> {
+        Ok(self.unread(ctx).await?.0)
+    }
+    async fn unread_mentions_count(&self, ctx: &Context<'_>) -> async_graphql::Result<i64> {
+        Ok(self.unread(ctx).await?.1)
+    }
+    async fn last_read_message_id(&self) -> Option<ID> {
+        (self.0.member.last_read_message_id > 0)
+            .then(|| ID(self.0.member.last_read_message_id.to_string()))
+    }
+    async fn pinned_message_id(&self) -> Option<ID> {
+        self.0.chat.pinned_message_id.map(|id| ID(id.to_string()))
+    }
+    async fn pinned_message(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Message>> {
+        match self.0.chat.pinned_message_id {
+            Some(id) => loaders(ctx)
+                .messages
+                .load_one((self.viewer(), id))
+                .await
+                .map_err(|e| to_graphql(&e)),
+            None => Ok(None),
+        }
+    }
+    /// The newest message the caller can see, if it is the chat's last one.
+    async fn last_message(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Message>> {
+        match self.0.chat.last_message_id {
+            Some(id) => loaders(ctx)
+                .messages
+                .load_one((self.viewer(), id))
+                .await
+                .map_err(|e| to_graphql(&e)),
+            None => Ok(None),
+        }
+    }
+    async fn members_count(&self, ctx: &Context<'_>) -> async_graphql::Result<i64> {
+        let count = loaders(ctx)
+            .member_counts
+            .load_one(self.0.chat.id)
+            .await
+            .map_err(|e| to_graphql(&e))?;
+        Ok(count.unwrap_or(0))
+    }
+    /// Members, oldest first.
+    async fn members(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<ChatMemberObject>> {
+        let members = loaders(ctx)
+            .members
+            .load_one(self.0.chat.id)
+            .await
+            .map_err(|e| to_graphql(&e))?;
+        Ok(members
+            .unwrap_or_default()
+            .into_iter()
+            .map(ChatMemberObject)
+            .collect())
+    }
+    /// The other participant of a private chat.
+    async fn counterpart(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<User>> {
+        self.counterpart_user(ctx).await
+    }
+    async fn last_message_at(&self) -> DateTime<Utc> {
+        self.0.chat.last_message_at
+    }
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.chat.created_at
+    }
+}
+
+pub struct ChatMemberObject(pub Member);
+
+#[Object(name = "ChatMember")]
+impl ChatMemberObject {
+    async fn id(&self) -> ID {
+        ID(self.0.id.to_string())
+    }
+    async fn user_id(&self) -> ID {
+        ID(self.0.user_id.to_string())
+    }
+    async fn user(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<User>> {
+        loaders(ctx)
+            .users
+            .load_one(self.0.user_id)
+            .await
+            .map_err(|e| to_graphql(&e))
+    }
+    async fn role(&self) -> ChatMemberRole {
+        ChatMemberRole::of(&self.0.role)
+    }
+    async fn joined_at(&self) -> DateTime<Utc> {
+        self.0.joined_at
+    }
+}
+
+#[derive(SimpleObject)]
+#[graphql(name = "InviteLink")]
+pub struct InviteLinkObject {
+    pub chat_id: ID,
+    pub token: String,
+    pub invite_url: String,
+}
+
+impl From<InviteLink> for InviteLinkObject {
+    fn from(link: InviteLink) -> Self {
+        Self {
+            chat_id: ID(link.chat_id.to_string()),
+            token: link.token,
+            invite_url: link.invite_url,
+        }
+    }
+}

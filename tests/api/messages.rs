@@ -1,0 +1,315 @@
+//! Messages over GraphQL (messenger-rest-api.md §8): a scripted conversation.
+
+use serde_json::{json, Value};
+
+use crate::{
+    chats::{group, SEND},
+    helpers::{gql, gql_error, quick_user, spawn_app},
+};
+
+const SEND_FULL: &str = "mutation($i: SendMessageInput!) { sendMessage(input: $i) { id text clientMessageId replyTo { id } sender { id } } }";
+const PAGE: &str = "query($c: ID!, $f: Int, $a: String, $l: Int, $b: String) {
+    messages(chatId: $c, first: $f, after: $a, last: $l, before: $b) {
+        edges { cursor node { id text } }
+        pageInfo { hasPreviousPage hasNextPage startCursor endCursor } } }";
+
+async fn send(app: &crate::helpers::TestApp, token: &str, chat: &str, text: &str) -> String {
+    let data = gql(app, token, SEND, json!({ "c": chat, "t": text })).await;
+    data["sendMessage"]["id"].as_str().expect("id").to_owned()
+}
+
+fn texts(data: &Value) -> Vec<String> {
+    data["messages"]["edges"]
+        .as_array()
+        .expect("edges")
+        .iter()
+        .map(|e| e["node"]["text"].as_str().unwrap_or_default().to_owned())
+        .collect()
+}
+
+#[tokio::test]
+async fn a_retry_with_the_same_client_message_id_returns_the_same_message() {
+    let app = spawn_app().await;
+    let (alice, _) = quick_user(&app, "Alice").await;
+    let chat = group(&app, &alice, "Idem", &[]).await;
+    let other = group(&app, &alice, "Other", &[]).await;
+    let input =
+        json!({ "i": { "chatId": chat, "text": "once", "clientMessageId": "client-msg-0001" } });
+    let first = gql(&app, &alice, SEND_FULL, input.clone()).await;
+    let second = gql(&app, &alice, SEND_FULL, input).await;
+    assert_eq!(first["sendMessage"]["id"], second["sendMessage"]["id"]);
+    let page = gql(&app, &alice, PAGE, json!({ "c": chat })).await;
+    assert_eq!(texts(&page), ["once"], "no duplicate");
+    let elsewhere =
+        json!({ "i": { "chatId": other, "text": "x", "clientMessageId": "client-msg-0001" } });
+    assert_eq!(
+        gql_error(&app, &alice, SEND_FULL, elsewhere).await,
+        "CONFLICT"
+    );
+    for bad in [
+        json!({ "chatId": chat, "text": "  " }),
+        json!({ "chatId": chat, "text": "x".repeat(10_001) }),
+    ] {
+        assert_eq!(
+            gql_error(&app, &alice, SEND_FULL, json!({ "i": bad })).await,
+            "BAD_USER_INPUT"
+        );
+    }
+}
+
+#[tokio::test]
+async fn pages_go_both_ways_with_stable_cursors() {
+    let app = spawn_app().await;
+    let (alice, _) = quick_user(&app, "Alice").await;
+    let chat = group(&app, &alice, "Pages", &[]).await;
+    for i in 0..7 {
+        send(&app, &alice, &chat, &format!("m{i}")).await;
+    }
+    let last = gql(&app, &alice, PAGE, json!({ "c": chat, "l": 3 })).await;
+    assert_eq!(texts(&last), ["m4", "m5", "m6"]);
+    assert_eq!(last["messages"]["pageInfo"]["hasPreviousPage"], true);
+    let before = last["messages"]["pageInfo"]["startCursor"].clone();
+    let earlier = gql(
+        &app,
+        &alice,
+        PAGE,
+        json!({ "c": chat, "l": 3, "b": before }),
+    )
+    .await;
+    assert_eq!(texts(&earlier), ["m1", "m2", "m3"]);
+    let first = gql(&app, &alice, PAGE, json!({ "c": chat, "f": 2 })).await;
+    assert_eq!(texts(&first), ["m0", "m1"]);
+    assert_eq!(first["messages"]["pageInfo"]["hasNextPage"], true);
+    let after = first["messages"]["pageInfo"]["endCursor"].clone();
+    let next = gql(&app, &alice, PAGE, json!({ "c": chat, "f": 2, "a": after })).await;
+    assert_eq!(texts(&next), ["m2", "m3"]);
+    let too_many = json!({ "c": chat, "f": 101 });
+    assert_eq!(
+        gql_error(&app, &alice, PAGE, too_many).await,
+        "BAD_USER_INPUT"
+    );
+}
+
+#[tokio::test]
+async fn edit_and_delete_follow_who_may_do_what() {
+    let app = spawn_app().await;
+    let (alice, _) = quick_user(&app, "Alice").await;
+    let (bob, bob_id) = quick_user(&app, "Bob").await;
+    let chat = group(&app, &alice, "Edits", &[&bob_id]).await;
+    let id = send(&app, &alice, &chat, "draft").await;
+    let edit =
+        "mutation($m: ID!, $t: String!) { editMessage(messageId: $m, text: $t) { text editedAt } }";
+    assert_eq!(
+        gql_error(&app, &bob, edit, json!({ "m": id, "t": "hack" })).await,
+        "FORBIDDEN"
+    );
+    let data = gql(&app, &alice, edit, json!({ "m": id, "t": "final" })).await;
+    assert_eq!(data["editMessage"]["text"], "final");
+    assert!(data["editMessage"]["editedAt"].is_string());
+
+    let keep = send(&app, &bob, &chat, "bob's").await;
+    let delete = "mutation($m: ID!, $all: Boolean) { deleteMessage(messageId: $m, forAll: $all) }";
+    gql(&app, &alice, delete, json!({ "m": keep, "all": false })).await;
+    assert_eq!(
+        texts(&gql(&app, &alice, PAGE, json!({ "c": chat })).await),
+        ["final"],
+        "hidden for Alice"
+    );
+    assert_eq!(
+        texts(&gql(&app, &bob, PAGE, json!({ "c": chat })).await),
+        ["final", "bob's"],
+        "still there for Bob"
+    );
+    gql(&app, &alice, delete, json!({ "m": id, "all": true })).await; // the owner may delete for all
+    assert_eq!(
+        texts(&gql(&app, &bob, PAGE, json!({ "c": chat })).await),
+        ["bob's"]
+    );
+    let last = gql(
+        &app,
+        &bob,
+        "query($c: ID!) { chat(id: $c) { lastMessage { text } } }",
+        json!({ "c": chat }),
+    )
+    .await;
+    assert_eq!(last["chat"]["lastMessage"]["text"], "bob's");
+    assert_eq!(
+        gql_error(&app, &bob, delete, json!({ "m": id, "all": true })).await,
+        "NOT_FOUND"
+    );
+}
+
+#[tokio::test]
+async fn replies_make_a_breadth_first_thread() {
+    let app = spawn_app().await;
+    let (alice, _) = quick_user(&app, "Alice").await;
+    let chat = group(&app, &alice, "Threads", &[]).await;
+    let root = send(&app, &alice, &chat, "root").await;
+    let reply = |text: &'static str, to: String| json!({ "i": { "chatId": chat, "text": text, "replyToMessageId": to } });
+    let a =
+        gql(&app, &alice, SEND_FULL, reply("a", root.clone())).await["sendMessage"]["id"].clone();
+    let b =
+        gql(&app, &alice, SEND_FULL, reply("b", root.clone())).await["sendMessage"]["id"].clone();
+    gql(
+        &app,
+        &alice,
+        SEND_FULL,
+        reply("a1", a.as_str().expect("id").to_owned()),
+    )
+    .await;
+    gql(
+        &app,
+        &alice,
+        SEND_FULL,
+        reply("b1", b.as_str().expect("id").to_owned()),
+    )
+    .await;
+    let data = gql(
+        &app,
+        &alice,
+        "query($m: ID!) { thread(messageId: $m) { text replyTo { id } } }",
+        json!({ "m": root }),
+    )
+    .await;
+    let order: Vec<&str> = data["thread"]
+        .as_array()
+        .expect("list")
+        .iter()
+        .map(|m| m["text"].as_str().expect("text"))
+        .collect();
+    assert_eq!(order, ["root", "a", "b", "a1", "b1"]);
+    let other = group(&app, &alice, "Elsewhere", &[]).await;
+    let foreign = json!({ "i": { "chatId": other, "text": "x", "replyToMessageId": root } });
+    assert_eq!(
+        gql_error(&app, &alice, SEND_FULL, foreign).await,
+        "BAD_USER_INPUT"
+    );
+}
+
+#[tokio::test]
+async fn forwards_reactions_receipts_mentions_and_notifications() {
+    let app = spawn_app().await;
+    let (alice, alice_id) = quick_user(&app, "Alice").await;
+    let (bob, bob_id) = quick_user(&app, "Bob").await;
+    let bob_name = gql(&app, &bob, "{ me { username } }", json!({})).await["me"]["username"]
+        .as_str()
+        .expect("name")
+        .to_owned();
+    let chat = group(&app, &alice, "Main", &[&bob_id]).await;
+    let t1 = group(&app, &alice, "T1", &[]).await;
+    let t2 = group(&app, &alice, "T2", &[]).await;
+
+    let id = send(&app, &bob, &chat, "original").await;
+    let forward = "mutation($m: ID!, $t: [ID!]!, $a: Boolean) { forwardMessage(messageId: $m, targetChatIds: $t, includeAuthor: $a) { chatId text forwardedFrom { id } forwardedFromUser { id } } }";
+    let data = gql(
+        &app,
+        &alice,
+        forward,
+        json!({ "m": id, "t": [t1, t2], "a": true }),
+    )
+    .await;
+    let copies = data["forwardMessage"].as_array().expect("list");
+    assert_eq!(copies.len(), 2);
+    assert_eq!(copies[0]["forwardedFromUser"]["id"], bob_id.as_str());
+    assert_eq!(copies[0]["forwardedFrom"]["id"], id.as_str());
+    let data = gql(
+        &app,
+        &alice,
+        forward,
+        json!({ "m": id, "t": [t1], "a": false }),
+    )
+    .await;
+    assert_eq!(data["forwardMessage"][0]["forwardedFromUser"], Value::Null);
+
+    let toggle = "mutation($m: ID!, $e: String!) { toggleReaction(messageId: $m, emoji: $e) { emoji count reacted } }";
+    gql(&app, &alice, toggle, json!({ "m": id, "e": "👍" })).await;
+    let data = gql(&app, &bob, toggle, json!({ "m": id, "e": "👍" })).await;
+    assert_eq!(
+        data["toggleReaction"],
+        json!([{ "emoji": "👍", "count": 2, "reacted": true }])
+    );
+    let data = gql(&app, &bob, toggle, json!({ "m": id, "e": "👍" })).await;
+    assert_eq!(
+        data["toggleReaction"],
+        json!([{ "emoji": "👍", "count": 1, "reacted": false }])
+    );
+
+    let status = "query($c: ID!) { messages(chatId: $c) { edges { node { id deliveryStatus } } } chat(id: $c) { unreadCount unreadMentionsCount } }";
+    gql(
+        &app,
+        &alice,
+        SEND,
+        json!({ "c": chat, "t": format!("hey @{bob_name} look") }),
+    )
+    .await;
+    let data = gql(&app, &bob, status, json!({ "c": chat })).await;
+    assert_eq!(data["chat"]["unreadCount"], 1);
+    assert_eq!(data["chat"]["unreadMentionsCount"], 1);
+    let last_id = data["messages"]["edges"][1]["node"]["id"].clone();
+    let seen = gql(&app, &alice, status, json!({ "c": chat })).await;
+    assert_eq!(
+        seen["messages"]["edges"][1]["node"]["deliveryStatus"],
+        "SENT"
+    );
+    let mark = "mutation($c: ID!, $m: ID!) { markMessages(chatId: $c, messageId: $m, status: READ) { lastReadMessageId lastDeliveredMessageId } }";
+    let data = gql(&app, &bob, mark, json!({ "c": chat, "m": last_id })).await;
+    assert_eq!(data["markMessages"]["lastReadMessageId"], last_id);
+    assert_eq!(data["markMessages"]["lastDeliveredMessageId"], last_id);
+    let seen = gql(&app, &alice, status, json!({ "c": chat })).await;
+    assert_eq!(
+        seen["messages"]["edges"][1]["node"]["deliveryStatus"],
+        "READ"
+    );
+    let data = gql(&app, &bob, status, json!({ "c": chat })).await;
+    assert_eq!(data["chat"]["unreadCount"], 0);
+    assert_eq!(data["chat"]["unreadMentionsCount"], 0);
+
+    let data = gql(
+        &app,
+        &bob,
+        "{ notifications { eventType payload } }",
+        json!({}),
+    )
+    .await;
+    let kinds: Vec<&str> = data["notifications"]
+        .as_array()
+        .expect("list")
+        .iter()
+        .map(|n| n["eventType"].as_str().expect("type"))
+        .collect();
+    assert_eq!(kinds, ["mention", "chat_member_added"]);
+    let payload: Value =
+        serde_json::from_str(data["notifications"][0]["payload"].as_str().expect("json"))
+            .expect("json");
+    assert_eq!(payload["sender_id"].to_string(), alice_id);
+}
+
+#[tokio::test]
+async fn search_finds_words_in_readable_chats_only() {
+    let app = spawn_app().await;
+    let (alice, _) = quick_user(&app, "Alice").await;
+    let (bob, _) = quick_user(&app, "Bob").await;
+    let mine = group(&app, &alice, "Mine", &[]).await;
+    let theirs = group(&app, &bob, "Theirs", &[]).await;
+    send(&app, &alice, &mine, "the quick brown fox").await;
+    send(&app, &bob, &theirs, "another quick fox").await;
+    let data = gql(
+        &app,
+        &alice,
+        "{ searchMessages(query: \"quick fox\") { text } }",
+        json!({}),
+    )
+    .await;
+    assert_eq!(
+        data["searchMessages"],
+        json!([{ "text": "the quick brown fox" }])
+    );
+    let data = gql(
+        &app,
+        &alice,
+        "{ search(query: \"Mine\") { users { id } chats { title } messages { id } } }",
+        json!({}),
+    )
+    .await;
+    assert_eq!(data["search"]["chats"], json!([{ "title": "Mine" }]));
+}

@@ -1,0 +1,123 @@
+//! No N+1: the statements one request runs do not grow with the number of items.
+//! Counted by the app's counting executor (`Db::statements_executed`).
+
+use serde_json::{json, Value};
+
+use crate::{
+    chats::{group, private, SEND},
+    helpers::{gql, quick_user, spawn_app, TestApp},
+};
+
+/// Statements one request runs. The fewest of three runs: loaders batch by time, so a
+/// machine under load can split one batch in two; an N+1 shows in every run.
+async fn statements_for(app: &TestApp, token: &str, query: &str, variables: Value) -> u64 {
+    let mut fewest = u64::MAX;
+    for _ in 0..3 {
+        let before = app.db.statements_executed();
+        gql(app, token, query, variables.clone()).await;
+        fewest = fewest.min(app.db.statements_executed() - before);
+    }
+    fewest
+}
+
+const CHATS: &str = "query($n: Int) { chats(first: $n) { edges { node {
+    id displayTitle unreadCount unreadMentionsCount membersCount
+    lastMessage { id sender { id displayName } }
+    members { role user { id } }
+    counterpart { id displayName } } } } }";
+
+/// Bound: 6 statements for any page size — auth, the list, chats by id, memberships,
+/// then one batch each for last messages, members, unread counts, member counts and users
+/// (those run concurrently; what matters is that the count is the same for 5 and 50).
+#[tokio::test]
+async fn the_chat_list_costs_the_same_statements_for_5_and_50_chats() {
+    let app = spawn_app().await;
+    let (viewer, _) = quick_user(&app, "Viewer").await;
+    for i in 0..50 {
+        let (other, other_id) = quick_user(&app, &format!("Peer{i}")).await;
+        let chat = private(&app, &viewer, &other_id).await;
+        gql(
+            &app,
+            &other,
+            SEND,
+            json!({ "c": chat, "t": format!("hello {i}") }),
+        )
+        .await;
+    }
+    let five = statements_for(&app, &viewer, CHATS, json!({ "n": 5 })).await;
+    let fifty = statements_for(&app, &viewer, CHATS, json!({ "n": 50 })).await;
+    assert_eq!(five, fifty, "5 chats: {five} statements, 50 chats: {fifty}");
+    assert!(fifty <= 12, "{fifty} statements");
+}
+
+const MESSAGES: &str = "query($c: ID!, $n: Int) { messages(chatId: $c, last: $n) { edges { node {
+    id text deliveryStatus
+    sender { id displayName }
+    replyTo { id sender { id } }
+    reactions { emoji count reacted }
+    attachments { id fileUrl }
+    forwardedFrom { id sender { id } }
+    forwardedFromUser { id } } } } }";
+
+/// Bound: the same count for 5 and 50 messages — auth, membership, the page, then one
+/// batch each for senders, reply targets, reactions, attachments, forwards, members.
+#[tokio::test]
+async fn a_message_page_costs_the_same_statements_for_5_and_50_messages() {
+    let app = spawn_app().await;
+    let (owner, _) = quick_user(&app, "Owner").await;
+    let mut people = vec![owner.clone()];
+    let mut ids = Vec::new();
+    for i in 0..4 {
+        let (token, id) = quick_user(&app, &format!("Member{i}")).await;
+        people.push(token);
+        ids.push(id);
+    }
+    let member_refs: Vec<&str> = ids.iter().map(String::as_str).collect();
+    let chat = group(&app, &owner, "Busy", &member_refs).await;
+    let source_chat = group(&app, &owner, "Source", &[]).await;
+    let source = gql(
+        &app,
+        &owner,
+        SEND,
+        json!({ "c": source_chat, "t": "forward me" }),
+    )
+    .await;
+    let source_id = source["sendMessage"]["id"].as_str().expect("id").to_owned();
+
+    let mut previous: Option<String> = None;
+    for i in 0..50 {
+        let token = &people[i % people.len()];
+        let id = if i % 5 == 4 {
+            let data = gql(&app, &owner, "mutation($m: ID!, $c: ID!) { forwardMessage(messageId: $m, targetChatIds: [$c]) { id } }", json!({ "m": source_id, "c": chat })).await;
+            data["forwardMessage"][0]["id"]
+                .as_str()
+                .expect("id")
+                .to_owned()
+        } else {
+            let input = json!({ "chatId": chat, "text": format!("message {i}"), "replyToMessageId": previous });
+            let data = gql(
+                &app,
+                token,
+                "mutation($i: SendMessageInput!) { sendMessage(input: $i) { id } }",
+                json!({ "i": input }),
+            )
+            .await;
+            data["sendMessage"]["id"].as_str().expect("id").to_owned()
+        };
+        gql(
+            &app,
+            token,
+            "mutation($m: ID!) { toggleReaction(messageId: $m, emoji: \"🔥\") { count } }",
+            json!({ "m": id }),
+        )
+        .await;
+        previous = Some(id);
+    }
+    let five = statements_for(&app, &owner, MESSAGES, json!({ "c": chat, "n": 5 })).await;
+    let fifty = statements_for(&app, &owner, MESSAGES, json!({ "c": chat, "n": 50 })).await;
+    assert_eq!(
+        five, fifty,
+        "5 messages: {five} statements, 50 messages: {fifty}"
+    );
+    assert!(fifty <= 12, "{fifty} statements");
+}
