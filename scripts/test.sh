@@ -52,13 +52,14 @@ else
   echo "tests/js/node_modules is up to date (node $(node --version))"
 fi
 
-section "moto (local S3 server for the media tests)"
-# The media tests start `$MOTO_PYTHON -m moto.server`. An interpreter that already
-# has moto is used as it is; otherwise moto is installed into a venv next to the
+section "python test servers (moto for S3, aiosmtpd for SMTP)"
+# The media tests start `$MOTO_PYTHON -m moto.server`, the account tests
+# `$TEST_PYTHON tests/smtp_sink.py` (aiosmtpd). An interpreter that already has both
+# is used as it is; otherwise they are installed into a venv next to the
 # build cache (MOTO_VENV), which works on distributions whose system Python refuses
 # `pip install` (PEP 668).
 MOTO_VENV="${MOTO_VENV:-$HOME/.cache/messenger-gateway/moto-venv}"
-has_moto() { "$1" -c 'import moto.server' >/dev/null 2>&1; }
+has_moto() { "$1" -c 'import moto.server, aiosmtpd' >/dev/null 2>&1; }
 if [[ -n "${MOTO_PYTHON:-}" ]] && has_moto "$MOTO_PYTHON"; then
   :
 elif command -v python3 >/dev/null 2>&1 && has_moto python3; then
@@ -77,12 +78,13 @@ else
       die "python3 with venv support is required for the media tests: sudo apt-get install -y python3 python3-venv"
     fi
   fi
-  echo "installing moto's S3 server into $MOTO_VENV"
-  "$MOTO_VENV/bin/python" -m pip install --quiet --disable-pip-version-check "moto[server]==5.*" ||
-    die "pip install moto[server] failed"
+  echo "installing moto's S3 server and aiosmtpd into $MOTO_VENV"
+  "$MOTO_VENV/bin/python" -m pip install --quiet --disable-pip-version-check "moto[server]==5.*" "aiosmtpd==1.*" ||
+    die "pip install moto[server] aiosmtpd failed"
   MOTO_PYTHON="$MOTO_VENV/bin/python"
 fi
 export MOTO_PYTHON
+export TEST_PYTHON="${TEST_PYTHON:-$MOTO_PYTHON}"
 echo "moto $("$MOTO_PYTHON" -c 'import moto; print(moto.__version__)') ($MOTO_PYTHON)"
 
 section "toolchain"

@@ -56,7 +56,7 @@ impl Application {
         if config.telegram.bot_token.is_none() {
             tracing::warn!("TELEGRAM_BOT_TOKEN is not set: initData `hash` cannot be checked");
         }
-        let domain = Domain::new(Arc::clone(&config), db.clone(), bus, clock);
+        let domain = Domain::new(Arc::clone(&config), db.clone(), bus, clock)?;
         let schema = graphql::build_schema(domain.clone(), &config.graphql);
         let listener = TcpListener::bind(config.bind_addr)
             .await

@@ -3,6 +3,8 @@
 
 pub mod init_data;
 pub mod jwt;
+pub mod password;
+pub mod totp;
 
 /// What a request presented, parsed but not yet verified.
 #[derive(Clone, Debug, PartialEq, Eq)]

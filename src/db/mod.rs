@@ -2,7 +2,9 @@
 //! aggregate. This is the only place with SQL. Repositories take `impl PgExecutor` so
 //! services can pass the pool or their transaction.
 
+pub mod accounts;
 pub mod attachments;
+pub mod bot_auth;
 pub mod chats;
 pub mod messages;
 pub mod notifications;

@@ -22,6 +22,12 @@ pub struct User {
     pub bio: Option<String>,
     pub avatar_url: Option<String>,
     pub allow_private_messages: bool,
+    /// `everyone`, `contacts` or `nobody`: who sees the avatar (§3.7).
+    pub privacy_avatar: String,
+    /// Who sees online status and last-seen time.
+    pub privacy_last_seen: String,
+    /// Who may add the user to groups and channels.
+    pub privacy_group_invites: String,
     pub last_seen_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
@@ -52,7 +58,8 @@ pub async fn find_by_id(db: impl PgExecutor<'_>, id: i64) -> Result<Option<User>
         User,
         r#"select id, telegram_id, email, email_verified, twofa_enabled, username, name,
                   first_name, last_name, language_code, is_premium, bio, avatar_url,
-                  allow_private_messages, last_seen_at, created_at, updated_at
+                  allow_private_messages, privacy_avatar, privacy_last_seen,
+                  privacy_group_invites, last_seen_at, created_at, updated_at
              from users where id = $1"#,
         id
     )
@@ -69,7 +76,8 @@ pub async fn find_many(
         User,
         r#"select id, telegram_id, email, email_verified, twofa_enabled, username, name,
                   first_name, last_name, language_code, is_premium, bio, avatar_url,
-                  allow_private_messages, last_seen_at, created_at, updated_at
+                  allow_private_messages, privacy_avatar, privacy_last_seen,
+                  privacy_group_invites, last_seen_at, created_at, updated_at
              from users where id = any($1)"#,
         ids
     )
@@ -86,7 +94,8 @@ pub async fn find_by_telegram_id(
         User,
         r#"select id, telegram_id, email, email_verified, twofa_enabled, username, name,
                   first_name, last_name, language_code, is_premium, bio, avatar_url,
-                  allow_private_messages, last_seen_at, created_at, updated_at
+                  allow_private_messages, privacy_avatar, privacy_last_seen,
+                  privacy_group_invites, last_seen_at, created_at, updated_at
              from users where telegram_id = $1"#,
         telegram_id
     )
@@ -138,13 +147,16 @@ pub async fn upsert_telegram(
                   twofa_enabled as "twofa_enabled!", username, name, first_name, last_name,
                   language_code as "language_code!", is_premium as "is_premium!", bio,
                   avatar_url, allow_private_messages as "allow_private_messages!",
+                  privacy_avatar as "privacy_avatar!", privacy_last_seen as "privacy_last_seen!",
+                  privacy_group_invites as "privacy_group_invites!",
                   last_seen_at, created_at as "created_at!", updated_at as "updated_at!",
                   created as "created!", true as "changed!"
              from upserted
            union all
            select id, telegram_id, email, email_verified, twofa_enabled, username, name,
                   first_name, last_name, language_code, is_premium, bio, avatar_url,
-                  allow_private_messages, last_seen_at, created_at, updated_at, false, false
+                  allow_private_messages, privacy_avatar, privacy_last_seen,
+                  privacy_group_invites, last_seen_at, created_at, updated_at, false, false
              from users
             where telegram_id = $1 and not exists (select 1 from upserted)"#,
         profile.telegram_id,
@@ -174,6 +186,9 @@ pub async fn upsert_telegram(
             bio: row.bio,
             avatar_url: row.avatar_url,
             allow_private_messages: row.allow_private_messages,
+            privacy_avatar: row.privacy_avatar,
+            privacy_last_seen: row.privacy_last_seen,
+            privacy_group_invites: row.privacy_group_invites,
             last_seen_at: row.last_seen_at,
             created_at: row.created_at,
             updated_at: row.updated_at,
@@ -184,7 +199,7 @@ pub async fn upsert_telegram(
 }
 
 /// What access-token checks need: when revoke-all happened, and whether the token's
-/// session was revoked. `None` when the user does not exist.
+/// session (refresh family) was revoked or ran out. `None` when the user does not exist.
 pub struct TokenState {
     pub tokens_valid_after: Option<DateTime<Utc>>,
     pub session_revoked: bool,
@@ -193,16 +208,18 @@ pub struct TokenState {
 pub async fn token_state(
     db: impl PgExecutor<'_>,
     user_id: i64,
-    session_jti: Option<uuid::Uuid>,
+    session_family: Option<uuid::Uuid>,
 ) -> Result<Option<TokenState>, sqlx::Error> {
     let row = sqlx::query!(
         r#"select u.tokens_valid_after,
-                  exists(select 1 from refresh_sessions s
-                          where s.user_id = u.id and s.jti = $2
-                            and s.revoked_at is not null) as "session_revoked!"
+                  ($2::uuid is not null
+                   and not exists(select 1 from refresh_sessions s
+                                   where s.user_id = u.id and s.family_id = $2
+                                     and s.revoked_at is null and s.expires_at > now()))
+                      as "session_revoked!"
              from users u where u.id = $1"#,
         user_id,
-        session_jti
+        session_family
     )
     .fetch_optional(db)
     .await?;
@@ -224,7 +241,8 @@ pub async fn search(
         User,
         r#"select id, telegram_id, email, email_verified, twofa_enabled, username, name,
                   first_name, last_name, language_code, is_premium, bio, avatar_url,
-                  allow_private_messages, last_seen_at, created_at, updated_at
+                  allow_private_messages, privacy_avatar, privacy_last_seen,
+                  privacy_group_invites, last_seen_at, created_at, updated_at
              from users
             where username ilike $1 or name ilike $1 or first_name ilike $1
                or last_name ilike $1 or lower(email) = lower($2)
@@ -247,7 +265,8 @@ pub async fn find_by_email(
         User,
         r#"select id, telegram_id, email, email_verified, twofa_enabled, username, name,
                   first_name, last_name, language_code, is_premium, bio, avatar_url,
-                  allow_private_messages, last_seen_at, created_at, updated_at
+                  allow_private_messages, privacy_avatar, privacy_last_seen,
+                  privacy_group_invites, last_seen_at, created_at, updated_at
              from users where lower(email) = lower($1)"#,
         email
     )
@@ -264,6 +283,9 @@ pub struct ProfilePatch {
     pub avatar_url: Option<Option<String>>,
     pub language_code: Option<String>,
     pub allow_private_messages: Option<bool>,
+    pub privacy_avatar: Option<String>,
+    pub privacy_last_seen: Option<String>,
+    pub privacy_group_invites: Option<String>,
 }
 
 pub async fn update_profile(
@@ -279,11 +301,15 @@ pub async fn update_profile(
                bio = case when $6 then $7 else bio end,
                avatar_url = case when $8 then $9 else avatar_url end,
                language_code = coalesce($10, language_code),
-               allow_private_messages = coalesce($11, allow_private_messages)
+               allow_private_messages = coalesce($11, allow_private_messages),
+               privacy_avatar = coalesce($12, privacy_avatar),
+               privacy_last_seen = coalesce($13, privacy_last_seen),
+               privacy_group_invites = coalesce($14, privacy_group_invites)
            where id = $1
            returning id, telegram_id, email, email_verified, twofa_enabled, username, name,
                      first_name, last_name, language_code, is_premium, bio, avatar_url,
-                     allow_private_messages, last_seen_at, created_at, updated_at"#,
+                     allow_private_messages, privacy_avatar, privacy_last_seen,
+                  privacy_group_invites, last_seen_at, created_at, updated_at"#,
         id,
         patch.name.is_some(),
         patch.name.clone().flatten(),
@@ -295,6 +321,9 @@ pub async fn update_profile(
         patch.avatar_url.clone().flatten(),
         patch.language_code,
         patch.allow_private_messages,
+        patch.privacy_avatar,
+        patch.privacy_last_seen,
+        patch.privacy_group_invites,
     )
     .fetch_one(db)
     .await

@@ -148,32 +148,48 @@ impl AuthService<'_> {
         Ok(upserted.user)
     }
 
-    /// Creates a refresh session and the token pair for it.
-    async fn open_session(&self, user_id: i64, client: &ClientInfo) -> AppResult<AuthTokens> {
+    /// Creates a refresh session and the token pair for it (every sign-in path ends here).
+    pub async fn open_session(&self, user_id: i64, client: &ClientInfo) -> AppResult<AuthTokens> {
+        self.issue(user_id, Uuid::new_v4(), client, None).await
+    }
+
+    /// Writes a refresh-token row of `family` (replacing `rotated`, when refreshing) and
+    /// signs the pair. Access tokens carry the family: revoking it revokes them too.
+    pub(super) async fn issue(
+        &self,
+        user_id: i64,
+        family_id: Uuid,
+        client: &ClientInfo,
+        rotated: Option<(&mut crate::db::Tx, Uuid)>,
+    ) -> AppResult<AuthTokens> {
         let config = self.0.config();
         let now = self.0.now();
         let jti = Uuid::new_v4();
         let refresh_ttl =
             chrono::Duration::from_std(config.refresh_token_ttl).map_err(AppError::internal)?;
-        db::sessions::create(
-            self.0.db().exec(),
-            &db::sessions::NewSession {
-                jti,
-                family_id: Uuid::new_v4(),
-                user_id,
-                user_agent: client.user_agent.as_deref(),
-                ip: client.ip.as_deref(),
-                expires_at: now + refresh_ttl,
-            },
-        )
-        .await?;
+        let row = db::sessions::NewSession {
+            jti,
+            family_id,
+            user_id,
+            user_agent: client.user_agent.as_deref(),
+            ip: client.ip.as_deref(),
+            expires_at: now + refresh_ttl,
+        };
+        let db = self.0.db();
+        match rotated {
+            Some((tx, old)) => {
+                db::sessions::create(db.on(&mut **tx), &row).await?;
+                db::sessions::mark_rotated(db.on(&mut **tx), old, jti).await?;
+            }
+            None => db::sessions::create(db.exec(), &row).await?,
+        }
         let tokens = &self.0 .0.tokens;
         Ok(AuthTokens {
             access_token: tokens.issue(
                 TokenKind::Access,
                 user_id,
                 Uuid::new_v4().to_string(),
-                Some(jti.to_string()),
+                Some(family_id.to_string()),
                 now,
                 config.access_token_ttl,
             ),
@@ -181,7 +197,7 @@ impl AuthService<'_> {
                 TokenKind::Refresh,
                 user_id,
                 jti.to_string(),
-                None,
+                Some(family_id.to_string()),
                 now,
                 config.refresh_token_ttl,
             ),

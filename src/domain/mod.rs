@@ -2,14 +2,18 @@
 //! after commit. Adapters (`graphql`, `rest`) call exactly one function here per
 //! operation; nothing here knows about axum or async-graphql.
 
+pub mod accounts;
 pub mod auth;
+pub mod bot_auth;
 pub mod chats;
 pub mod contacts;
 pub mod health;
 pub mod media;
 pub mod messages;
 pub mod notifications;
+pub mod rate_limit;
 pub mod search;
+pub mod sessions;
 pub mod users;
 pub mod validation;
 
@@ -17,7 +21,9 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 
-use crate::{auth::jwt::TokenCodec, config::Config, db::Db, realtime::EventBus};
+use crate::{
+    auth::jwt::TokenCodec, config::Config, db::Db, integrations::mailer::Mailer, realtime::EventBus,
+};
 
 /// The largest page any list serves.
 pub const MAX_PAGE: i64 = 100;
@@ -89,6 +95,9 @@ struct Inner {
     bus: EventBus,
     clock: Arc<dyn Clock>,
     tokens: TokenCodec,
+    bots: bot_auth::BotClients,
+    mailer: Mailer,
+    limiter: rate_limit::RateLimiter,
 }
 
 /// The handle every adapter holds; services are views onto it.
@@ -96,19 +105,42 @@ struct Inner {
 pub struct Domain(Arc<Inner>);
 
 impl Domain {
-    pub fn new(config: Arc<Config>, db: Db, bus: EventBus, clock: Arc<dyn Clock>) -> Self {
+    pub fn new(
+        config: Arc<Config>,
+        db: Db,
+        bus: EventBus,
+        clock: Arc<dyn Clock>,
+    ) -> anyhow::Result<Self> {
         let tokens = TokenCodec::new(&config.jwt_secret);
-        Self(Arc::new(Inner {
+        let bots = bot_auth::BotClients::new(&config)?;
+        let mailer = Mailer::from_config(&config.accounts)?;
+        let limiter = rate_limit::RateLimiter::new(bus.redis_commands());
+        Ok(Self(Arc::new(Inner {
             config,
             db,
             bus,
             clock,
             tokens,
-        }))
+            bots,
+            mailer,
+            limiter,
+        })))
+    }
+
+    pub fn accounts(&self) -> accounts::AccountService<'_> {
+        accounts::AccountService(self)
+    }
+
+    pub fn sessions(&self) -> sessions::SessionService<'_> {
+        sessions::SessionService(self)
     }
 
     pub fn auth(&self) -> auth::AuthService<'_> {
         auth::AuthService(self)
+    }
+
+    pub fn bot_auth(&self) -> bot_auth::BotAuthService<'_> {
+        bot_auth::BotAuthService(self)
     }
 
     pub fn users(&self) -> users::UserService<'_> {
@@ -149,6 +181,18 @@ impl Domain {
 
     pub fn config(&self) -> &Config {
         &self.0.config
+    }
+
+    fn tokens(&self) -> &TokenCodec {
+        &self.0.tokens
+    }
+
+    fn mailer(&self) -> &Mailer {
+        &self.0.mailer
+    }
+
+    fn limiter(&self) -> &rate_limit::RateLimiter {
+        &self.0.limiter
     }
 
     fn db(&self) -> &Db {

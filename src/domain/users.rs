@@ -26,6 +26,27 @@ impl User {
             .flatten()
     }
 
+    /// Whether `viewer` may see a field guarded by `setting` (`everyone`, `contacts`,
+    /// `nobody`; messenger-rest-api.md §3.7). `viewer_is_contact` is asked only for
+    /// `contacts`: whether this user has the viewer in their contacts.
+    pub async fn shows<F, Fut>(
+        &self,
+        setting: &str,
+        viewer: Option<i64>,
+        viewer_is_contact: F,
+    ) -> bool
+    where
+        F: FnOnce(i64) -> Fut,
+        Fut: std::future::Future<Output = bool>,
+    {
+        match (viewer, setting) {
+            (Some(v), _) if v == self.id => true,
+            (_, "everyone") => true,
+            (Some(v), "contacts") => viewer_is_contact(v).await,
+            _ => false,
+        }
+    }
+
     /// The name shown in lists: the chosen name, else first + last, else the username.
     pub fn shown_name(&self) -> String {
         if let Some(name) = self.name.as_deref().filter(|n| !n.trim().is_empty()) {
@@ -53,7 +74,13 @@ pub struct ProfileInput {
     pub avatar_url: Option<Option<String>>,
     pub language_code: Option<String>,
     pub allow_private_messages: Option<bool>,
+    pub privacy_avatar: Option<String>,
+    pub privacy_last_seen: Option<String>,
+    pub privacy_group_invites: Option<String>,
 }
+
+/// The values of the privacy settings.
+pub const PRIVACY_LEVELS: [&str; 3] = ["everyone", "contacts", "nobody"];
 
 /// How many users one profile watch may follow.
 pub const MAX_WATCHED_USERS: usize = 200;
@@ -145,6 +172,15 @@ impl UserService<'_> {
                 .language_code
                 .map(|l| checks.language_code("languageCode", &l)),
             allow_private_messages: input.allow_private_messages,
+            privacy_avatar: input
+                .privacy_avatar
+                .map(|p| privacy(&mut checks, "privacyAvatar", p)),
+            privacy_last_seen: input
+                .privacy_last_seen
+                .map(|p| privacy(&mut checks, "privacyLastSeen", p)),
+            privacy_group_invites: input
+                .privacy_group_invites
+                .map(|p| privacy(&mut checks, "privacyGroupInvites", p)),
         };
         checks.finish()?;
         let user =
@@ -156,10 +192,23 @@ impl UserService<'_> {
         Ok(user)
     }
 
+    /// Batch for loaders: of `owners`, those who have `viewer` in their contacts.
+    pub async fn contact_of(&self, viewer: i64, owners: &[i64]) -> AppResult<HashMap<i64, bool>> {
+        let having = crate::db::chats::having_contact(self.0.db().exec(), owners, viewer).await?;
+        Ok(owners.iter().map(|o| (*o, having.contains(o))).collect())
+    }
+
     /// A user by Telegram id (seed 000 `GET /api/users/{telegram_id}`).
     pub async fn by_telegram_id(&self, telegram_id: i64) -> AppResult<User> {
         crate::db::users::find_by_telegram_id(self.0.db().exec(), telegram_id)
             .await?
             .ok_or_else(|| AppError::not_found("User not found"))
     }
+}
+
+fn privacy(checks: &mut Checks, field: &str, value: String) -> String {
+    if !PRIVACY_LEVELS.contains(&value.as_str()) {
+        checks.fail(field, "must be everyone, contacts or nobody");
+    }
+    value
 }

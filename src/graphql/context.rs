@@ -35,6 +35,15 @@ impl RequestAuth {
         }
     }
 
+    /// Records who a sign-in mutation just signed in, so the rest of the response
+    /// (e.g. `AuthPayload.user.email`) is rendered for them. Ignored when the request
+    /// already carried a credential.
+    pub fn signed_in(&self, principal: Principal) {
+        if self.credential.is_none() {
+            let _ = self.resolved.set(Ok(principal));
+        }
+    }
+
     /// Verifies the credential once per request; `Ok(None)` for anonymous callers.
     pub async fn principal(&self, domain: &Domain) -> Result<Option<Principal>, Arc<AppError>> {
         if let Some(resolved) = self.resolved.get() {
@@ -85,6 +94,15 @@ pub async fn viewer_id(ctx: &Context<'_>) -> Option<i64> {
         .ok()
         .flatten()
         .map(|p| p.user_id)
+}
+
+/// See [`RequestAuth::signed_in`].
+pub fn signed_in(ctx: &Context<'_>, user_id: i64) {
+    let auth = ctx.data_unchecked::<Arc<RequestAuth>>();
+    auth.signed_in(Principal {
+        user_id,
+        method: crate::domain::AuthMethod::InitData,
+    });
 }
 
 pub fn loaders<'a>(ctx: &Context<'a>) -> &'a super::loaders::Loaders {

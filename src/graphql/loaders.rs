@@ -111,6 +111,21 @@ impl Loader<(i64, i64)> for ReactionsLoader {
     }
 }
 
+/// Whether the user has the viewer in their contacts, per `(viewer, user)`.
+pub struct ContactOfLoader(Domain);
+
+impl Loader<(i64, i64)> for ContactOfLoader {
+    type Value = bool;
+    type Error = Arc<AppError>;
+
+    async fn load(&self, keys: &[(i64, i64)]) -> LoadResult<(i64, i64), bool> {
+        per_viewer(keys, |viewer, ids| async move {
+            self.0.users().contact_of(viewer, &ids).await
+        })
+        .await
+    }
+}
+
 /// Attachments per message.
 pub struct AttachmentsLoader(Domain);
 
@@ -144,6 +159,7 @@ pub struct Loaders {
     pub messages: DataLoader<MessageLoader>,
     pub reactions: DataLoader<ReactionsLoader>,
     pub attachments: DataLoader<AttachmentsLoader>,
+    pub contact_of: DataLoader<ContactOfLoader>,
 }
 
 impl Loaders {
@@ -157,6 +173,7 @@ impl Loaders {
             messages: loader(MessageLoader(d())),
             reactions: loader(ReactionsLoader(d())),
             attachments: loader(AttachmentsLoader(d())),
+            contact_of: loader(ContactOfLoader(d())),
         }
     }
 }

@@ -85,6 +85,21 @@ pub enum Event {
         last_delivered_message_id: i64,
         last_read_message_id: i64,
     },
+    /// Sessions of a user were revoked: one family, or all (`family_id: None`).
+    /// Clients holding such a session sign out at once.
+    SessionRevoked {
+        user_id: i64,
+        family_id: Option<uuid::Uuid>,
+    },
+    /// A bot-login session changed: `completed` (the user pressed Login) or `expired`
+    /// (cancelled, or its code was used). Never carries the code: events travel through
+    /// Redis and reach every listener of the topic, while the code may be handed out once
+    /// only — a `completed` listener claims it with `bot_auth().session_status`, exactly
+    /// like a poll.
+    BotAuthSessionChanged {
+        session_id: String,
+        status: String,
+    },
     /// A liveness probe with no meaning to clients (tests, diagnostics).
     Ping {
         seq: i64,

@@ -67,6 +67,14 @@ impl EventBus {
         }
     }
 
+    /// The process's Redis command connection and key prefix (shared, not a new
+    /// connection), when Redis is configured.
+    pub fn redis_commands(&self) -> Option<(redis::aio::ConnectionManager, String)> {
+        self.redis
+            .as_ref()
+            .map(|r| (r.connection(), r.prefix().to_owned()))
+    }
+
     /// Topics with at least one local listener (for tests and metrics).
     pub fn live_topics(&self) -> usize {
         self.hub.topic_count()

@@ -80,6 +80,15 @@ impl RedisBus {
         }
     }
 
+    /// The shared command connection (multiplexed), for other Redis users of the process.
+    pub fn connection(&self) -> ConnectionManager {
+        self.publisher.clone()
+    }
+
+    pub fn prefix(&self) -> &str {
+        &self.prefix
+    }
+
     pub async fn ready(&self) -> bool {
         let mut conn = self.publisher.clone();
         let command = redis::cmd("PING");

@@ -1,9 +1,12 @@
 //! Integration tests: the real server over HTTP and WebSocket, against real Postgres
 //! and Redis. One binary; every test spawns its own app and database.
 
+mod accounts;
 mod auth;
 mod authorization;
+mod bot_auth;
 mod chats;
+mod fake_bot_api;
 mod graphql_http;
 mod health;
 mod helpers;

@@ -38,3 +38,28 @@ fn telegram_ids_are_64_bit_and_auth_roots_exist() {
         assert!(sdl.contains(root), "{root}");
     }
 }
+
+/// Every variable `Config` reads is documented in `.env.example` (set or commented out).
+#[test]
+fn every_configuration_variable_is_in_env_example() {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let config = std::fs::read_to_string(root.join("src/config.rs")).expect("config.rs");
+    let example = std::fs::read_to_string(root.join(".env.example")).expect(".env.example");
+    let documented: Vec<&str> = example
+        .lines()
+        .map(|l| l.trim_start_matches('#').trim())
+        .filter_map(|l| l.split_once('=').map(|(k, _)| k))
+        .collect();
+    let mut missing = Vec::new();
+    for chunk in config.split('"').skip(1).step_by(2) {
+        let is_var = chunk.len() > 2
+            && chunk
+                .chars()
+                .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
+            && chunk.contains('_');
+        if is_var && !documented.contains(&chunk) && !missing.contains(&chunk) {
+            missing.push(chunk);
+        }
+    }
+    assert!(missing.is_empty(), "not in .env.example: {missing:?}");
+}

@@ -223,3 +223,59 @@ async fn contacts_and_blocks_are_per_user_lists() {
         .await;
     assert_eq!(error_code(&body), Some("BAD_USER_INPUT"));
 }
+
+#[tokio::test]
+async fn privacy_settings_hide_avatar_and_last_seen_from_the_right_viewers() {
+    let app = spawn_app().await;
+    let (owner, owner_id) = sign_in(&app, unique_telegram_id(), "Private").await;
+    let (friend, friend_id) = sign_in(&app, unique_telegram_id(), "Friend").await;
+    let (stranger, _) = sign_in(&app, unique_telegram_id(), "Stranger").await;
+    let set = json!({ "i": { "avatarUrl": "https://cdn.example.com/me.png", "privacyAvatar": "CONTACTS" } });
+    let (_, body) = app
+        .graphql("mutation($i: UpdateProfileInput!) { updateProfile(input: $i) { privacyAvatar avatarUrl } }", set, Some(&format!("Bearer {owner}")))
+        .await;
+    assert_eq!(
+        body["data"]["updateProfile"]["privacyAvatar"], "CONTACTS",
+        "{body}"
+    );
+    app.graphql(
+        "mutation($u: ID!) { addContact(userId: $u) { id } }",
+        json!({ "u": friend_id }),
+        Some(&format!("Bearer {owner}")),
+    )
+    .await;
+    let query = "query($u: ID!) { user(id: $u) { avatarUrl privacyAvatar } }";
+    let (_, seen) = app
+        .graphql(
+            query,
+            json!({ "u": owner_id }),
+            Some(&format!("Bearer {friend}")),
+        )
+        .await;
+    assert_eq!(
+        seen["data"]["user"]["avatarUrl"],
+        "https://cdn.example.com/me.png"
+    );
+    assert_eq!(
+        seen["data"]["user"]["privacyAvatar"],
+        serde_json::Value::Null,
+        "settings are the owner's own"
+    );
+    let (_, hidden) = app
+        .graphql(
+            query,
+            json!({ "u": owner_id }),
+            Some(&format!("Bearer {stranger}")),
+        )
+        .await;
+    assert_eq!(hidden["data"]["user"]["avatarUrl"], serde_json::Value::Null);
+    let bad = json!({ "i": { "privacyAvatar": "SOMETIMES" } });
+    let (_, body) = app
+        .graphql(
+            "mutation($i: UpdateProfileInput!) { updateProfile(input: $i) { id } }",
+            bad,
+            Some(&format!("Bearer {owner}")),
+        )
+        .await;
+    assert!(body["errors"].is_array());
+}

@@ -5,7 +5,7 @@ use async_graphql::{Context, Object};
 use crate::{
     auth::init_data::WebAppInitData,
     graphql::{
-        context::{client_info, services},
+        context::{client_info, services, signed_in},
         types::AuthPayload,
     },
 };
@@ -35,6 +35,7 @@ impl AuthMutation {
             .auth()
             .authenticate_telegram(&init_data, client_info(ctx))
             .await?;
+        signed_in(ctx, sign_in.user.id);
         Ok(AuthPayload::new(sign_in.tokens, sign_in.user))
     }
 }

@@ -1,6 +1,8 @@
 //! Schema roots, one object per domain, merged.
 
+mod account;
 mod auth;
+mod bot_auth;
 mod chats;
 mod contacts;
 mod media;
@@ -17,20 +19,24 @@ pub use subscription::SubscriptionRoot;
 #[graphql(name = "Query")]
 pub struct QueryRoot(
     user::UserQuery,
+    account::AccountQuery,
     contacts::ContactQuery,
     chats::ChatQuery,
     messages::MessageQuery,
     search::SearchQuery,
     media::MediaQuery,
+    bot_auth::BotAuthQuery,
 );
 
 #[derive(MergedObject, Default)]
 #[graphql(name = "Mutation")]
 pub struct MutationRoot(
     auth::AuthMutation,
+    account::AccountMutation,
     user::UserMutation,
     contacts::ContactMutation,
     chats::ChatMutation,
     messages::MessageMutation,
     media::MediaMutation,
+    bot_auth::BotAuthMutation,
 );

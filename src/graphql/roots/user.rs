@@ -8,6 +8,7 @@ use crate::{
         context::{loaders, principal, services},
         errors::to_graphql,
         scalars::{parse_id, BigInt},
+        types::PrivacyLevel,
     },
 };
 
@@ -78,6 +79,12 @@ pub struct UpdateProfileInput {
     /// At most 10 characters, e.g. `en`, `zh-hans`.
     language_code: Option<String>,
     allow_private_messages: Option<bool>,
+    /// Who sees the avatar.
+    privacy_avatar: Option<PrivacyLevel>,
+    /// Who sees online status and last-seen time.
+    privacy_last_seen: Option<PrivacyLevel>,
+    /// Who may add the user to groups and channels.
+    privacy_group_invites: Option<PrivacyLevel>,
 }
 
 fn patch(value: MaybeUndefined<String>) -> Option<Option<String>> {
@@ -108,6 +115,9 @@ impl UserMutation {
             avatar_url: patch(input.avatar_url),
             language_code: input.language_code,
             allow_private_messages: input.allow_private_messages,
+            privacy_avatar: input.privacy_avatar.map(|p| p.as_str().to_owned()),
+            privacy_last_seen: input.privacy_last_seen.map(|p| p.as_str().to_owned()),
+            privacy_group_invites: input.privacy_group_invites.map(|p| p.as_str().to_owned()),
         };
         Ok(services(ctx)
             .users()

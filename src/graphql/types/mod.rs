@@ -6,4 +6,4 @@ mod media;
 pub mod message;
 mod user;
 
-pub use user::{AuthPayload, UserEvent, UserEventKind};
+pub use user::{AuthPayload, PrivacyLevel, UserEvent, UserEventKind};

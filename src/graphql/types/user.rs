@@ -5,7 +5,10 @@ use chrono::{DateTime, Utc};
 
 use crate::{
     domain::{auth::AuthTokens, users::User},
-    graphql::{context::viewer_id, scalars::BigInt},
+    graphql::{
+        context::{loaders, viewer_id},
+        scalars::BigInt,
+    },
 };
 
 #[Object(name = "User")]
@@ -52,8 +55,10 @@ impl User {
         self.bio.as_deref()
     }
 
-    async fn avatar_url(&self) -> Option<&str> {
-        self.avatar_url.as_deref()
+    /// Hidden from viewers the user's `privacyAvatar` excludes.
+    async fn avatar_url(&self, ctx: &Context<'_>) -> Option<String> {
+        self.guarded(ctx, &self.privacy_avatar, self.avatar_url.clone())
+            .await
     }
 
     /// Visible to the user themself only; `null` for everyone else.
@@ -73,8 +78,25 @@ impl User {
         self.allow_private_messages
     }
 
-    async fn last_seen_at(&self) -> Option<DateTime<Utc>> {
-        self.last_seen_at
+    /// Hidden from viewers the user's `privacyLastSeen` excludes.
+    async fn last_seen_at(&self, ctx: &Context<'_>) -> Option<DateTime<Utc>> {
+        self.guarded(ctx, &self.privacy_last_seen, self.last_seen_at)
+            .await
+    }
+
+    /// Own profile only: who sees the avatar.
+    async fn privacy_avatar(&self, ctx: &Context<'_>) -> Option<PrivacyLevel> {
+        self.own(ctx, &self.privacy_avatar).await
+    }
+
+    /// Own profile only: who sees online status and last-seen time.
+    async fn privacy_last_seen(&self, ctx: &Context<'_>) -> Option<PrivacyLevel> {
+        self.own(ctx, &self.privacy_last_seen).await
+    }
+
+    /// Own profile only: who may add the user to groups and channels.
+    async fn privacy_group_invites(&self, ctx: &Context<'_>) -> Option<PrivacyLevel> {
+        self.own(ctx, &self.privacy_group_invites).await
     }
 
     async fn created_at(&self) -> DateTime<Utc> {
@@ -83,6 +105,52 @@ impl User {
 
     async fn updated_at(&self) -> DateTime<Utc> {
         self.updated_at
+    }
+}
+
+/// Who sees a profile field (messenger-rest-api.md §3.7).
+#[derive(Enum, Clone, Copy, PartialEq, Eq, Debug)]
+pub enum PrivacyLevel {
+    Everyone,
+    Contacts,
+    Nobody,
+}
+
+impl PrivacyLevel {
+    pub fn of(value: &str) -> Self {
+        match value {
+            "contacts" => Self::Contacts,
+            "nobody" => Self::Nobody,
+            _ => Self::Everyone,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Everyone => "everyone",
+            Self::Contacts => "contacts",
+            Self::Nobody => "nobody",
+        }
+    }
+}
+
+impl User {
+    async fn guarded<T>(&self, ctx: &Context<'_>, setting: &str, value: Option<T>) -> Option<T> {
+        value.as_ref()?;
+        let viewer = viewer_id(ctx).await;
+        let is_contact = |v: i64| async move {
+            let loaded = loaders(ctx).contact_of.load_one((v, self.id)).await;
+            loaded.ok().flatten().unwrap_or(false)
+        };
+        if self.shows(setting, viewer, is_contact).await {
+            value
+        } else {
+            None
+        }
+    }
+
+    async fn own(&self, ctx: &Context<'_>, setting: &str) -> Option<PrivacyLevel> {
+        (viewer_id(ctx).await == Some(self.id)).then(|| PrivacyLevel::of(setting))
     }
 }
 

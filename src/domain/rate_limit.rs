@@ -1,0 +1,104 @@
+//! Fixed-window rate limits per client and action (messenger-rest-api.md §12): in Redis
+//! when configured, so every instance counts together; in process memory otherwise.
+
+use std::{collections::HashMap, sync::Mutex};
+
+use chrono::{DateTime, Utc};
+use redis::aio::ConnectionManager;
+
+use crate::error::{AppError, AppResult};
+
+pub struct RateLimiter {
+    redis: Option<(ConnectionManager, String)>,
+    local: Mutex<HashMap<String, u32>>,
+}
+
+impl RateLimiter {
+    pub fn new(redis: Option<(ConnectionManager, String)>) -> Self {
+        Self {
+            redis,
+            local: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// Counts one `action` by `client`; `RATE_LIMITED` with the seconds left in the
+    /// minute once more than `per_minute` happened in it. `per_minute = 0` is unlimited.
+    pub async fn hit(
+        &self,
+        action: &str,
+        client: &str,
+        per_minute: u32,
+        now: DateTime<Utc>,
+    ) -> AppResult<()> {
+        if per_minute == 0 {
+            return Ok(());
+        }
+        let window = now.timestamp().div_euclid(60);
+        let retry_after = u64::try_from(60 - now.timestamp().rem_euclid(60)).unwrap_or(60);
+        let key = format!("rl:{action}:{client}:{window}");
+        let count = match self.redis_incr(&key).await {
+            Some(count) => count,
+            None => self.local_incr(&key, window),
+        };
+        if count > per_minute {
+            return Err(AppError::RateLimited { retry_after });
+        }
+        Ok(())
+    }
+
+    async fn redis_incr(&self, key: &str) -> Option<u32> {
+        let (conn, prefix) = self.redis.as_ref()?;
+        let mut conn = conn.clone();
+        let key = format!("{prefix}{key}");
+        let result: redis::RedisResult<(u32, i64)> = redis::pipe()
+            .atomic()
+            .incr(&key, 1)
+            .expire(&key, 120)
+            .query_async(&mut conn)
+            .await;
+        match result {
+            Ok((count, _)) => Some(count),
+            Err(error) => {
+                tracing::warn!(%error, "rate limit falls back to process memory");
+                None
+            }
+        }
+    }
+
+    fn local_incr(&self, key: &str, window: i64) -> u32 {
+        let mut counts = self.local.lock().unwrap_or_else(|e| e.into_inner());
+        let suffix = format!(":{window}");
+        counts.retain(|k, _| k.ends_with(&suffix));
+        let count = counts.entry(key.to_owned()).or_insert(0);
+        *count += 1;
+        *count
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    #[tokio::test]
+    async fn the_limit_applies_per_window_and_tells_the_seconds_left() {
+        let limiter = RateLimiter::new(None);
+        let t = Utc.timestamp_opt(1_700_000_006, 0).single().expect("time");
+        for _ in 0..3 {
+            assert!(limiter.hit("login", "1.2.3.4", 3, t).await.is_ok());
+        }
+        match limiter.hit("login", "1.2.3.4", 3, t).await {
+            Err(AppError::RateLimited { retry_after }) => assert_eq!(retry_after, 34),
+            other => panic!("expected RATE_LIMITED, got {other:?}"),
+        }
+        assert!(
+            limiter.hit("login", "5.6.7.8", 3, t).await.is_ok(),
+            "per client"
+        );
+        let next_minute = t + chrono::Duration::seconds(60);
+        assert!(limiter
+            .hit("login", "1.2.3.4", 3, next_minute)
+            .await
+            .is_ok());
+    }
+}

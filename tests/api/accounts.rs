@@ -1,0 +1,595 @@
+//! E-mail accounts, two-factor logins and sessions, through a real SMTP server
+//! (aiosmtpd) and an independent TOTP implementation (npm `otpauth`).
+
+use std::{
+    net::TcpListener,
+    path::PathBuf,
+    process::{Child, Command, Stdio},
+    time::Duration,
+};
+
+use serde_json::{json, Value};
+
+use crate::helpers::{
+    error_code, js_dir, quick_init_data, quick_user, spawn_app_with, unique_telegram_id, TestApp,
+};
+
+/// A local SMTP server writing every message it receives to a JSON-lines file.
+pub struct SmtpSink {
+    child: Child,
+    pub port: u16,
+    out: PathBuf,
+}
+
+fn python() -> String {
+    std::env::var("TEST_PYTHON")
+        .or_else(|_| std::env::var("MOTO_PYTHON"))
+        .unwrap_or_else(|_| "python3".into())
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("free port")
+        .port()
+}
+
+impl SmtpSink {
+    // The child is reaped in `Drop`, which the lint cannot see.
+    #[allow(clippy::zombie_processes)]
+    pub async fn start() -> Self {
+        let port = free_port();
+        let out =
+            std::env::temp_dir().join(format!("mg-mail-{}.jsonl", uuid::Uuid::new_v4().simple()));
+        let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/smtp_sink.py");
+        let child = Command::new(python())
+            .arg(script)
+            .arg(port.to_string())
+            .arg(&out)
+            .stdout(Stdio::null())
+            .spawn()
+            .expect("python3 with aiosmtpd (scripts/test.sh installs it)");
+        for _ in 0..100 {
+            if tokio::net::TcpStream::connect(("127.0.0.1", port))
+                .await
+                .is_ok()
+            {
+                return Self { child, port, out };
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("the SMTP sink did not start on port {port}");
+    }
+
+    pub fn url(&self) -> String {
+        format!("smtp://127.0.0.1:{}", self.port)
+    }
+
+    /// Every message so far.
+    pub fn messages(&self) -> Vec<Value> {
+        std::fs::read_to_string(&self.out)
+            .unwrap_or_default()
+            .lines()
+            .filter_map(|line| serde_json::from_str(line).ok())
+            .collect()
+    }
+
+    /// Waits for the `n`-th message to `to` and returns the token in it.
+    pub async fn token_for(&self, to: &str, n: usize) -> String {
+        for _ in 0..50 {
+            let found: Vec<Value> = self
+                .messages()
+                .into_iter()
+                .filter(|m| m["to"][0] == to)
+                .collect();
+            if let Some(message) = found.get(n - 1) {
+                let body = message["body"].as_str().expect("body");
+                let line = body
+                    .lines()
+                    .find_map(|l| l.strip_prefix("Token: "))
+                    .expect("a token line");
+                return line.trim().to_owned();
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("no message #{n} to {to}: {:?}", self.messages());
+    }
+}
+
+impl Drop for SmtpSink {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let _ = std::fs::remove_file(&self.out);
+    }
+}
+
+fn totp_code(secret: &str, offset_seconds: i64) -> String {
+    let output = Command::new("node")
+        .arg(js_dir().join("totp.mjs"))
+        .arg(secret)
+        .arg(offset_seconds.to_string())
+        .output()
+        .expect("node runs");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8(output.stdout).expect("utf-8")
+}
+
+async fn op(app: &TestApp, query: &str, variables: Value, token: Option<&str>) -> Value {
+    let auth = token.map(|t| format!("Bearer {t}"));
+    app.graphql(query, variables, auth.as_deref()).await.1
+}
+
+const REGISTER: &str = "mutation($e: String!, $p: String!) { register(input: { email: $e, password: $p, name: \"Ada\" }) { message } }";
+const LOGIN: &str = "mutation($e: String!, $p: String!, $o: String) { login(email: $e, password: $p, otpCode: $o) { accessToken refreshToken tokenType user { id email emailVerified twoFactorEnabled } } }";
+
+fn email() -> String {
+    format!("ada.{}@example.com", uuid::Uuid::new_v4().simple())
+}
+
+async fn app_with_mail(sink: &SmtpSink) -> TestApp {
+    let url = sink.url();
+    spawn_app_with(|env| {
+        env.insert("SMTP_URL".into(), url);
+    })
+    .await
+}
+
+#[tokio::test]
+async fn sign_up_to_verified_login_with_two_factor() {
+    let sink = SmtpSink::start().await;
+    let app = app_with_mail(&sink).await;
+    let email = email();
+    let vars = json!({ "e": email, "p": "correct horse battery" });
+    let body = op(&app, REGISTER, vars.clone(), None).await;
+    assert!(body["data"]["register"]["message"].is_string(), "{body}");
+    assert_eq!(
+        error_code(&op(&app, REGISTER, vars.clone(), None).await),
+        Some("CONFLICT")
+    );
+
+    assert_eq!(
+        error_code(&op(&app, LOGIN, vars.clone(), None).await),
+        Some("FORBIDDEN"),
+        "unverified"
+    );
+    let token = sink.token_for(&email, 1).await;
+    let body = op(
+        &app,
+        "mutation($t: String!) { verifyEmail(token: $t) { message } }",
+        json!({ "t": token }),
+        None,
+    )
+    .await;
+    assert!(body["errors"].is_null(), "{body}");
+    let body = op(
+        &app,
+        "mutation($t: String!) { verifyEmail(token: $t) { message } }",
+        json!({ "t": token }),
+        None,
+    )
+    .await;
+    assert_eq!(
+        error_code(&body),
+        Some("BAD_USER_INPUT"),
+        "a token works once"
+    );
+
+    let body = op(&app, LOGIN, vars.clone(), None).await;
+    let access = body["data"]["login"]["accessToken"]
+        .as_str()
+        .expect("token")
+        .to_owned();
+    assert_eq!(body["data"]["login"]["tokenType"], "bearer");
+    assert_eq!(body["data"]["login"]["user"]["email"], email.as_str());
+
+    let setup = op(
+        &app,
+        "mutation { setupTwoFactor { secret otpauthUrl } }",
+        json!({}),
+        Some(&access),
+    )
+    .await;
+    let secret = setup["data"]["setupTwoFactor"]["secret"]
+        .as_str()
+        .expect("secret")
+        .to_owned();
+    assert!(setup["data"]["setupTwoFactor"]["otpauthUrl"]
+        .as_str()
+        .is_some_and(|u| u.starts_with("otpauth://totp/")));
+    let enable = "mutation($c: String!) { enableTwoFactor(code: $c) { message } }";
+    assert_eq!(
+        error_code(&op(&app, enable, json!({ "c": "000000" }), Some(&access)).await),
+        Some("UNAUTHENTICATED")
+    );
+    let body = op(
+        &app,
+        enable,
+        json!({ "c": totp_code(&secret, 0) }),
+        Some(&access),
+    )
+    .await;
+    assert!(body["errors"].is_null(), "{body}");
+
+    let body = op(&app, LOGIN, vars.clone(), None).await;
+    assert_eq!(body["errors"][0]["message"], "Two-factor code required");
+    let wrong = json!({ "e": email, "p": "correct horse battery", "o": "123456" });
+    assert_eq!(
+        error_code(&op(&app, LOGIN, wrong, None).await),
+        Some("UNAUTHENTICATED")
+    );
+    // The next step's code (accepted within the ±1 step window) logs in once…
+    let code = totp_code(&secret, 30);
+    let with_code = json!({ "e": email, "p": "correct horse battery", "o": code });
+    let body = op(&app, LOGIN, with_code.clone(), None).await;
+    assert_eq!(
+        body["data"]["login"]["user"]["twoFactorEnabled"], true,
+        "{body}"
+    );
+    // …and a replay of the same code is refused.
+    assert_eq!(
+        error_code(&op(&app, LOGIN, with_code, None).await),
+        Some("UNAUTHENTICATED")
+    );
+}
+
+#[tokio::test]
+async fn password_reset_answers_alike_for_unknown_addresses_and_ends_sessions() {
+    let sink = SmtpSink::start().await;
+    let app = app_with_mail(&sink).await;
+    let email = email();
+    op(
+        &app,
+        REGISTER,
+        json!({ "e": email, "p": "first password" }),
+        None,
+    )
+    .await;
+    let verify = sink.token_for(&email, 1).await;
+    op(
+        &app,
+        "mutation($t: String!) { verifyEmail(token: $t) { message } }",
+        json!({ "t": verify }),
+        None,
+    )
+    .await;
+    let body = op(
+        &app,
+        LOGIN,
+        json!({ "e": email, "p": "first password" }),
+        None,
+    )
+    .await;
+    let access = body["data"]["login"]["accessToken"]
+        .as_str()
+        .expect("token")
+        .to_owned();
+
+    let reset = "mutation($e: String!) { requestPasswordReset(email: $e) { message } }";
+    let known = op(&app, reset, json!({ "e": email }), None).await;
+    let unknown = op(&app, reset, json!({ "e": "nobody@example.com" }), None).await;
+    assert_eq!(known, unknown, "same answer either way");
+    let token = sink.token_for(&email, 2).await;
+    assert!(sink
+        .messages()
+        .iter()
+        .all(|m| m["to"][0] != "nobody@example.com"));
+
+    let set = "mutation($t: String!, $p: String!) { resetPassword(token: $t, newPassword: $p) { message } }";
+    assert_eq!(
+        error_code(&op(&app, set, json!({ "t": token, "p": "short" }), None).await),
+        Some("BAD_USER_INPUT")
+    );
+    let body = op(
+        &app,
+        set,
+        json!({ "t": token, "p": "second password" }),
+        None,
+    )
+    .await;
+    assert!(body["errors"].is_null(), "{body}");
+    assert_eq!(
+        error_code(
+            &op(
+                &app,
+                set,
+                json!({ "t": token, "p": "third password" }),
+                None
+            )
+            .await
+        ),
+        Some("BAD_USER_INPUT")
+    );
+    assert_eq!(
+        error_code(
+            &op(
+                &app,
+                LOGIN,
+                json!({ "e": email, "p": "first password" }),
+                None
+            )
+            .await
+        ),
+        Some("UNAUTHENTICATED")
+    );
+    assert!(op(
+        &app,
+        LOGIN,
+        json!({ "e": email, "p": "second password" }),
+        None
+    )
+    .await["errors"]
+        .is_null());
+    let me = op(&app, "{ me { id } }", json!({}), Some(&access)).await;
+    assert_eq!(
+        error_code(&me),
+        Some("UNAUTHENTICATED"),
+        "old sessions end with a reset"
+    );
+}
+
+#[tokio::test]
+async fn with_the_mail_server_down_sign_up_fails_cleanly_with_503() {
+    let port = free_port();
+    let app = spawn_app_with(|env| {
+        env.insert("SMTP_URL".into(), format!("smtp://127.0.0.1:{port}"));
+    })
+    .await;
+    let email = email();
+    let vars = json!({ "e": email, "p": "correct horse battery" });
+    let body = op(&app, REGISTER, vars.clone(), None).await;
+    assert_eq!(error_code(&body), Some("SERVICE_UNAVAILABLE"), "{body}");
+    assert_eq!(
+        error_code(&op(&app, LOGIN, vars.clone(), None).await),
+        Some("UNAUTHENTICATED"),
+        "no account was left behind"
+    );
+    let reset = "mutation($e: String!) { requestPasswordReset(email: $e) { message } }";
+    assert_eq!(
+        error_code(&op(&app, reset, json!({ "e": "x@example.com" }), None).await),
+        Some("SERVICE_UNAVAILABLE")
+    );
+}
+
+const REFRESH: &str = "mutation($r: String!) { refreshToken(refreshToken: $r) { accessToken refreshToken user { id } } }";
+
+async fn telegram_sign_in(app: &TestApp, telegram_id: i64) -> (String, String) {
+    let body = op(
+        app,
+        "mutation($d: String!) { authenticateTelegram(initData: $d) { accessToken refreshToken } }",
+        json!({ "d": quick_init_data(telegram_id, "Dev") }),
+        None,
+    )
+    .await;
+    let payload = &body["data"]["authenticateTelegram"];
+    (
+        payload["accessToken"].as_str().expect("access").to_owned(),
+        payload["refreshToken"]
+            .as_str()
+            .expect("refresh")
+            .to_owned(),
+    )
+}
+
+#[tokio::test]
+async fn refresh_rotates_and_reuse_revokes_the_whole_session() {
+    let app = spawn_app_with(|_| {}).await;
+    let (access, refresh) = telegram_sign_in(&app, unique_telegram_id()).await;
+    let body = op(&app, REFRESH, json!({ "r": refresh }), None).await;
+    let new_access = body["data"]["refreshToken"]["accessToken"]
+        .as_str()
+        .expect("access")
+        .to_owned();
+    let new_refresh = body["data"]["refreshToken"]["refreshToken"]
+        .as_str()
+        .expect("refresh")
+        .to_owned();
+    assert!(
+        op(&app, "{ me { id } }", json!({}), Some(&access)).await["errors"].is_null(),
+        "rotation keeps the session"
+    );
+
+    let reuse = op(&app, REFRESH, json!({ "r": refresh }), None).await;
+    assert_eq!(error_code(&reuse), Some("UNAUTHENTICATED"));
+    assert_eq!(
+        error_code(&op(&app, REFRESH, json!({ "r": new_refresh }), None).await),
+        Some("UNAUTHENTICATED"),
+        "the family is revoked"
+    );
+    assert_eq!(
+        error_code(&op(&app, "{ me { id } }", json!({}), Some(&new_access)).await),
+        Some("UNAUTHENTICATED")
+    );
+    assert_eq!(
+        error_code(&op(&app, REFRESH, json!({ "r": new_access }), None).await),
+        Some("UNAUTHENTICATED"),
+        "an access token is no refresh token"
+    );
+}
+
+#[tokio::test]
+async fn sessions_are_listed_and_revoked_one_by_one_or_all_at_once() {
+    let app = spawn_app_with(|_| {}).await;
+    let telegram_id = unique_telegram_id();
+    let (phone, _) = telegram_sign_in(&app, telegram_id).await;
+    let (laptop, _) = telegram_sign_in(&app, telegram_id).await;
+    let (tablet, _) = telegram_sign_in(&app, telegram_id).await;
+    let list = op(
+        &app,
+        "{ authSessions { jti current userAgent } }",
+        json!({}),
+        Some(&phone),
+    )
+    .await;
+    let sessions = list["data"]["authSessions"]
+        .as_array()
+        .expect("list")
+        .clone();
+    assert_eq!(sessions.len(), 3, "{list}");
+    assert_eq!(sessions.iter().filter(|s| s["current"] == true).count(), 1);
+
+    let other = sessions
+        .iter()
+        .find(|s| s["current"] == false)
+        .expect("another session");
+    let body = op(
+        &app,
+        "mutation($j: String!) { revokeSession(jti: $j) }",
+        json!({ "j": other["jti"] }),
+        Some(&phone),
+    )
+    .await;
+    assert!(body["errors"].is_null(), "{body}");
+    let alive: Vec<bool> = futures_util::future::join_all([&laptop, &tablet].map(|t| async {
+        op(&app, "{ me { id } }", json!({}), Some(t)).await["errors"].is_null()
+    }))
+    .await;
+    assert_eq!(
+        alive.iter().filter(|a| **a).count(),
+        1,
+        "exactly the revoked one stopped"
+    );
+
+    op(
+        &app,
+        "mutation { revokeAllSessions }",
+        json!({}),
+        Some(&phone),
+    )
+    .await;
+    for token in [&phone, &laptop, &tablet] {
+        assert_eq!(
+            error_code(&op(&app, "{ me { id } }", json!({}), Some(token)).await),
+            Some("UNAUTHENTICATED")
+        );
+    }
+}
+
+#[tokio::test]
+async fn auth_endpoints_are_rate_limited_with_a_retry_time() {
+    let app = spawn_app_with(|env| {
+        env.insert("LOGIN_RATE_LIMIT_PER_MINUTE".into(), "2".into());
+    })
+    .await;
+    let vars = json!({ "e": "nobody@example.com", "p": "whatever12" });
+    for _ in 0..2 {
+        assert_eq!(
+            error_code(&op(&app, LOGIN, vars.clone(), None).await),
+            Some("UNAUTHENTICATED")
+        );
+    }
+    let body = op(&app, LOGIN, vars, None).await;
+    assert_eq!(error_code(&body), Some("RATE_LIMITED"));
+    let retry = body["errors"][0]["extensions"]["retryAfter"]
+        .as_u64()
+        .expect("retryAfter");
+    assert!((1..=60).contains(&retry));
+    assert_eq!(
+        body["errors"][0]["message"],
+        format!("Rate limit exceeded. Retry in {retry} seconds.")
+    );
+}
+
+#[tokio::test]
+async fn telegram_and_email_identities_meet_in_one_account() {
+    let sink = SmtpSink::start().await;
+    let app = app_with_mail(&sink).await;
+    // A Telegram user adds an e-mail login.
+    let telegram_id = unique_telegram_id();
+    let (access, _) = telegram_sign_in(&app, telegram_id).await;
+    let me = op(&app, "{ me { id } }", json!({}), Some(&access)).await["data"]["me"]["id"].clone();
+    let email = email();
+    let add =
+        "mutation($e: String!, $p: String!) { addEmailLogin(email: $e, password: $p) { message } }";
+    assert!(op(
+        &app,
+        add,
+        json!({ "e": email, "p": "telegram+mail" }),
+        Some(&access)
+    )
+    .await["errors"]
+        .is_null());
+    let token = sink.token_for(&email, 1).await;
+    op(
+        &app,
+        "mutation($t: String!) { verifyEmail(token: $t) { message } }",
+        json!({ "t": token }),
+        None,
+    )
+    .await;
+    let body = op(
+        &app,
+        LOGIN,
+        json!({ "e": email, "p": "telegram+mail" }),
+        None,
+    )
+    .await;
+    assert_eq!(
+        body["data"]["login"]["user"]["id"], me,
+        "the same account by e-mail"
+    );
+
+    // An e-mail user links Telegram; Telegram sign-in then finds that account.
+    let other = self::email();
+    op(
+        &app,
+        REGISTER,
+        json!({ "e": other, "p": "mail first" }),
+        None,
+    )
+    .await;
+    let token = sink.token_for(&other, 1).await;
+    op(
+        &app,
+        "mutation($t: String!) { verifyEmail(token: $t) { message } }",
+        json!({ "t": token }),
+        None,
+    )
+    .await;
+    let body = op(&app, LOGIN, json!({ "e": other, "p": "mail first" }), None).await;
+    let mail_access = body["data"]["login"]["accessToken"]
+        .as_str()
+        .expect("token")
+        .to_owned();
+    let mail_id = body["data"]["login"]["user"]["id"].clone();
+    let new_tg = unique_telegram_id();
+    let link = "mutation($d: String!) { linkTelegram(initData: $d) { id telegramId } }";
+    let body = op(
+        &app,
+        link,
+        json!({ "d": quick_init_data(new_tg, "Linked") }),
+        Some(&mail_access),
+    )
+    .await;
+    assert_eq!(body["data"]["linkTelegram"]["telegramId"], new_tg, "{body}");
+    let (tg_access, _) = telegram_sign_in(&app, new_tg).await;
+    let body = op(&app, "{ me { id } }", json!({}), Some(&tg_access)).await;
+    assert_eq!(body["data"]["me"]["id"], mail_id, "no second account");
+
+    // A Telegram account that already has its own user cannot be linked elsewhere.
+    let (third, _) = quick_user(&app, "Third").await;
+    let body = op(
+        &app,
+        link,
+        json!({ "d": quick_init_data(telegram_id, "Dev") }),
+        Some(&third),
+    )
+    .await;
+    assert_eq!(error_code(&body), Some("CONFLICT"), "{body}");
+}
+
+#[tokio::test]
+async fn an_expired_access_token_is_refused_as_expired() {
+    let app = spawn_app_with(|env| {
+        env.insert("ACCESS_TOKEN_TTL_SECONDS".into(), "1".into());
+    })
+    .await;
+    let (access, _) = telegram_sign_in(&app, unique_telegram_id()).await;
+    tokio::time::sleep(Duration::from_millis(2100)).await;
+    let body = op(&app, "{ me { id } }", json!({}), Some(&access)).await;
+    assert_eq!(body["errors"][0]["message"], "Access token has expired");
+}
