@@ -139,6 +139,8 @@ pub struct GraphqlLimits {
     pub ws_keepalive: Duration,
     /// `GRAPHQL_WS_INIT_TIMEOUT_SECONDS`: time a socket has to send `connection_init`.
     pub ws_init_timeout: Duration,
+    /// `GRAPHQL_WS_MAX_OPERATIONS`: operations one socket may run at once.
+    pub ws_max_operations: usize,
 }
 
 impl Default for GraphqlLimits {
@@ -153,6 +155,7 @@ impl Default for GraphqlLimits {
             graphiql: true,
             ws_keepalive: Duration::from_secs(15),
             ws_init_timeout: Duration::from_secs(10),
+            ws_max_operations: 100,
         }
     }
 }
@@ -218,6 +221,8 @@ impl Config {
                 ws_init_timeout: Duration::from_secs(
                     env.parse("GRAPHQL_WS_INIT_TIMEOUT_SECONDS", 10)?,
                 ),
+                ws_max_operations: env
+                    .parse("GRAPHQL_WS_MAX_OPERATIONS", defaults.ws_max_operations)?,
             },
             accounts: AccountsConfig {
                 smtp_url: env.optional("SMTP_URL").map(Into::into),

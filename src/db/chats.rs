@@ -492,6 +492,27 @@ pub async fn list_for_user(
     .await
 }
 
+/// Where `chat_id` sits in `user_id`'s chat list (the sort key of [`list_for_user`]);
+/// `None` when the user is not a member.
+pub async fn cursor_of(
+    db: impl PgExecutor<'_>,
+    user_id: i64,
+    chat_id: i64,
+) -> Result<Option<ChatCursor>, sqlx::Error> {
+    sqlx::query_as!(
+        ChatCursor,
+        r#"select m.pinned, coalesce(m.pinned_at, 'epoch'::timestamptz) as "pinned_at!",
+                  c.last_message_at, c.id
+             from chat_members m
+             join chats c on c.id = m.chat_id
+            where m.user_id = $1 and m.chat_id = $2"#,
+        user_id,
+        chat_id
+    )
+    .fetch_optional(db)
+    .await
+}
+
 /// Public groups and channels matching `pattern` by title or handle, that `user_id`
 /// has not joined.
 pub async fn discover(

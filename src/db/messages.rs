@@ -82,24 +82,64 @@ pub async fn find_by_client_id(
 }
 
 /// Moves the chat's last-message pointer, and marks the message read by its sender.
-pub async fn record_sent(db: impl PgExecutor<'_>, message: &Message) -> Result<(), sqlx::Error> {
-    sqlx::query!(
-        r#"with chat as (
+/// Returns the chat's previous last message (events carry it, so a subscriber that
+/// missed one can tell and resynchronise).
+pub async fn record_sent(
+    db: impl PgExecutor<'_>,
+    message: &Message,
+) -> Result<Option<i64>, sqlx::Error> {
+    let previous = sqlx::query_scalar!(
+        r#"with before as (
+               select last_message_id from chats where id = $1 for update
+           ), moved as (
                update chats set last_message_id = $2, last_message_at = $3
                 where id = $1 and coalesce(last_message_id, 0) < $2
+           ), reader as (
+               update chat_members
+                  set last_read_message_id = greatest(last_read_message_id, $2),
+                      last_delivered_message_id = greatest(last_delivered_message_id, $2)
+                where chat_id = $1 and user_id = $4
            )
-           update chat_members
-              set last_read_message_id = greatest(last_read_message_id, $2),
-                  last_delivered_message_id = greatest(last_delivered_message_id, $2)
-            where chat_id = $1 and user_id = $4"#,
+           select last_message_id from before"#,
         message.chat_id,
         message.id,
         message.created_at,
         message.sender_id
     )
-    .execute(db)
+    .fetch_optional(db)
     .await?;
-    Ok(())
+    Ok(previous.flatten())
+}
+
+/// Visible messages of `chat_id` newer than `after`, oldest first (replay and resync).
+pub async fn newer_than(
+    db: impl PgExecutor<'_>,
+    viewer: i64,
+    chat_ids: &[i64],
+    after: i64,
+    limit: i64,
+) -> Result<Vec<Message>, sqlx::Error> {
+    sqlx::query_as!(
+        Message,
+        r#"select x.id, x.chat_id, x.sender_id, x.type as kind, x.text, x.reply_to_message_id,
+                  x.forwarded_from_message_id, x.forwarded_from_user_id, x.client_message_id,
+                  x.edited_at, x.deleted_at, x.created_at, x.updated_at
+             from messages x
+             join chat_members m on m.chat_id = x.chat_id and m.user_id = $1
+            where x.chat_id = any($2) and x.id > $3 and x.deleted_at is null
+              and x.id > m.cleared_before_message_id
+              and not exists (select 1 from hidden_messages h
+                               where h.user_id = $1 and h.chat_id = x.chat_id
+                                 and h.message_id = x.id)
+            order by x.id
+            limit $4"#,
+        viewer,
+        chat_ids,
+        after,
+        limit
+    )
+    .fetch_all(db)
+    .await
 }
 
 pub async fn find(db: impl PgExecutor<'_>, id: i64) -> Result<Option<Message>, sqlx::Error> {

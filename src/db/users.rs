@@ -328,3 +328,15 @@ pub async fn update_profile(
     .fetch_one(db)
     .await
 }
+
+/// Records when a user was last online.
+pub async fn touch_last_seen(
+    db: impl PgExecutor<'_>,
+    id: i64,
+    at: DateTime<Utc>,
+) -> Result<(), sqlx::Error> {
+    sqlx::query!("update users set last_seen_at = $2 where id = $1", id, at)
+        .execute(db)
+        .await?;
+    Ok(())
+}

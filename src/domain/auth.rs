@@ -92,6 +92,26 @@ impl AuthService<'_> {
         })
     }
 
+    /// Unix time after which `credential` stops being valid by itself (an access token's
+    /// `exp`; initData's `auth_date` + the accepted age). Long-lived connections close
+    /// then. `None`: no expiry (initData without an age limit) or not verifiable.
+    pub fn credential_expiry(&self, credential: &Credential) -> Option<i64> {
+        match credential {
+            Credential::AccessToken(token) => self
+                .0
+                 .0
+                .tokens
+                .verify(token, TokenKind::Access)
+                .ok()
+                .map(|c| c.exp),
+            Credential::InitData(raw) => {
+                let age = self.0.config().telegram.init_data_max_age?;
+                let data = self.validate_init_data(raw).ok()?;
+                Some(data.auth_date + i64::try_from(age.as_secs()).unwrap_or(i64::MAX / 2))
+            }
+        }
+    }
+
     /// `validateInitData`: checks the signature and age, and returns the parsed data.
     pub fn validate_init_data(&self, raw: &str) -> AppResult<WebAppInitData> {
         let telegram = &self.0.config().telegram;

@@ -8,6 +8,7 @@
 //! A session's changes are published on `botauth:{id}` as
 //! [`Event::BotAuthSessionChanged`](crate::realtime::Event) — without the code (see there).
 
+mod accounts;
 mod codes;
 mod conversation;
 mod platforms;
@@ -18,14 +19,14 @@ use uuid::Uuid;
 use super::{auth::SignIn, ClientInfo, Domain};
 use crate::{
     config::Config,
-    db::{self, Tx},
+    db,
     error::{AppError, AppResult},
     integrations::{max_bot::MaxBot, telegram_bot::TelegramBot},
     realtime::{topics, Event},
 };
 
 use codes::CodeKey;
-use conversation::{chrono_ttl, BotUser, Linked};
+use conversation::chrono_ttl;
 
 /// The messenger a login came through (the seed's `channel`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -303,60 +304,5 @@ impl BotAuthService<'_> {
             .bus()
             .publish(&topics::bot_auth(session_id), event)
             .await;
-    }
-
-    /// Finds or creates the gateway user of the platform account and (re)subscribes it.
-    /// Telegram accounts are users with that `telegram_id` (the same account a Mini App
-    /// login uses); Max accounts are linked through `bot_subscribers` only.
-    async fn link_account(&self, tx: &mut Tx, user: &BotUser) -> AppResult<Linked> {
-        let db = self.0.db();
-        let (user_id, profile_changed) = match user.channel {
-            Channel::Telegram => {
-                let profile = db::users::TelegramProfile {
-                    telegram_id: user.id,
-                    first_name: user.first_name.clone().unwrap_or_default(),
-                    last_name: user.last_name.clone(),
-                    username: user.username.clone(),
-                    language_code: user.lang.clone(),
-                    is_premium: user.is_premium,
-                    photo_url: None,
-                };
-                let upserted = db::users::upsert_telegram(db.on(&mut **tx), &profile).await?;
-                let user_id = upserted.user.id;
-                let changed = (upserted.changed && !upserted.created).then_some(upserted.user);
-                (user_id, changed)
-            }
-            Channel::Max => match db::bot_auth::max_user_id(db.on(&mut **tx), user.id).await? {
-                Some(user_id) => (user_id, None),
-                None => {
-                    let profile = db::bot_auth::MaxProfile {
-                        first_name: user.first_name.as_deref(),
-                        last_name: user.last_name.as_deref(),
-                        username: user.username.as_deref(),
-                        lang: user.lang.as_deref(),
-                        avatar_url: user.avatar_url.as_deref(),
-                    };
-                    (
-                        db::bot_auth::insert_max_user(db.on(&mut **tx), &profile).await?,
-                        None,
-                    )
-                }
-            },
-        };
-        let subscriber = db::bot_auth::Subscriber {
-            user_id,
-            platform: user.channel.as_str(),
-            platform_user_id: user.id,
-            username: user.username.as_deref(),
-            first_name: user.first_name.as_deref(),
-            avatar_url: user.avatar_url.as_deref(),
-            lang: user.lang.as_deref(),
-        };
-        let subscriber_id = db::bot_auth::upsert_subscriber(db.on(&mut **tx), &subscriber).await?;
-        Ok(Linked {
-            user_id,
-            subscriber_id,
-            profile_changed,
-        })
     }
 }

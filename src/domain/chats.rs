@@ -64,6 +64,16 @@ impl Chat {
             _ => None,
         }
     }
+
+    /// The title a member sees (`displayTitle`, REST `display_title`): "Saved Messages"
+    /// for the saved chat, the counterpart's name for a private chat, else the title.
+    pub fn display_title(&self, counterpart: Option<&super::users::User>) -> String {
+        match ChatKind::of(self) {
+            ChatKind::Saved => "Saved Messages".to_owned(),
+            ChatKind::Private => counterpart.map(|u| u.shown_name()).unwrap_or_default(),
+            _ => self.title.clone().unwrap_or_default(),
+        }
+    }
 }
 
 /// A chat as one member sees it.
@@ -161,6 +171,33 @@ impl ChatService<'_> {
             })
             .collect();
         Ok(ChatPage { items, has_next })
+    }
+
+    /// `chats` paged by a chat id (REST `GET /chats?before_id=`): the page that follows
+    /// chat `after_chat_id` in the caller's list order, or the first page.
+    pub async fn list_after_chat(
+        &self,
+        caller: &Principal,
+        archived: bool,
+        query: Option<&str>,
+        after_chat_id: Option<i64>,
+        limit: i64,
+    ) -> AppResult<ChatPage> {
+        let cursor = match after_chat_id {
+            None => None,
+            Some(chat_id) => {
+                let db = self.0.db();
+                match db::chats::cursor_of(db.exec(), caller.user_id, chat_id).await? {
+                    Some(cursor) => Some(cursor),
+                    None => {
+                        self.require_member(caller, chat_id).await?;
+                        return Err(AppError::not_found("Chat not found"));
+                    }
+                }
+            }
+        };
+        self.list(caller, archived, query, cursor.as_ref(), limit)
+            .await
     }
 
     /// Batch: the members of many chats (for loaders; the caller already holds the chats).

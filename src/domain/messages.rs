@@ -216,19 +216,18 @@ impl MessageService<'_> {
         let message = self.get(caller, message_id).await?;
         let db = self.0.db();
         db::messages::toggle_reaction(db.exec(), message_id, caller.user_id, emoji).await?;
-        self.publish(
-            message.chat_id,
-            Event::ReactionsChanged {
-                chat_id: message.chat_id,
-                message_id,
-            },
-        )
-        .await;
-        Ok(self
+        let counts = self
             .reactions_of(caller.user_id, &[message_id])
             .await?
             .remove(&message_id)
-            .unwrap_or_default())
+            .unwrap_or_default();
+        let event = Event::ReactionsChanged {
+            chat_id: message.chat_id,
+            message_id,
+            reactions: counts.iter().map(|r| (r.emoji.clone(), r.count)).collect(),
+        };
+        self.publish(message.chat_id, event).await;
+        Ok(counts)
     }
 
     /// `markMessages`: moves the caller's delivered / read pointer up to `message_id`
@@ -287,5 +286,56 @@ impl MessageService<'_> {
 
     async fn publish(&self, chat_id: i64, event: Event) {
         self.0.bus().publish(&topics::chat(chat_id), event).await;
+    }
+}
+
+/// How far a message got with the chat's other members (GraphQL `deliveryStatus`,
+/// REST `delivery_status`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DeliveryStatus {
+    Sent,
+    Delivered,
+    Read,
+}
+
+impl DeliveryStatus {
+    /// Read by any other member, else delivered to any other member, else sent.
+    pub fn of(message: &Message, members: &[crate::db::chats::Member]) -> Self {
+        let others = members.iter().filter(|m| m.user_id != message.sender_id);
+        let mut status = Self::Sent;
+        for member in others {
+            if member.last_read_message_id >= message.id {
+                return Self::Read;
+            }
+            if member.last_delivered_message_id >= message.id {
+                status = Self::Delivered;
+            }
+        }
+        status
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Sent => "sent",
+            Self::Delivered => "delivered",
+            Self::Read => "read",
+        }
+    }
+}
+
+impl MessageService<'_> {
+    /// A message's reactions, with `reacted` for the caller (REST `GET
+    /// /messages/{id}/reactions`): only for a message the caller may see.
+    pub async fn reactions(
+        &self,
+        caller: &Principal,
+        message_id: i64,
+    ) -> AppResult<Vec<ReactionCount>> {
+        self.get(caller, message_id).await?;
+        Ok(self
+            .reactions_of(caller.user_id, &[message_id])
+            .await?
+            .remove(&message_id)
+            .unwrap_or_default())
     }
 }

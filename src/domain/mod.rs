@@ -11,6 +11,7 @@ pub mod health;
 pub mod media;
 pub mod messages;
 pub mod notifications;
+pub mod presence;
 pub mod rate_limit;
 pub mod search;
 pub mod sessions;
@@ -98,6 +99,7 @@ struct Inner {
     bots: bot_auth::BotClients,
     mailer: Mailer,
     limiter: rate_limit::RateLimiter,
+    local_presence: presence::LocalPresence,
 }
 
 /// The handle every adapter holds; services are views onto it.
@@ -124,6 +126,7 @@ impl Domain {
             bots,
             mailer,
             limiter,
+            local_presence: presence::LocalPresence::default(),
         })))
     }
 
@@ -181,6 +184,14 @@ impl Domain {
 
     pub fn config(&self) -> &Config {
         &self.0.config
+    }
+
+    pub fn presence(&self) -> presence::PresenceService<'_> {
+        presence::PresenceService(self)
+    }
+
+    fn local_presence(&self) -> &presence::LocalPresence {
+        &self.0.local_presence
     }
 
     fn tokens(&self) -> &TokenCodec {

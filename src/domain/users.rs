@@ -95,6 +95,13 @@ impl UserService<'_> {
             .ok_or_else(|| AppError::not_found("User not found"))
     }
 
+    /// A profile by id (REST `GET /users/{user_id}`); profiles are public.
+    pub async fn get(&self, user_id: i64) -> AppResult<User> {
+        crate::db::users::find_by_id(self.0.db().exec(), user_id)
+            .await?
+            .ok_or_else(|| AppError::not_found("User not found"))
+    }
+
     /// Batch load for DataLoaders and lists: one statement for any number of ids.
     pub async fn load_many(&self, ids: &[i64]) -> AppResult<HashMap<i64, User>> {
         Ok(crate::db::users::find_many(self.0.db().exec(), ids).await?)

@@ -402,13 +402,13 @@ async fn execute(state: &AppState, call: GraphqlCall, batch: BatchRequest) -> Ht
 
 /// A request error stopped the operation before execution: no data, and no error
 /// points at a field.
-fn is_request_error(response: &Response) -> bool {
+pub(super) fn is_request_error(response: &Response) -> bool {
     response.data == async_graphql::Value::Null
         && !response.errors.is_empty()
         && response.errors.iter().all(|e| e.path.is_empty())
 }
 
-fn render(response: Response, request_error: bool) -> Value {
+pub(super) fn render(response: Response, request_error: bool) -> Value {
     let mut body = Map::new();
     if !request_error {
         body.insert(

@@ -62,9 +62,13 @@ pub enum Event {
         user_id: i64,
         joined: bool,
     },
-    /// A message was sent (carries the message as everyone sees it).
+    /// A message was sent: the message and its sender's public profile as everyone
+    /// sees them, and the chat's previous last message (a subscriber whose last seen
+    /// message is older missed something and resynchronises from the database).
     MessageCreated {
         message: Box<Message>,
+        sender: Box<User>,
+        previous_message_id: Option<i64>,
     },
     MessageEdited {
         message: Box<Message>,
@@ -74,9 +78,23 @@ pub enum Event {
         chat_id: i64,
         message_id: i64,
     },
+    /// The message's reaction counts after a change (`reacted` is per viewer, so not here).
     ReactionsChanged {
         chat_id: i64,
         message_id: i64,
+        reactions: Vec<(String, i64)>,
+    },
+    /// Someone is typing in a chat (ephemeral: never stored).
+    Typing {
+        chat_id: i64,
+        user_id: i64,
+        typing: bool,
+    },
+    /// A user came online or went offline.
+    Presence {
+        user_id: i64,
+        online: bool,
+        last_seen_at: Option<DateTime<Utc>>,
     },
     /// A member's delivered / read pointers moved.
     ReadReceipt {

@@ -11,7 +11,6 @@ use chrono::{DateTime, SubsecRound, Utc};
 use super::{codes, BotAuthService, Channel};
 use crate::{
     db::{self, bot_auth::SessionRow},
-    domain::users::User,
     error::{AppError, AppResult},
     realtime::{topics, Event},
 };
@@ -281,14 +280,6 @@ fn with_code(callback_url: &url::Url, code: &str) -> String {
 
 pub(super) fn chrono_ttl(ttl: std::time::Duration) -> AppResult<chrono::Duration> {
     chrono::Duration::from_std(ttl).map_err(AppError::internal)
-}
-
-/// The account a login signs into, and its subscription.
-pub(super) struct Linked {
-    pub user_id: i64,
-    pub subscriber_id: uuid::Uuid,
-    /// The Telegram profile changed an existing user (announced after commit).
-    pub profile_changed: Option<User>,
 }
 
 #[cfg(test)]

@@ -209,7 +209,7 @@ impl MessageService<'_> {
         let Some(message) = db::messages::insert(db.on(&mut *tx), &new).await? else {
             return Ok(None);
         };
-        db::messages::record_sent(db.on(&mut *tx), &message).await?;
+        let previous_message_id = db::messages::record_sent(db.on(&mut *tx), &message).await?;
         if let Some(source) = copy_attachments_of {
             db::messages::copy_attachments(db.on(&mut *tx), source, &message).await?;
         }
@@ -238,6 +238,9 @@ impl MessageService<'_> {
         db::notifications::insert_many(db.on(&mut *tx), &notify, "message_created", &payload)
             .await?;
         db::notifications::insert_many(db.on(&mut *tx), &mentioned, "mention", &payload).await?;
+        let sender = db::users::find_by_id(db.on(&mut *tx), caller.user_id)
+            .await?
+            .ok_or_else(|| AppError::unauthenticated("User not found"))?;
         tx.commit().await?;
 
         let bus = self.0.bus();
@@ -251,6 +254,8 @@ impl MessageService<'_> {
         }
         let event = Event::MessageCreated {
             message: Box::new(message.clone()),
+            sender: Box::new(sender.public()),
+            previous_message_id,
         };
         bus.publish(&topics::chat(chat_id), event).await;
         Ok(Some(message))

@@ -1,0 +1,307 @@
+//! One WebSocket connection: the protocol state machine, its operations, keep-alive,
+//! and the watch that closes the socket when its credential expires or its session is
+//! revoked.
+
+use std::{collections::HashMap, sync::Arc, time::Duration};
+
+use async_graphql::{Request, Variables};
+use axum::extract::ws::{CloseFrame, Message, WebSocket};
+use futures_util::{stream::SplitSink, SinkExt, StreamExt};
+use serde_json::Value;
+use tokio::{sync::mpsc, task::AbortHandle};
+
+use super::protocol::{parse, BadMessage, ClientMessage, Protocol};
+use crate::{
+    auth::Credential,
+    domain::{presence::PresenceHandle, AuthMethod, ClientInfo, Principal},
+    graphql::{
+        context::RequestAuth,
+        http::{is_request_error, render},
+        loaders::Loaders,
+    },
+    realtime::{hub::Delivery, topics, Event, TopicStream},
+    state::AppState,
+};
+
+/// What operation tasks hand to the socket writer.
+enum Outgoing {
+    Text(String),
+    Done(String),
+}
+
+/// Why the connection ends.
+struct Close(u16, String);
+
+impl Close {
+    fn new(code: u16, reason: impl Into<String>) -> Self {
+        Self(code, reason.into())
+    }
+}
+
+struct Connection {
+    state: AppState,
+    protocol: Protocol,
+    client: ClientInfo,
+    auth: Option<Arc<RequestAuth>>,
+    principal: Option<Principal>,
+    operations: HashMap<String, AbortHandle>,
+    out: mpsc::Sender<Outgoing>,
+    expires_at: Option<i64>,
+    revocations: Option<TopicStream>,
+    presence: Option<(PresenceHandle, tokio::task::JoinHandle<()>)>,
+}
+
+pub async fn serve(state: AppState, socket: WebSocket, protocol: Protocol, client: ClientInfo) {
+    let (mut sink, mut incoming) = socket.split();
+    let (out, mut outgoing) = mpsc::channel(256);
+    let limits = state.config.graphql.clone();
+    let shutdown = state.shutdown.token().clone();
+    let mut conn = Connection {
+        state,
+        protocol,
+        client,
+        auth: None,
+        principal: None,
+        operations: HashMap::new(),
+        out,
+        expires_at: None,
+        revocations: None,
+        presence: None,
+    };
+    let init_deadline = tokio::time::sleep(limits.ws_init_timeout);
+    tokio::pin!(init_deadline);
+    let mut keepalive = tokio::time::interval_at(
+        tokio::time::Instant::now() + limits.ws_keepalive,
+        limits.ws_keepalive,
+    );
+    let expiry = tokio::time::sleep(Duration::from_secs(u32::MAX.into()));
+    tokio::pin!(expiry);
+    let close = loop {
+        tokio::select! {
+            frame = incoming.next() => {
+                let text = match frame {
+                    Some(Ok(Message::Text(text))) => text.to_string(),
+                    Some(Ok(Message::Binary(bytes))) => String::from_utf8_lossy(&bytes).into_owned(),
+                    Some(Ok(Message::Ping(_) | Message::Pong(_))) => continue,
+                    Some(Ok(Message::Close(_))) | Some(Err(_)) | None => break None,
+                };
+                let acked_before = conn.auth.is_some();
+                match conn.handle(&text, &mut sink).await {
+                    Ok(()) => {}
+                    Err(close) => break Some(close),
+                }
+                if !acked_before {
+                    if let Some(at) = conn.expires_at {
+                        let left = (at - chrono::Utc::now().timestamp()).max(0);
+                        expiry.as_mut().reset(tokio::time::Instant::now() + Duration::from_secs(left as u64));
+                    }
+                }
+            }
+            Some(message) = outgoing.recv() => match message {
+                Outgoing::Text(text) => {
+                    if sink.send(Message::Text(text.into())).await.is_err() {
+                        break None;
+                    }
+                }
+                Outgoing::Done(id) => {
+                    conn.operations.remove(&id);
+                }
+            },
+            () = &mut init_deadline, if conn.auth.is_none() => {
+                break Some(Close::new(4408, "Connection initialisation timeout"));
+            }
+            _ = keepalive.tick(), if conn.auth.is_some() => {
+                if sink.send(Message::Text(protocol.keepalive().into())).await.is_err() {
+                    break None;
+                }
+            }
+            () = &mut expiry, if conn.expires_at.is_some() => {
+                break Some(Close::new(4403, "Forbidden: credentials expired"));
+            }
+            revoked = next_revocation(&mut conn.revocations, conn.principal.as_ref()) => {
+                if revoked {
+                    break Some(Close::new(4403, "Forbidden: session revoked"));
+                }
+            }
+            () = shutdown.cancelled() => break Some(Close::new(1001, "server shutting down")),
+        }
+    };
+    for (_, operation) in conn.operations.drain() {
+        operation.abort();
+    }
+    if let Some(Close(code, reason)) = close {
+        let frame = CloseFrame {
+            code,
+            reason: reason.into(),
+        };
+        let _ = sink.send(Message::Close(Some(frame))).await;
+    }
+    let _ = sink.close().await;
+    if let Some((handle, refresher)) = conn.presence.take() {
+        refresher.abort();
+        conn.state.domain.presence().leave(&handle).await;
+    }
+}
+
+/// Resolves `true` when the connection's session is revoked; pends forever without a
+/// watch.
+async fn next_revocation(watch: &mut Option<TopicStream>, principal: Option<&Principal>) -> bool {
+    let Some(stream) = watch.as_mut() else {
+        return std::future::pending().await;
+    };
+    let session = match principal.map(|p| &p.method) {
+        Some(AuthMethod::AccessToken { session_id }) => *session_id,
+        _ => None,
+    };
+    match stream.next().await {
+        Some(Delivery::Event(envelope)) => match &envelope.event {
+            Event::SessionRevoked { family_id, .. } => family_id.is_none() || *family_id == session,
+            _ => false,
+        },
+        Some(Delivery::Lagged { .. }) => false,
+        None => std::future::pending().await,
+    }
+}
+
+impl Connection {
+    async fn handle(
+        &mut self,
+        text: &str,
+        sink: &mut SplitSink<WebSocket, Message>,
+    ) -> Result<(), Close> {
+        let message =
+            parse(self.protocol, text).map_err(|BadMessage(reason)| Close::new(4400, reason))?;
+        match message {
+            ClientMessage::ConnectionInit(payload) => self.init(payload, sink).await,
+            ClientMessage::Ping(_) => {
+                let _ = sink.send(Message::Text(r#"{"type":"pong"}"#.into())).await;
+                Ok(())
+            }
+            ClientMessage::Pong => Ok(()),
+            ClientMessage::Subscribe { id, payload } => self.subscribe(id, payload, sink).await,
+            ClientMessage::Complete { id } => {
+                if let Some(operation) = self.operations.remove(&id) {
+                    operation.abort();
+                    if self.protocol == Protocol::Legacy {
+                        let _ = sink
+                            .send(Message::Text(self.protocol.complete(&id).into()))
+                            .await;
+                    }
+                }
+                Ok(())
+            }
+            ClientMessage::Terminate => Err(Close::new(1000, "terminated")),
+        }
+    }
+
+    async fn init(
+        &mut self,
+        payload: Value,
+        sink: &mut SplitSink<WebSocket, Message>,
+    ) -> Result<(), Close> {
+        if self.auth.is_some() {
+            return Err(Close::new(4429, "Too many initialisation requests"));
+        }
+        let domain = self.state.domain.clone();
+        let credential = Credential::from_connection_params(&payload)
+            .map_err(|e| Close::new(4403, format!("Forbidden: {e}")))?;
+        let auth = match &credential {
+            None => RequestAuth::new(None),
+            Some(credential) => {
+                let principal = domain
+                    .auth()
+                    .authenticate(credential)
+                    .await
+                    .map_err(|e| Close::new(4403, format!("Forbidden: {}", e.message())))?;
+                self.expires_at = domain.auth().credential_expiry(credential);
+                self.revocations = Some(domain.bus().subscribe(&topics::user(principal.user_id)));
+                let handle = domain.presence().join(principal.user_id).await;
+                let refresher = crate::domain::presence::keep_alive(
+                    domain.clone(),
+                    handle.clone(),
+                    crate::domain::presence::PRESENCE_TTL / 2,
+                );
+                self.presence = Some((handle, refresher));
+                self.principal = Some(principal.clone());
+                RequestAuth::verified(principal)
+            }
+        };
+        self.auth = Some(Arc::new(auth));
+        let ack = match self.protocol {
+            Protocol::TransportWs => r#"{"type":"connection_ack"}"#,
+            Protocol::Legacy => r#"{"type":"connection_ack"}"#,
+        };
+        let _ = sink.send(Message::Text(ack.into())).await;
+        if self.protocol == Protocol::Legacy {
+            let _ = sink
+                .send(Message::Text(self.protocol.keepalive().into()))
+                .await;
+        }
+        Ok(())
+    }
+
+    async fn subscribe(
+        &mut self,
+        id: String,
+        payload: Value,
+        sink: &mut SplitSink<WebSocket, Message>,
+    ) -> Result<(), Close> {
+        let Some(auth) = self.auth.clone() else {
+            return Err(Close::new(4401, "Unauthorized"));
+        };
+        if self.operations.contains_key(&id) {
+            return Err(Close::new(
+                4409,
+                format!("Subscriber for {id} already exists"),
+            ));
+        }
+        let cap = self.state.config.graphql.ws_max_operations;
+        if self.operations.len() >= cap {
+            let errors =
+                serde_json::json!([{ "message": format!("At most {cap} operations per socket") }]);
+            let _ = sink
+                .send(Message::Text(self.protocol.error(&id, errors).into()))
+                .await;
+            return Ok(());
+        }
+        let mut request = Request::new(payload["query"].as_str().unwrap_or_default());
+        if let Some(name) = payload.get("operationName").and_then(Value::as_str) {
+            request = request.operation_name(name);
+        }
+        if let Some(variables) = payload.get("variables").filter(|v| v.is_object()) {
+            request = request.variables(Variables::from_json(variables.clone()));
+        }
+        let request = request
+            .data(auth)
+            .data(Arc::new(Loaders::new(&self.state.domain)))
+            .data(self.client.clone());
+        let mut stream = self.state.schema.execute_stream(request);
+        let out = self.out.clone();
+        let protocol = self.protocol;
+        let op_id = id.clone();
+        let task = tokio::spawn(async move {
+            let mut first = true;
+            while let Some(response) = stream.next().await {
+                let request_error = is_request_error(&response);
+                let text = if first && request_error {
+                    let errors = serde_json::to_value(&response.errors).unwrap_or(Value::Null);
+                    let _ = out
+                        .send(Outgoing::Text(protocol.error(&op_id, errors)))
+                        .await;
+                    let _ = out.send(Outgoing::Done(op_id)).await;
+                    return;
+                } else {
+                    protocol.next(&op_id, render(response, request_error))
+                };
+                first = false;
+                if out.send(Outgoing::Text(text)).await.is_err() {
+                    return;
+                }
+            }
+            let _ = out.send(Outgoing::Text(protocol.complete(&op_id))).await;
+            let _ = out.send(Outgoing::Done(op_id)).await;
+        });
+        self.operations.insert(id, task.abort_handle());
+        Ok(())
+    }
+}

@@ -1,0 +1,146 @@
+//! §3.4 and §8: messages, reactions, read pointers.
+
+use serde::{Deserialize, Serialize};
+
+use super::Timestamp;
+use crate::{
+    db::messages::ReactionCount,
+    domain::messages::{Pointers, Receipt, SendMessage},
+};
+
+/// `MessageRead`. `delivery_status` is `sent` | `delivered` | `read` (how far it got
+/// with the chat's other members); `attachment_waveform` is the waveform of the
+/// message's first attachment that has one.
+#[derive(Serialize)]
+pub struct MessageRead {
+    pub id: i64,
+    pub chat_id: i64,
+    pub sender_id: i64,
+    pub reply_to_message_id: Option<i64>,
+    pub forwarded_from_message_id: Option<i64>,
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub text: Option<String>,
+    pub delivery_status: &'static str,
+    pub attachment_waveform: Option<Vec<i16>>,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+}
+
+fn text_type() -> String {
+    "text".to_owned()
+}
+
+/// `MessageCreateRequest`; `type` defaults to `text`.
+#[derive(Deserialize)]
+pub struct MessageCreateRequest {
+    pub chat_id: i64,
+    #[serde(rename = "type", default = "text_type")]
+    pub kind: String,
+    pub text: Option<String>,
+    pub client_message_id: Option<String>,
+    pub reply_to_message_id: Option<i64>,
+}
+
+impl From<MessageCreateRequest> for SendMessage {
+    fn from(request: MessageCreateRequest) -> Self {
+        Self {
+            chat_id: request.chat_id,
+            kind: request.kind,
+            text: request.text,
+            client_message_id: request.client_message_id,
+            reply_to_message_id: request.reply_to_message_id,
+        }
+    }
+}
+
+/// `PUT /messages/{id}` body.
+#[derive(Deserialize)]
+pub struct MessageEditRequest {
+    pub text: String,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// `MessageForwardRequest`; `include_author` defaults to `true`.
+#[derive(Deserialize)]
+pub struct MessageForwardRequest {
+    pub target_chat_id: i64,
+    #[serde(default = "yes")]
+    pub include_author: bool,
+}
+
+/// `MessageForwardBulkRequest`; `include_author` defaults to `true`.
+#[derive(Deserialize)]
+pub struct MessageForwardBulkRequest {
+    pub target_chat_ids: Vec<i64>,
+    #[serde(default = "yes")]
+    pub include_author: bool,
+}
+
+/// §2 "Message status events".
+#[derive(Clone, Copy, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StatusEvent {
+    MessageDelivered,
+    MessageRead,
+}
+
+impl From<StatusEvent> for Receipt {
+    fn from(status: StatusEvent) -> Self {
+        match status {
+            StatusEvent::MessageDelivered => Receipt::Delivered,
+            StatusEvent::MessageRead => Receipt::Read,
+        }
+    }
+}
+
+/// `MessageStatusUpdateRequest`.
+#[derive(Deserialize)]
+pub struct MessageStatusUpdateRequest {
+    pub chat_id: i64,
+    pub message_id: i64,
+    pub status: StatusEvent,
+}
+
+/// `POST /messages/status` response: the caller's pointers in the chat.
+#[derive(Serialize)]
+pub struct ReadPointersRead {
+    pub last_delivered_message_id: i64,
+    pub last_read_message_id: i64,
+}
+
+impl From<Pointers> for ReadPointersRead {
+    fn from(pointers: Pointers) -> Self {
+        Self {
+            last_delivered_message_id: pointers.last_delivered_message_id,
+            last_read_message_id: pointers.last_read_message_id,
+        }
+    }
+}
+
+/// `MessageReactionToggleRequest`.
+#[derive(Deserialize)]
+pub struct MessageReactionToggleRequest {
+    pub emoji: String,
+}
+
+/// `MessageReactionRead`.
+#[derive(Serialize)]
+pub struct MessageReactionRead {
+    pub emoji: String,
+    pub count: i64,
+    pub reacted: bool,
+}
+
+impl From<ReactionCount> for MessageReactionRead {
+    fn from(reaction: ReactionCount) -> Self {
+        Self {
+            emoji: reaction.emoji,
+            count: reaction.count,
+            reacted: reaction.reacted,
+        }
+    }
+}

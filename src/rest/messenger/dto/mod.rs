@@ -1,0 +1,87 @@
+//! Request and response bodies exactly as messenger-rest-api.md §3 names them: snake
+//! case, integer ids, timestamps as the seed's examples show them.
+
+mod account;
+mod chats;
+mod media;
+mod messages;
+mod search;
+mod users;
+
+pub use account::*;
+pub use chats::*;
+pub use media::*;
+pub use messages::*;
+pub use search::*;
+pub use users::*;
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+/// A timestamp as the seed's examples write it: RFC 3339 in UTC, whole seconds, `Z`
+/// (`2026-03-08T10:00:00Z`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Timestamp(pub DateTime<Utc>);
+
+impl Serialize for Timestamp {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&self.0.to_rfc3339_opts(SecondsFormat::Secs, true))
+    }
+}
+
+impl From<DateTime<Utc>> for Timestamp {
+    fn from(at: DateTime<Utc>) -> Self {
+        Self(at)
+    }
+}
+
+/// `MessageResponse`: a confirmation sentence.
+#[derive(Serialize)]
+pub struct MessageResponse {
+    pub message: String,
+}
+
+impl From<String> for MessageResponse {
+    fn from(message: String) -> Self {
+        Self { message }
+    }
+}
+
+/// For optional fields of partial updates: absent → `None` (keep), `null` →
+/// `Some(None)` (clear), a value → `Some(Some(v))`. Use with `#[serde(default)]`.
+pub fn patch<'de, D, T>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    Option::<T>::deserialize(deserializer).map(Some)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn timestamps_look_like_the_seed_examples() {
+        let at = DateTime::parse_from_rfc3339("2026-03-08T10:00:00.123456+00:00")
+            .expect("valid")
+            .with_timezone(&Utc);
+        assert_eq!(
+            serde_json::to_value(Timestamp(at)).expect("serializes"),
+            "2026-03-08T10:00:00Z"
+        );
+    }
+
+    #[test]
+    fn patches_tell_absent_from_null() {
+        #[derive(Deserialize)]
+        struct Patch {
+            #[serde(default, deserialize_with = "patch")]
+            bio: Option<Option<String>>,
+        }
+        let parse = |raw: &str| serde_json::from_str::<Patch>(raw).expect("parses").bio;
+        assert_eq!(parse("{}"), None);
+        assert_eq!(parse(r#"{"bio": null}"#), Some(None));
+        assert_eq!(parse(r#"{"bio": "hi"}"#), Some(Some("hi".into())));
+    }
+}

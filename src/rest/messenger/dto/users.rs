@@ -1,0 +1,105 @@
+//! §3.2: profiles as their owner and as others see them.
+
+use serde::{Deserialize, Serialize};
+
+use super::{patch, Timestamp};
+use crate::domain::users::{ProfileInput, User};
+
+/// The name to show: the chosen name, else first + last, else the username (Telegram
+/// users often have no `name`; legacy clients show this field).
+pub fn shown_name(user: &User) -> Option<String> {
+    Some(user.shown_name()).filter(|n| !n.is_empty())
+}
+
+/// `UserRead`. `email` only on the caller's own profile; `avatar_url` as the owner's
+/// `privacy_avatar` allows the viewer.
+#[derive(Serialize)]
+pub struct UserRead {
+    pub id: i64,
+    pub name: Option<String>,
+    pub username: Option<String>,
+    pub email: Option<String>,
+    pub avatar_url: Option<String>,
+    pub bio: Option<String>,
+    pub email_verified: bool,
+    pub allow_private_messages: bool,
+    pub twofa_enabled: bool,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+}
+
+impl UserRead {
+    /// `user` as `viewer` sees them, `avatar_url` already filtered.
+    pub fn new(user: User, viewer: i64, avatar_url: Option<String>) -> Self {
+        Self {
+            id: user.id,
+            name: shown_name(&user),
+            email: user.email_for(Some(viewer)).map(str::to_owned),
+            avatar_url,
+            username: user.username,
+            bio: user.bio,
+            email_verified: user.email_verified,
+            allow_private_messages: user.allow_private_messages,
+            twofa_enabled: user.twofa_enabled,
+            created_at: user.created_at.into(),
+            updated_at: user.updated_at.into(),
+        }
+    }
+}
+
+/// `UserSearchRead`: the short form of lists (search, contacts, blocked).
+#[derive(Serialize)]
+pub struct UserSearchRead {
+    pub id: i64,
+    pub name: Option<String>,
+    pub username: Option<String>,
+    pub email: Option<String>,
+    pub avatar_url: Option<String>,
+}
+
+impl UserSearchRead {
+    pub fn new(user: User, viewer: i64, avatar_url: Option<String>) -> Self {
+        Self {
+            id: user.id,
+            name: shown_name(&user),
+            email: user.email_for(Some(viewer)).map(str::to_owned),
+            username: user.username,
+            avatar_url,
+        }
+    }
+}
+
+/// `UserProfileUpdate`: every field optional; `null` clears name, username, bio or
+/// avatar. The §3.7 privacy settings (`everyone` | `contacts` | `nobody`) are accepted
+/// too.
+#[derive(Deserialize)]
+pub struct UserProfileUpdate {
+    #[serde(default, deserialize_with = "patch")]
+    pub name: Option<Option<String>>,
+    #[serde(default, deserialize_with = "patch")]
+    pub username: Option<Option<String>>,
+    #[serde(default, deserialize_with = "patch")]
+    pub bio: Option<Option<String>>,
+    #[serde(default, deserialize_with = "patch")]
+    pub avatar_url: Option<Option<String>>,
+    pub allow_private_messages: Option<bool>,
+    pub privacy_avatar: Option<String>,
+    pub privacy_last_seen: Option<String>,
+    pub privacy_group_invites: Option<String>,
+}
+
+impl From<UserProfileUpdate> for ProfileInput {
+    fn from(update: UserProfileUpdate) -> Self {
+        Self {
+            name: update.name,
+            username: update.username,
+            bio: update.bio,
+            avatar_url: update.avatar_url,
+            language_code: None,
+            allow_private_messages: update.allow_private_messages,
+            privacy_avatar: update.privacy_avatar,
+            privacy_last_seen: update.privacy_last_seen,
+            privacy_group_invites: update.privacy_group_invites,
+        }
+    }
+}
