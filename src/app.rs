@@ -85,6 +85,11 @@ impl Application {
         self.db.clone()
     }
 
+    /// The event bus (tests read its live-topic count).
+    pub fn bus(&self) -> crate::realtime::EventBus {
+        self.state.domain.bus().clone()
+    }
+
     pub fn port(&self) -> u16 {
         self.local_addr().port()
     }

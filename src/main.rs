@@ -1,4 +1,4 @@
-//! CLI entry point: `serve` (default), `migrate`, `print-schema`.
+//! CLI entry point: `serve` (default), `migrate`, `print-schema`, `create-analytics-app`.
 
 use clap::{Parser, Subcommand};
 use messenger_gateway::{app, config::Config, db::Db, graphql, telemetry};
@@ -19,6 +19,19 @@ enum Command {
     Migrate,
     /// Print the GraphQL schema (SDL) to stdout.
     PrintSchema,
+    /// Register a Mini App analytics app and print its TGA-Auth-Token (shown once;
+    /// only its hash is stored).
+    CreateAnalyticsApp {
+        /// The `app_name` its events must carry (1-64 characters, exact).
+        #[arg(long)]
+        name: String,
+        /// Accept events only from pages on this host (Origin/Referer); omit for any.
+        #[arg(long)]
+        domain: Option<String>,
+        /// The gateway user id who may read `analyticsSummary` for the app.
+        #[arg(long)]
+        owner_user_id: Option<i64>,
+    },
 }
 
 #[tokio::main]
@@ -41,6 +54,23 @@ async fn main() -> anyhow::Result<()> {
         Command::Serve => {
             let application = app::Application::build(config).await?;
             application.run_until(app::shutdown_signal()).await?;
+        }
+        Command::CreateAnalyticsApp {
+            name,
+            domain,
+            owner_user_id,
+        } => {
+            let input = messenger_gateway::domain::analytics::NewApp {
+                name,
+                allowed_domain: domain,
+                owner_user_id,
+            };
+            let created = messenger_gateway::cli::create_analytics_app(config, input).await?;
+            eprintln!(
+                "Created analytics app {:?} (id {}). Its token, shown only now:",
+                created.app.name, created.app.id
+            );
+            println!("{}", created.token);
         }
         Command::PrintSchema => {}
     }

@@ -630,3 +630,13 @@ pub async fn having_contact(
     .fetch_all(db)
     .await
 }
+
+/// Every chat `user_id` is a member of.
+pub async fn chat_ids_of(db: impl PgExecutor<'_>, user_id: i64) -> Result<Vec<i64>, sqlx::Error> {
+    sqlx::query_scalar!(
+        "select chat_id from chat_members where user_id = $1",
+        user_id
+    )
+    .fetch_all(db)
+    .await
+}

@@ -3,6 +3,7 @@
 //! services can pass the pool or their transaction.
 
 pub mod accounts;
+pub mod analytics;
 pub mod attachments;
 pub mod bot_auth;
 pub mod chats;

@@ -137,6 +137,36 @@ impl AuthService<'_> {
         Ok(SignIn { tokens, user })
     }
 
+    /// Seed 000 `POST /api/auth/validate`: checks initData and creates or refreshes its
+    /// Telegram user, like `authenticateTelegram` but opening no session.
+    pub async fn register_from_init_data(&self, raw: &str) -> AppResult<User> {
+        let data = self.validate_init_data(raw)?;
+        self.upsert_telegram_user(&data).await
+    }
+
+    /// Like [`Self::authenticate`], but raw initData only names a user who already
+    /// exists (seed 000 answers 404 "User not found" until `POST /api/auth/validate`
+    /// created them); nothing is created or refreshed.
+    pub async fn authenticate_existing(&self, credential: &Credential) -> AppResult<Principal> {
+        let raw = match credential {
+            Credential::AccessToken(token) => return self.verify_access_token(token).await,
+            Credential::InitData(raw) => raw,
+        };
+        let data = self.validate_init_data(raw)?;
+        let telegram_id = data
+            .user
+            .as_ref()
+            .map(|user| user.id)
+            .ok_or_else(|| AppError::unauthenticated("initData carries no user"))?;
+        let user = db::users::find_by_telegram_id(self.0.db().exec(), telegram_id)
+            .await?
+            .ok_or_else(|| AppError::not_found("User not found"))?;
+        Ok(Principal {
+            user_id: user.id,
+            method: AuthMethod::InitData,
+        })
+    }
+
     async fn upsert_telegram_user(&self, data: &WebAppInitData) -> AppResult<User> {
         let tg = data
             .user

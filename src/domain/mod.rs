@@ -3,11 +3,13 @@
 //! operation; nothing here knows about axum or async-graphql.
 
 pub mod accounts;
+pub mod analytics;
 pub mod auth;
 pub mod bot_auth;
 pub mod chats;
 pub mod contacts;
 pub mod health;
+pub mod live;
 pub mod media;
 pub mod messages;
 pub mod notifications;
@@ -88,6 +90,9 @@ pub enum AuthMethod {
 pub struct ClientInfo {
     pub ip: Option<String>,
     pub user_agent: Option<String>,
+    /// The lowercase host of the request's `Origin` (else `Referer`) header: the site a
+    /// browser sent it from (analytics apps restricted to a domain check it).
+    pub origin_host: Option<String>,
 }
 
 struct Inner {
@@ -178,12 +183,20 @@ impl Domain {
         health::HealthService(self)
     }
 
+    pub fn analytics(&self) -> analytics::AnalyticsService<'_> {
+        analytics::AnalyticsService(self)
+    }
+
     pub fn bus(&self) -> &EventBus {
         &self.0.bus
     }
 
     pub fn config(&self) -> &Config {
         &self.0.config
+    }
+
+    pub fn live(&self) -> live::LiveService<'_> {
+        live::LiveService(self)
     }
 
     pub fn presence(&self) -> presence::PresenceService<'_> {

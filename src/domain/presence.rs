@@ -85,6 +85,7 @@ impl PresenceService<'_> {
                 user_id,
                 online: true,
                 last_seen_at: None,
+                privacy_last_seen: self.privacy_of(user_id).await,
             };
             self.0.bus().publish(&topics::user(user_id), event).await;
         }
@@ -156,11 +157,20 @@ impl PresenceService<'_> {
                 user_id: handle.user_id,
                 online: false,
                 last_seen_at: Some(now),
+                privacy_last_seen: self.privacy_of(handle.user_id).await,
             };
             self.0
                 .bus()
                 .publish(&topics::user(handle.user_id), event)
                 .await;
+        }
+    }
+
+    /// The user's `privacy_last_seen` (`nobody` when unknown, the safe default).
+    async fn privacy_of(&self, user_id: i64) -> String {
+        match db::users::find_by_id(self.0.db().exec(), user_id).await {
+            Ok(Some(user)) => user.privacy_last_seen,
+            _ => "nobody".to_owned(),
         }
     }
 

@@ -82,6 +82,17 @@ pub struct ProfileInput {
 /// The values of the privacy settings.
 pub const PRIVACY_LEVELS: [&str; 3] = ["everyone", "contacts", "nobody"];
 
+/// What `userEvents` reports.
+#[derive(Clone, Debug)]
+pub enum UserChange {
+    Profile(User),
+    Presence {
+        user_id: i64,
+        online: bool,
+        last_seen_at: Option<chrono::DateTime<chrono::Utc>>,
+    },
+}
+
 /// How many users one profile watch may follow.
 pub const MAX_WATCHED_USERS: usize = 200;
 
@@ -126,13 +137,15 @@ impl UserService<'_> {
         Ok(crate::db::users::search(self.0.db().exec(), &pattern, query, limit).await?)
     }
 
-    /// `userEvents`: a live stream of the given users' profile changes. Profiles are
-    /// public, so any signed-in user may watch up to [`MAX_WATCHED_USERS`] of them.
+    /// `userEvents`: a live stream of the given users' profile and presence changes.
+    /// Profiles are public, so any signed-in user may watch up to
+    /// [`MAX_WATCHED_USERS`] of them; presence reaches only viewers the user's
+    /// `privacy_last_seen` admits.
     pub fn watch(
         &self,
-        _caller: &Principal,
+        caller: &Principal,
         user_ids: &[i64],
-    ) -> AppResult<impl futures_util::Stream<Item = User> + Send + 'static> {
+    ) -> AppResult<impl futures_util::Stream<Item = UserChange> + Send + 'static> {
         use futures_util::StreamExt;
         if user_ids.len() > MAX_WATCHED_USERS {
             return Err(AppError::invalid(
@@ -142,17 +155,43 @@ impl UserService<'_> {
         }
         let bus = self.0.bus();
         let streams = user_ids.iter().map(|id| bus.subscribe(&topics::user(*id)));
+        let domain = self.0.clone();
+        let viewer = caller.user_id;
         Ok(
-            futures_util::stream::select_all(streams).filter_map(|delivery| async move {
-                match delivery {
-                    Delivery::Event(envelope) => match &envelope.event {
-                        Event::UserUpdated { user } => Some(User::clone(user)),
+            futures_util::stream::select_all(streams).filter_map(move |delivery| {
+                let domain = domain.clone();
+                async move {
+                    let Delivery::Event(envelope) = delivery else {
+                        // Profiles are state, not history: the next change carries it all.
+                        return None;
+                    };
+                    match &envelope.event {
+                        Event::UserUpdated { user } => Some(UserChange::Profile(User::clone(user))),
+                        Event::Presence {
+                            user_id,
+                            online,
+                            last_seen_at,
+                            privacy_last_seen,
+                        } => {
+                            let visible = match privacy_last_seen.as_str() {
+                                _ if *user_id == viewer => true,
+                                "everyone" => true,
+                                "contacts" => domain
+                                    .users()
+                                    .contact_of(viewer, &[*user_id])
+                                    .await
+                                    .ok()
+                                    .and_then(|m| m.get(user_id).copied())
+                                    .unwrap_or(false),
+                                _ => false,
+                            };
+                            visible.then_some(UserChange::Presence {
+                                user_id: *user_id,
+                                online: *online,
+                                last_seen_at: *last_seen_at,
+                            })
+                        }
                         _ => None,
-                    },
-                    // Profiles are state, not history: the next change carries it all.
-                    Delivery::Lagged { skipped } => {
-                        tracing::debug!(skipped, "profile watcher lagged");
-                        None
                     }
                 }
             }),

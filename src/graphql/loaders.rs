@@ -126,6 +126,18 @@ impl Loader<(i64, i64)> for ContactOfLoader {
     }
 }
 
+/// Whether users are online (one Redis round trip per batch).
+pub struct OnlineLoader(Domain);
+
+impl Loader<i64> for OnlineLoader {
+    type Value = bool;
+    type Error = Arc<AppError>;
+
+    async fn load(&self, keys: &[i64]) -> LoadResult<i64, bool> {
+        self.0.presence().online(keys).await.map_err(Arc::new)
+    }
+}
+
 /// Attachments per message.
 pub struct AttachmentsLoader(Domain);
 
@@ -160,6 +172,7 @@ pub struct Loaders {
     pub reactions: DataLoader<ReactionsLoader>,
     pub attachments: DataLoader<AttachmentsLoader>,
     pub contact_of: DataLoader<ContactOfLoader>,
+    pub online: DataLoader<OnlineLoader>,
 }
 
 impl Loaders {
@@ -174,6 +187,7 @@ impl Loaders {
             reactions: loader(ReactionsLoader(d())),
             attachments: loader(AttachmentsLoader(d())),
             contact_of: loader(ContactOfLoader(d())),
+            online: loader(OnlineLoader(d())),
         }
     }
 }

@@ -3,6 +3,7 @@
 
 mod health;
 mod middleware;
+pub mod peer;
 
 use std::net::SocketAddr;
 
@@ -30,7 +31,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(health::router())
         .merge(crate::graphql::router())
-        .merge(crate::rest::router())
+        .merge(crate::rest::router(&state.config))
         .layer(
             ServiceBuilder::new()
                 .layer(SetSensitiveRequestHeadersLayer::new([
@@ -78,5 +79,9 @@ pub fn client_info(parts: &Parts) -> ClientInfo {
         .get(header::USER_AGENT)
         .and_then(|v| v.to_str().ok())
         .map(|ua| ua.chars().take(512).collect());
-    ClientInfo { ip, user_agent }
+    ClientInfo {
+        ip,
+        user_agent,
+        origin_host: peer::origin_host(&parts.headers),
+    }
 }

@@ -95,6 +95,8 @@ pub enum Event {
         user_id: i64,
         online: bool,
         last_seen_at: Option<DateTime<Utc>>,
+        /// The user's `privacy_last_seen`, so each subscriber can decide without a query.
+        privacy_last_seen: String,
     },
     /// A member's delivered / read pointers moved.
     ReadReceipt {
@@ -118,6 +120,10 @@ pub enum Event {
         session_id: String,
         status: String,
     },
+    /// This process's link to the other instances was down: events may have been
+    /// missed, so subscribers reload what they show from the database. Delivered
+    /// locally only, to every topic.
+    Resync,
     /// A liveness probe with no meaning to clients (tests, diagnostics).
     Ping {
         seq: i64,

@@ -98,6 +98,13 @@ impl Hub {
         }
     }
 
+    /// Hands `envelope` to every local listener of every topic.
+    pub fn deliver_all(&self, envelope: Arc<Envelope>) {
+        for entry in self.topics().values() {
+            let _ = entry.sender.send(Arc::clone(&envelope));
+        }
+    }
+
     /// The topics that currently have listeners (resubscribed after a reconnect).
     pub fn topic_names(&self) -> Vec<String> {
         self.topics().keys().cloned().collect()

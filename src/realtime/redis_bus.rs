@@ -140,8 +140,9 @@ struct Listener {
 impl Listener {
     async fn run(mut self) {
         let mut backoff = Duration::from_millis(100);
+        let mut connected_before = false;
         loop {
-            match self.session().await {
+            match self.session(&mut connected_before).await {
                 Ok(()) => return,
                 Err(error) => {
                     self.linked.store(false, Ordering::Relaxed);
@@ -154,7 +155,7 @@ impl Listener {
     }
 
     /// One connected period; returns `Ok` only when the command channel closes.
-    async fn session(&mut self) -> redis::RedisResult<()> {
+    async fn session(&mut self, connected_before: &mut bool) -> redis::RedisResult<()> {
         let pubsub = self.client.get_async_pubsub().await?;
         let (mut sink, mut stream) = pubsub.split();
         for topic in self.hub.topic_names() {
@@ -163,6 +164,13 @@ impl Listener {
         }
         self.linked.store(true, Ordering::Relaxed);
         tracing::info!("Redis pub/sub link up");
+        if *connected_before {
+            // Whatever was published while the link was down is gone: subscribers
+            // reload from the database.
+            self.hub
+                .deliver_all(Arc::new(Envelope::new(crate::realtime::Event::Resync)));
+        }
+        *connected_before = true;
         loop {
             tokio::select! {
                 command = self.commands.recv() => match command {

@@ -60,6 +60,11 @@ pub struct TestApp {
     pub addr: SocketAddr,
     /// The app's database handle: its statement counter backs the N+1 tests.
     pub db: messenger_gateway::db::Db,
+    pub bus: messenger_gateway::realtime::EventBus,
+    /// Removed on drop unless another app shares it.
+    owns_db: bool,
+    /// The environment the app was configured from (siblings reuse it).
+    pub env: HashMap<String, String>,
     pub http: reqwest::Client,
     pub db_name: String,
     shutdown: Option<oneshot::Sender<()>>,
@@ -75,10 +80,25 @@ pub async fn spawn_app_with(edit: impl FnOnce(&mut HashMap<String, String>)) -> 
     let db_name = new_db_name();
     let mut env = base_env(&db_name);
     edit(&mut env);
+    spawn_from_env(db_name, env, true).await
+}
+
+/// A second instance of `first`'s deployment: same database, Redis and key prefix.
+pub async fn spawn_sibling(first: &TestApp) -> TestApp {
+    spawn_from_env(first.db_name.clone(), first.env.clone(), false).await
+}
+
+pub async fn spawn_from_env(
+    db_name: String,
+    env: HashMap<String, String>,
+    owns_db: bool,
+) -> TestApp {
     let config = Config::from_lookup(|k| env.get(k).cloned()).expect("test config");
+    let saved_env = env.clone();
     let app = Application::build(config).await.expect("app builds");
     let addr = app.local_addr();
     let db = app.db();
+    let bus = app.bus();
     let (tx, rx) = oneshot::channel();
     let server = tokio::spawn(app.run_until(async {
         let _ = rx.await;
@@ -86,6 +106,9 @@ pub async fn spawn_app_with(edit: impl FnOnce(&mut HashMap<String, String>)) -> 
     TestApp {
         addr,
         db,
+        bus,
+        owns_db,
+        env: saved_env,
         http: reqwest::Client::new(),
         db_name,
         shutdown: Some(tx),
@@ -141,7 +164,9 @@ impl Drop for TestApp {
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());
         }
-        drop_database(&self.db_name);
+        if self.owns_db {
+            drop_database(&self.db_name);
+        }
     }
 }
 

@@ -11,7 +11,7 @@ use tokio_tungstenite::{
 
 use crate::helpers::{sign_in, spawn_app, spawn_app_with, unique_telegram_id, TestApp};
 
-type Socket =
+pub type Socket =
     tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
 pub async fn connect(app: &TestApp, protocol: &str) -> Socket {

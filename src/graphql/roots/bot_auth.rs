@@ -121,7 +121,7 @@ pub enum BotAuthStatus {
     Expired,
 }
 
-pub struct BotAuthSessionStatus(SessionStatus);
+pub struct BotAuthSessionStatus(pub(crate) SessionStatus);
 
 /// A poll's answer; `code` only with `COMPLETED`.
 #[Object]

@@ -214,6 +214,26 @@ impl MessageMutation {
             .await?)
     }
 
+    /// Tells the chat's other members the caller is (or stopped) typing; nothing is
+    /// stored. Clients resend every few seconds while typing.
+    async fn set_typing(
+        &self,
+        ctx: &Context<'_>,
+        chat_id: ID,
+        #[graphql(default_with = "Some(true)")] typing: Option<bool>,
+    ) -> async_graphql::Result<bool> {
+        let principal = principal(ctx).await?;
+        services(ctx)
+            .live()
+            .typing(
+                &principal,
+                parse_id(&chat_id, "chatId")?,
+                typing.unwrap_or(true),
+            )
+            .await?;
+        Ok(true)
+    }
+
     /// Adds or removes the caller's reaction; returns the message's reactions.
     async fn toggle_reaction(
         &self,

@@ -1,8 +1,9 @@
 //! Schema roots, one object per domain, merged.
 
 mod account;
+mod analytics;
 mod auth;
-mod bot_auth;
+pub(crate) mod bot_auth;
 mod chats;
 mod contacts;
 mod media;
@@ -26,6 +27,7 @@ pub struct QueryRoot(
     search::SearchQuery,
     media::MediaQuery,
     bot_auth::BotAuthQuery,
+    analytics::AnalyticsQuery,
 );
 
 #[derive(MergedObject, Default)]
@@ -39,4 +41,5 @@ pub struct MutationRoot(
     messages::MessageMutation,
     media::MediaMutation,
     bot_auth::BotAuthMutation,
+    analytics::AnalyticsMutation,
 );

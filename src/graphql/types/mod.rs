@@ -2,8 +2,9 @@
 
 pub mod chat;
 mod init_data;
+pub mod live;
 mod media;
 pub mod message;
 mod user;
 
-pub use user::{AuthPayload, PrivacyLevel, UserEvent, UserEventKind};
+pub use user::{AuthPayload, PrivacyLevel, UserEvent};

@@ -4,7 +4,10 @@ use async_graphql::{Context, Enum, Object, SimpleObject, ID};
 use chrono::{DateTime, Utc};
 
 use crate::{
-    domain::{auth::AuthTokens, users::User},
+    domain::{
+        auth::AuthTokens,
+        users::{User, UserChange},
+    },
     graphql::{
         context::{loaders, viewer_id},
         scalars::BigInt,
@@ -82,6 +85,16 @@ impl User {
     async fn last_seen_at(&self, ctx: &Context<'_>) -> Option<DateTime<Utc>> {
         self.guarded(ctx, &self.privacy_last_seen, self.last_seen_at)
             .await
+    }
+
+    /// Online now (any open connection), for viewers `privacyLastSeen` admits.
+    async fn is_online(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<bool>> {
+        let online = loaders(ctx)
+            .online
+            .load_one(self.id)
+            .await
+            .map_err(|e| crate::graphql::errors::to_graphql(&e))?;
+        Ok(self.guarded(ctx, &self.privacy_last_seen, online).await)
     }
 
     /// Own profile only: who sees the avatar.
@@ -182,11 +195,50 @@ impl AuthPayload {
 pub enum UserEventKind {
     /// Name, username, avatar, bio or language changed.
     ProfileUpdated,
+    /// The user opened their first connection.
+    Online,
+    /// The user closed their last connection.
+    Offline,
 }
 
 /// A change to a watched user.
 #[derive(SimpleObject)]
 pub struct UserEvent {
     pub kind: UserEventKind,
-    pub user: User,
+    pub user_id: ID,
+    /// The new profile (`PROFILE_UPDATED` only).
+    pub user: Option<User>,
+    /// `ONLINE` / `OFFLINE` only.
+    pub is_online: Option<bool>,
+    /// When an `OFFLINE` user was last seen.
+    pub last_seen_at: Option<DateTime<Utc>>,
+}
+
+impl UserEvent {
+    pub fn from_change(change: UserChange, _viewer: Option<i64>) -> Self {
+        match change {
+            UserChange::Profile(user) => Self {
+                kind: UserEventKind::ProfileUpdated,
+                user_id: ID(user.id.to_string()),
+                user: Some(user),
+                is_online: None,
+                last_seen_at: None,
+            },
+            UserChange::Presence {
+                user_id,
+                online,
+                last_seen_at,
+            } => Self {
+                kind: if online {
+                    UserEventKind::Online
+                } else {
+                    UserEventKind::Offline
+                },
+                user_id: ID(user_id.to_string()),
+                user: None,
+                is_online: Some(online),
+                last_seen_at,
+            },
+        }
+    }
 }

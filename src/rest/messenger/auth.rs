@@ -8,9 +8,9 @@ use axum::{
 
 use super::{
     dto::{
-        AuthUserResponse, CodeRequest, EmailRequest, LoginRequest, MessageResponse,
-        RefreshRequest, RegisterRequest, ResetPasswordRequest, SessionRead, TokenRequest,
-        TokenResponse, TwoFactorSetupRead,
+        AuthUserResponse, CodeRequest, EmailRequest, LoginRequest, MessageResponse, RefreshRequest,
+        RegisterRequest, ResetPasswordRequest, SessionRead, TokenRequest, TokenResponse,
+        TwoFactorSetupRead,
     },
     error::ApiResult,
     extract::{Body, Caller, Client, Ids},
@@ -25,8 +25,14 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/auth/login", post(login))
         .route("/api/v1/auth/refresh", post(refresh))
         .route("/api/v1/auth/verify-email", post(verify_email))
-        .route("/api/v1/auth/resend-verification", post(resend_verification))
-        .route("/api/v1/auth/request-password-reset", post(request_password_reset))
+        .route(
+            "/api/v1/auth/resend-verification",
+            post(resend_verification),
+        )
+        .route(
+            "/api/v1/auth/request-password-reset",
+            post(request_password_reset),
+        )
         .route("/api/v1/auth/reset-password", post(reset_password))
         .route("/api/v1/auth/me", get(me))
         .route("/api/v1/auth/sessions", get(sessions).delete(revoke_all))
@@ -48,7 +54,11 @@ async fn register(
         name: body.name,
         username: body.username,
     };
-    let message = state.domain.accounts().register(registration, &client).await?;
+    let message = state
+        .domain
+        .accounts()
+        .register(registration, &client)
+        .await?;
     Ok((StatusCode::CREATED, Json(message.into())))
 }
 
@@ -61,7 +71,12 @@ async fn login(
     let sign_in = state
         .domain
         .accounts()
-        .login(&body.email, &body.password, body.otp_code.as_deref(), &client)
+        .login(
+            &body.email,
+            &body.password,
+            body.otp_code.as_deref(),
+            &client,
+        )
         .await?;
     Ok(Json(sign_in.tokens.into()))
 }
@@ -107,7 +122,9 @@ async fn request_password_reset(
     Body(body): Body<EmailRequest>,
 ) -> ApiResult<Json<MessageResponse>> {
     let accounts = state.domain.accounts();
-    let message = accounts.request_password_reset(&body.email, &client).await?;
+    let message = accounts
+        .request_password_reset(&body.email, &client)
+        .await?;
     Ok(Json(message.into()))
 }
 
@@ -117,7 +134,9 @@ async fn reset_password(
     Body(body): Body<ResetPasswordRequest>,
 ) -> ApiResult<Json<MessageResponse>> {
     let accounts = state.domain.accounts();
-    let message = accounts.reset_password(&body.token, &body.new_password).await?;
+    let message = accounts
+        .reset_password(&body.token, &body.new_password)
+        .await?;
     Ok(Json(message.into()))
 }
 

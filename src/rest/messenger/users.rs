@@ -24,7 +24,10 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/users/profile", put(update_profile))
         .route("/api/v1/users/blocked", get(blocked))
         .route("/api/v1/users/contacts", get(contacts))
-        .route("/api/v1/users/contacts/by-email", post(add_contact_by_email))
+        .route(
+            "/api/v1/users/contacts/by-email",
+            post(add_contact_by_email),
+        )
         .route(
             "/api/v1/users/{user_id}/contacts",
             post(add_contact).delete(remove_contact),
@@ -36,7 +39,9 @@ pub fn router() -> Router<AppState> {
 /// `GET /api/v1/users/me` — messenger-rest-api.md §6: `UserRead`.
 async fn me(state: State, Caller(caller): Caller) -> ApiResult<Json<UserRead>> {
     let user = state.domain.users().me(&caller).await?;
-    Ok(Json(views::user_read(&state.domain, caller.user_id, user).await))
+    Ok(Json(
+        views::user_read(&state.domain, caller.user_id, user).await,
+    ))
 }
 
 fn twenty() -> i64 {
@@ -76,14 +81,13 @@ async fn update_profile(
 ) -> ApiResult<Json<UserRead>> {
     let users = state.domain.users();
     let user = users.update_profile(&caller, body.into()).await?;
-    Ok(Json(views::user_read(&state.domain, caller.user_id, user).await))
+    Ok(Json(
+        views::user_read(&state.domain, caller.user_id, user).await,
+    ))
 }
 
 /// `GET /api/v1/users/blocked` — messenger-rest-api.md §6.
-async fn blocked(
-    state: State,
-    Caller(caller): Caller,
-) -> ApiResult<Json<Vec<UserSearchRead>>> {
+async fn blocked(state: State, Caller(caller): Caller) -> ApiResult<Json<Vec<UserSearchRead>>> {
     let users = state.domain.contacts().blocked(&caller).await?;
     Ok(Json(
         views::user_search_reads(&state.domain, caller.user_id, users).await,
@@ -91,10 +95,7 @@ async fn blocked(
 }
 
 /// `GET /api/v1/users/contacts` — messenger-rest-api.md §6.
-async fn contacts(
-    state: State,
-    Caller(caller): Caller,
-) -> ApiResult<Json<Vec<UserSearchRead>>> {
+async fn contacts(state: State, Caller(caller): Caller) -> ApiResult<Json<Vec<UserSearchRead>>> {
     let users = state.domain.contacts().list(&caller).await?;
     Ok(Json(
         views::user_search_reads(&state.domain, caller.user_id, users).await,
@@ -163,5 +164,7 @@ async fn user(
     Ids(user_id): Ids<i64>,
 ) -> ApiResult<Json<UserRead>> {
     let user = state.domain.users().get(user_id).await?;
-    Ok(Json(views::user_read(&state.domain, caller.user_id, user).await))
+    Ok(Json(
+        views::user_read(&state.domain, caller.user_id, user).await,
+    ))
 }

@@ -1,17 +1,15 @@
-//! Lists as the caller sees them: the per-viewer facts of a whole list come from the
-//! domain's batch functions (a fixed number of statements per list, never one per row),
-//! the way GraphQL's loaders fetch them, so both APIs answer with the same facts.
+//! Users and messages as the caller sees them, and the privacy filter: the per-viewer
+//! facts of a whole list come from the domain's batch functions (a fixed number of
+//! statements per list, never one per row), as GraphQL's loaders fetch them, so both
+//! APIs answer with the same facts. Chats are in `chat_views`.
 
 use std::collections::HashMap;
 
 use tokio::sync::OnceCell;
 
-use super::dto::{
-    chat_type, ChatDetailRead, ChatRead, MessageRead, UserRead, UserSearchRead,
-};
+use super::dto::{MessageRead, UserRead, UserSearchRead};
 use crate::{
     domain::{
-        chats::{ChatKind, ChatView},
         messages::{DeliveryStatus, Message},
         users::User,
         Domain,
@@ -96,7 +94,7 @@ pub async fn user_search_reads(
 }
 
 /// Runs `load` unless `ids` is empty.
-async fn batch<V>(
+pub async fn batch<V>(
     ids: &[i64],
     load: impl std::future::Future<Output = AppResult<HashMap<i64, V>>>,
 ) -> AppResult<HashMap<i64, V>> {
@@ -107,118 +105,16 @@ async fn batch<V>(
     }
 }
 
-/// Chats as `viewer` (their member) sees them: five batch statements at most.
-pub async fn chat_reads(
-    domain: &Domain,
-    viewer: i64,
-    views: Vec<ChatView>,
-) -> AppResult<Vec<ChatRead>> {
-    let ids: Vec<i64> = views.iter().map(|v| v.chat.id).collect();
-    let last_ids: Vec<i64> = views.iter().filter_map(|v| v.chat.last_message_id).collect();
-    let counterpart_ids: Vec<i64> = views
-        .iter()
-        .filter_map(|v| v.chat.counterpart_of(viewer))
-        .collect();
-    let (chats, messages, users) = (domain.chats(), domain.messages(), domain.users());
-    let (unread, counts, last, counterparts) = tokio::try_join!(
-        batch(&ids, chats.unread_counts(viewer, &ids)),
-        batch(&ids, chats.member_counts(&ids)),
-        batch(&last_ids, messages.load_visible(viewer, &last_ids)),
-        batch(&counterpart_ids, users.load_many(&counterpart_ids)),
-    )?;
-    let privacy = Privacy::new(domain, viewer, counterpart_ids);
-    let mut out = Vec::with_capacity(views.len());
-    for view in views {
-        let chat = &view.chat;
-        let counterpart_id = chat.counterpart_of(viewer);
-        let counterpart = counterpart_id.and_then(|id| counterparts.get(&id));
-        let last = chat.last_message_id.and_then(|id| last.get(&id));
-        let (unread_count, unread_mentions_count) = unread.get(&chat.id).copied().unwrap_or((0, 0));
-        let members_count = counts.get(&chat.id).copied().unwrap_or(0);
-        let kind = ChatKind::of(chat);
-        let (avatar, last_seen) = match counterpart {
-            Some(user) => (
-                privacy.avatar(user).await,
-                privacy
-                    .show(user, &user.privacy_last_seen, user.last_seen_at)
-                    .await,
-            ),
-            None => (None, None),
-        };
-        out.push(ChatRead {
-            id: chat.id,
-            public_id: chat.public_id.clone(),
-            kind: chat_type(chat),
-            title: chat.title.clone(),
-            avatar_url: chat.avatar_url.clone(),
-            display_title: chat.display_title(counterpart),
-            handle: chat.handle.clone(),
-            description: chat.description.clone(),
-            is_public: chat.is_public,
-            is_saved: kind == ChatKind::Saved,
-            archived: view.member.archived,
-            pinned: view.member.pinned,
-            unread_count,
-            unread_mentions_count,
-            pinned_message_id: chat.pinned_message_id,
-            members_count,
-            // presence: the lead's `domain.presence()` will give who is online; until
-            // then nobody is reported online.
-            online_count: 0,
-            subscribers_count: (kind == ChatKind::Channel).then_some(members_count),
-            counterpart_user_id: counterpart_id,
-            counterpart_name: counterpart.and_then(super::dto::shown_name),
-            counterpart_username: counterpart.and_then(|u| u.username.clone()),
-            counterpart_avatar_url: avatar,
-            // presence: see `online_count`.
-            counterpart_is_online: false,
-            counterpart_last_seen_at: last_seen.map(Into::into),
-            last_message_text: last.and_then(|m| m.text.clone()),
-            last_message_type: last.map(|m| m.kind.clone()),
-            last_message_created_at: last.map(|m| m.created_at.into()),
-            my_role: view.member.role.clone(),
-            created_at: chat.created_at.into(),
-        });
-    }
-    Ok(out)
-}
-
-/// One chat as its member `viewer` sees it.
-pub async fn chat_read(domain: &Domain, viewer: i64, view: ChatView) -> AppResult<ChatRead> {
-    let mut reads = chat_reads(domain, viewer, vec![view]).await?;
-    reads
-        .pop()
-        .ok_or_else(|| crate::error::AppError::internal(anyhow::anyhow!("chat view lost")))
-}
-
-/// A chat with its members (the caller already holds the chat, so membership is
-/// checked).
-pub async fn chat_detail(
-    domain: &Domain,
-    viewer: i64,
-    view: ChatView,
-) -> AppResult<ChatDetailRead> {
-    let chat_id = view.chat.id;
-    let (chat, mut members) = tokio::try_join!(
-        chat_read(domain, viewer, view),
-        domain.chats().members_of(&[chat_id]),
-    )?;
-    let members = members.remove(&chat_id).unwrap_or_default();
-    Ok(ChatDetailRead {
-        chat,
-        members: members.into_iter().map(Into::into).collect(),
-    })
-}
-
 /// Messages with their delivery status and waveform: two batch statements at most.
 pub async fn message_reads(domain: &Domain, messages: Vec<Message>) -> AppResult<Vec<MessageRead>> {
     let mut chat_ids: Vec<i64> = messages.iter().map(|m| m.chat_id).collect();
     chat_ids.sort_unstable();
     chat_ids.dedup();
     let ids: Vec<i64> = messages.iter().map(|m| m.id).collect();
+    let (chats, media) = (domain.chats(), domain.media());
     let (members, attachments) = tokio::try_join!(
-        batch(&chat_ids, domain.chats().members_of(&chat_ids)),
-        batch(&ids, domain.media().for_messages(&ids)),
+        batch(&chat_ids, chats.members_of(&chat_ids)),
+        batch(&ids, media.for_messages(&ids)),
     )?;
     Ok(messages
         .into_iter()

@@ -1,0 +1,126 @@
+//! Chat membership routes (messenger-rest-api.md §7): members, roles, leaving,
+//! deleting and clearing a chat.
+
+use axum::{
+    http::StatusCode,
+    routing::{delete, get, patch, post},
+    Json, Router,
+};
+use serde::Deserialize;
+
+use super::{
+    dto::{ChatMemberAdd, ChatMemberRead, ChatMemberRoleUpdate},
+    error::ApiResult,
+    extract::{Body, Caller, Ids, Params},
+};
+use crate::state::AppState;
+
+type State = axum::extract::State<AppState>;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/chats/{chat_id}", delete(delete_chat))
+        .route(
+            "/api/v1/chats/{chat_id}/members",
+            get(members).post(add_member),
+        )
+        .route(
+            "/api/v1/chats/{chat_id}/members/{user_id}",
+            delete(remove_member),
+        )
+        .route(
+            "/api/v1/chats/{chat_id}/members/{user_id}/role",
+            patch(set_role),
+        )
+        .route("/api/v1/chats/{chat_id}/leave", post(leave))
+        .route("/api/v1/chats/{chat_id}/clear", post(clear))
+}
+
+/// `GET /api/v1/chats/{chat_id}/members` — messenger-rest-api.md §7: oldest first.
+async fn members(
+    state: State,
+    Caller(caller): Caller,
+    Ids(chat_id): Ids<i64>,
+) -> ApiResult<Json<Vec<ChatMemberRead>>> {
+    let members = state.domain.chats().members(&caller, chat_id).await?;
+    Ok(Json(members.into_iter().map(Into::into).collect()))
+}
+
+/// `POST /api/v1/chats/{chat_id}/members` — messenger-rest-api.md §7: 201 +
+/// `ChatMemberRead` (owner or admin, within the user's §3.7 invite privacy).
+async fn add_member(
+    state: State,
+    Caller(caller): Caller,
+    Ids(chat_id): Ids<i64>,
+    Body(body): Body<ChatMemberAdd>,
+) -> ApiResult<(StatusCode, Json<ChatMemberRead>)> {
+    let chats = state.domain.chats();
+    let member = chats.add_member(&caller, chat_id, body.user_id).await?;
+    Ok((StatusCode::CREATED, Json(member.into())))
+}
+
+/// `PATCH /api/v1/chats/{chat_id}/members/{user_id}/role` — messenger-rest-api.md §7:
+/// the owner sets `admin` or `member`; `owner` transfers ownership.
+async fn set_role(
+    state: State,
+    Caller(caller): Caller,
+    Ids((chat_id, user_id)): Ids<(i64, i64)>,
+    Body(body): Body<ChatMemberRoleUpdate>,
+) -> ApiResult<Json<ChatMemberRead>> {
+    let chats = state.domain.chats();
+    let member = chats
+        .set_role(&caller, chat_id, user_id, body.role.into())
+        .await?;
+    Ok(Json(member.into()))
+}
+
+/// `DELETE /api/v1/chats/{chat_id}/members/{user_id}` — messenger-rest-api.md §7: 204.
+async fn remove_member(
+    state: State,
+    Caller(caller): Caller,
+    Ids((chat_id, user_id)): Ids<(i64, i64)>,
+) -> ApiResult<StatusCode> {
+    let chats = state.domain.chats();
+    chats.remove_member(&caller, chat_id, user_id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// `POST /api/v1/chats/{chat_id}/leave` — messenger-rest-api.md §7: 204.
+async fn leave(
+    state: State,
+    Caller(caller): Caller,
+    Ids(chat_id): Ids<i64>,
+) -> ApiResult<StatusCode> {
+    state.domain.chats().leave(&caller, chat_id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Deserialize)]
+struct ForAll {
+    #[serde(default)]
+    for_all: bool,
+}
+
+/// `DELETE /api/v1/chats/{chat_id}?for_all=false` — messenger-rest-api.md §7: 204;
+/// for everyone, or just for the caller.
+async fn delete_chat(
+    state: State,
+    Caller(caller): Caller,
+    Ids(chat_id): Ids<i64>,
+    Params(params): Params<ForAll>,
+) -> ApiResult<StatusCode> {
+    let chats = state.domain.chats();
+    chats.delete(&caller, chat_id, params.for_all).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// `POST /api/v1/chats/{chat_id}/clear` — messenger-rest-api.md §7: 204; hides the
+/// history so far from the caller only.
+async fn clear(
+    state: State,
+    Caller(caller): Caller,
+    Ids(chat_id): Ids<i64>,
+) -> ApiResult<StatusCode> {
+    state.domain.chats().clear_history(&caller, chat_id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}

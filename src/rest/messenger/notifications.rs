@@ -1,0 +1,43 @@
+//! Notification routes (messenger-rest-api.md §10).
+
+use axum::{routing::get, Json, Router};
+use serde::Deserialize;
+
+use super::{
+    dto::NotificationRead,
+    error::ApiResult,
+    extract::{Caller, Params},
+};
+use crate::state::AppState;
+
+type State = axum::extract::State<AppState>;
+
+pub fn router() -> Router<AppState> {
+    Router::new().route("/api/v1/notifications", get(list))
+}
+
+fn fifty() -> i64 {
+    50
+}
+
+#[derive(Deserialize)]
+struct ListParams {
+    #[serde(default = "fifty")]
+    limit: i64,
+    /// Not in the seed: the next page, older than this notification id.
+    before_id: Option<i64>,
+}
+
+/// `GET /api/v1/notifications?limit=50` — messenger-rest-api.md §10: newest first.
+async fn list(
+    state: State,
+    Caller(caller): Caller,
+    Params(params): Params<ListParams>,
+) -> ApiResult<Json<Vec<NotificationRead>>> {
+    let found = state
+        .domain
+        .notifications()
+        .list(&caller, params.before_id, params.limit)
+        .await?;
+    Ok(Json(found.into_iter().map(Into::into).collect()))
+}

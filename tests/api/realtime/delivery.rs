@@ -1,0 +1,299 @@
+//! Delivery: across instances, replay then live, fan-out cost, permissions, presence,
+//! typing, and clean-up when clients leave.
+
+use std::time::Duration;
+
+use serde_json::json;
+
+use super::{close_code, open, subscribe, take, MESSAGES};
+use crate::{
+    chats::{group, SEND},
+    helpers::{gql, gql_error, quick_user, redis_url, spawn_app, spawn_sibling},
+    subscriptions::next_json,
+};
+
+async fn send_text(app: &crate::helpers::TestApp, token: &str, chat: &str, text: &str) -> String {
+    let data = gql(app, token, SEND, json!({ "c": chat, "t": text })).await;
+    data["sendMessage"]["id"].as_str().expect("id").to_owned()
+}
+
+#[tokio::test]
+async fn a_message_sent_through_one_instance_reaches_a_subscriber_on_the_other() {
+    let first = spawn_app().await;
+    let second = spawn_sibling(&first).await;
+    let (alice, _) = quick_user(&first, "Alice").await;
+    let (bob, bob_id) = quick_user(&first, "Bob").await;
+    let chat = group(&first, &alice, "Two instances", &[&bob_id]).await;
+    let mut socket = open(&second, &bob).await;
+    subscribe(&mut socket, "m", MESSAGES, json!({ "c": chat })).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    send_text(&first, &alice, &chat, "across").await;
+    let events = take(&mut socket, "m", 1).await;
+    let event = &events[0]["data"]["messageEvents"];
+    assert_eq!(event["kind"], "CREATED");
+    assert_eq!(event["message"]["text"], "across");
+    assert_eq!(event["sender"]["displayName"], "Alice");
+}
+
+#[tokio::test]
+async fn after_message_id_replays_the_missed_messages_then_goes_live_without_duplicates() {
+    let app = spawn_app().await;
+    let (alice, _) = quick_user(&app, "Alice").await;
+    let chat = group(&app, &alice, "Replay", &[]).await;
+    let mut ids = Vec::new();
+    for i in 0..5 {
+        ids.push(send_text(&app, &alice, &chat, &format!("m{i}")).await);
+    }
+    let mut socket = open(&app, &alice).await;
+    subscribe(
+        &mut socket,
+        "r",
+        MESSAGES,
+        json!({ "c": chat, "a": ids[1] }),
+    )
+    .await;
+    let replayed = take(&mut socket, "r", 3).await;
+    let texts: Vec<_> = replayed
+        .iter()
+        .map(|e| e["data"]["messageEvents"]["message"]["text"].clone())
+        .collect();
+    assert_eq!(texts, [json!("m2"), json!("m3"), json!("m4")]);
+    send_text(&app, &alice, &chat, "m5").await;
+    let live = take(&mut socket, "r", 1).await;
+    assert_eq!(live[0]["data"]["messageEvents"]["message"]["text"], "m5");
+}
+
+/// Bound: delivering one message costs the same statements for 1 and for 50 local
+/// subscribers (the event carries message and sender; nothing is loaded per subscriber).
+#[tokio::test]
+async fn fan_out_to_50_subscribers_costs_the_same_statements_as_to_1() {
+    let app = spawn_app().await;
+    let (alice, _) = quick_user(&app, "Alice").await;
+    let chat = group(&app, &alice, "Fan-out", &[]).await;
+    let mut costs = Vec::new();
+    for n in [1usize, 50] {
+        let mut sockets = Vec::new();
+        for i in 0..n {
+            let mut socket = open(&app, &alice).await;
+            subscribe(
+                &mut socket,
+                &format!("s{i}"),
+                MESSAGES,
+                json!({ "c": chat }),
+            )
+            .await;
+            sockets.push(socket);
+        }
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        let before = app.db.statements_executed();
+        send_text(&app, &alice, &chat, &format!("to {n}")).await;
+        for (i, socket) in sockets.iter_mut().enumerate() {
+            let got = take(socket, &format!("s{i}"), 1).await;
+            assert_eq!(
+                got[0]["data"]["messageEvents"]["message"]["text"],
+                format!("to {n}")
+            );
+        }
+        costs.push(app.db.statements_executed() - before);
+    }
+    assert_eq!(
+        costs[0], costs[1],
+        "1 subscriber: {} statements, 50: {}",
+        costs[0], costs[1]
+    );
+}
+
+#[tokio::test]
+async fn outsiders_are_refused_and_removed_members_stop_receiving() {
+    let app = spawn_app().await;
+    let (owner, _) = quick_user(&app, "Owner").await;
+    let (member, member_id) = quick_user(&app, "Member").await;
+    let (outsider, _) = quick_user(&app, "Outsider").await;
+    let chat = group(&app, &owner, "Guarded", &[&member_id]).await;
+
+    let mut stranger = open(&app, &outsider).await;
+    subscribe(&mut stranger, "x", MESSAGES, json!({ "c": chat })).await;
+    let refused = next_json(&mut stranger).await;
+    assert_eq!(
+        refused["payload"]["errors"][0]["extensions"]["code"], "FORBIDDEN",
+        "{refused}"
+    );
+
+    let mut socket = open(&app, &member).await;
+    subscribe(&mut socket, "m", MESSAGES, json!({ "c": chat })).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    send_text(&app, &owner, &chat, "before").await;
+    assert_eq!(
+        take(&mut socket, "m", 1).await[0]["data"]["messageEvents"]["message"]["text"],
+        "before"
+    );
+    gql(
+        &app,
+        &owner,
+        "mutation($c: ID!, $u: ID!) { removeChatMember(chatId: $c, userId: $u) }",
+        json!({ "c": chat, "u": member_id }),
+    )
+    .await;
+    let ended = next_json(&mut socket).await;
+    assert_eq!(
+        ended,
+        json!({ "id": "m", "type": "complete" }),
+        "the stream ends on removal"
+    );
+    send_text(&app, &owner, &chat, "after").await;
+    let quiet = tokio::time::timeout(Duration::from_millis(500), next_json(&mut socket)).await;
+    assert!(quiet.is_err(), "nothing after removal: {quiet:?}");
+}
+
+#[tokio::test]
+async fn revoked_and_expired_sessions_close_the_socket_with_4403() {
+    let app = crate::helpers::spawn_app_with(|env| {
+        env.insert("ACCESS_TOKEN_TTL_SECONDS".into(), "3".into());
+    })
+    .await;
+    let (token, _) = quick_user(&app, "Short").await;
+    let mut expiring = open(&app, &token).await;
+    assert_eq!(
+        close_code(&mut expiring, Duration::from_secs(6)).await,
+        Some(4403),
+        "expired token"
+    );
+
+    let (fresh, _) = quick_user(&app, "Revoked").await;
+    let mut socket = open(&app, &fresh).await;
+    gql(&app, &fresh, "mutation { revokeAllSessions }", json!({})).await;
+    let started = std::time::Instant::now();
+    assert_eq!(
+        close_code(&mut socket, Duration::from_secs(2)).await,
+        Some(4403)
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(1),
+        "closed within a second"
+    );
+}
+
+#[tokio::test]
+async fn presence_follows_sockets_across_instances_and_typing_reaches_members() {
+    let first = spawn_app().await;
+    let second = spawn_sibling(&first).await;
+    let (alice, alice_id) = quick_user(&first, "Alice").await;
+    let (bob, bob_id) = quick_user(&first, "Bob").await;
+    let chat = group(&first, &alice, "Presence", &[&bob_id]).await;
+
+    let mut watcher = open(&first, &bob).await;
+    subscribe(
+        &mut watcher,
+        "u",
+        "subscription($u: [ID!]!) { userEvents(userIds: $u) { kind userId isOnline lastSeenAt } }",
+        json!({ "u": [alice_id] }),
+    )
+    .await;
+    subscribe(
+        &mut watcher,
+        "c",
+        "subscription { chatEvents { kind chatId userId typing } }",
+        json!({}),
+    )
+    .await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let online = "query($u: ID!) { user(id: $u) { isOnline lastSeenAt } }";
+    assert_eq!(
+        gql(&first, &bob, online, json!({ "u": alice_id })).await["user"]["isOnline"],
+        false
+    );
+
+    let alice_socket = open(&second, &alice).await; // Alice connects to the other instance
+    let event = take(&mut watcher, "u", 1).await;
+    assert_eq!(event[0]["data"]["userEvents"]["kind"], "ONLINE");
+    assert_eq!(
+        gql(&first, &bob, online, json!({ "u": alice_id })).await["user"]["isOnline"],
+        true
+    );
+
+    gql(
+        &second,
+        &alice,
+        "mutation($c: ID!) { setTyping(chatId: $c) }",
+        json!({ "c": chat }),
+    )
+    .await;
+    let typing = take(&mut watcher, "c", 1).await;
+    assert_eq!(
+        typing[0]["data"]["chatEvents"],
+        json!({ "kind": "TYPING", "chatId": chat, "userId": alice_id, "typing": true })
+    );
+
+    drop(alice_socket);
+    let event = take(&mut watcher, "u", 1).await;
+    assert_eq!(event[0]["data"]["userEvents"]["kind"], "OFFLINE");
+    assert!(event[0]["data"]["userEvents"]["lastSeenAt"].is_string());
+    let after = gql(&first, &bob, online, json!({ "u": alice_id })).await;
+    assert_eq!(after["user"]["isOnline"], false);
+    assert!(after["user"]["lastSeenAt"].is_string());
+    let typing_outsider = gql_error(
+        &first,
+        &alice,
+        "mutation { setTyping(chatId: \"999999999\") }",
+        json!({}),
+    )
+    .await;
+    assert_eq!(typing_outsider, "NOT_FOUND");
+}
+
+#[tokio::test]
+async fn topics_and_redis_channels_are_released_when_clients_leave() {
+    let app = spawn_app().await;
+    let (alice, _) = quick_user(&app, "Alice").await;
+    let chat = group(&app, &alice, "Cleanup", &[]).await;
+    let mut sockets = Vec::new();
+    for i in 0..5 {
+        let mut socket = open(&app, &alice).await;
+        subscribe(
+            &mut socket,
+            &format!("s{i}"),
+            MESSAGES,
+            json!({ "c": chat }),
+        )
+        .await;
+        sockets.push(socket);
+    }
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let channel = format!("{}events:chat:{chat}", app.env["REDIS_KEY_PREFIX"]);
+    assert!(app.bus.live_topics() > 0);
+    assert_eq!(
+        numsub(&channel).await,
+        1,
+        "one Redis subscription for five sockets"
+    );
+    drop(sockets);
+    let mut released = false;
+    for _ in 0..50 {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        if app.bus.live_topics() == 0 && numsub(&channel).await == 0 {
+            released = true;
+            break;
+        }
+    }
+    assert!(
+        released,
+        "live topics {} / NUMSUB {}",
+        app.bus.live_topics(),
+        numsub(&channel).await
+    );
+}
+
+async fn numsub(channel: &str) -> i64 {
+    let client = redis::Client::open(redis_url()).expect("url");
+    let mut conn = client
+        .get_multiplexed_async_connection()
+        .await
+        .expect("redis");
+    let (_, count): (String, i64) = redis::cmd("PUBSUB")
+        .arg("NUMSUB")
+        .arg(channel)
+        .query_async(&mut conn)
+        .await
+        .expect("numsub");
+    count
+}

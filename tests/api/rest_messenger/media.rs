@@ -1,0 +1,103 @@
+//! §9 over REST: presigned uploads, attachments and a chat's files (presigning and URL
+//! checks need no running S3, so the endpoint is never contacted).
+
+use serde_json::json;
+
+use super::{assert_seed_timestamp, assert_shape, rest_group, rest_send, seed, user, Client};
+use crate::helpers::{spawn_app, spawn_app_with};
+
+#[tokio::test]
+async fn uploads_and_attachments_follow_the_seed() {
+    let app = spawn_app_with(|env| {
+        for (name, value) in [
+            ("S3_ENDPOINT", "http://127.0.0.1:9"),
+            ("S3_BUCKET", "media-test"),
+            ("S3_ACCESS_KEY_ID", "test-key"),
+            ("S3_SECRET_ACCESS_KEY", "test-secret"),
+            ("MAX_UPLOAD_SIZE_BYTES", "1048576"),
+        ] {
+            env.insert(name.to_owned(), value.to_owned());
+        }
+    })
+    .await;
+    let ada = user(&app, "Ada").await;
+    let bob = user(&app, "Bob").await;
+    let chat = rest_group(&ada.client, "Voices", &[bob.id]).await;
+    let message = rest_send(&ada.client, chat, "listen").await;
+
+    let request =
+        json!({ "file_name": "photo.jpg", "file_type": "image/jpeg", "file_size": 123456 });
+    let ticket = Client::expect(ada.client.post("/media/upload-url", request).await, 200);
+    assert_shape(&ticket, seed::UPLOAD_URL_RESPONSE);
+    assert_eq!(
+        ticket["required_headers"],
+        json!({ "Content-Type": "image/jpeg" })
+    );
+    assert_eq!(ticket["expires_in"], 900);
+    let too_big =
+        json!({ "file_name": "big.zip", "file_type": "application/zip", "file_size": 2_000_000 });
+    let reply = ada.client.post("/media/upload-url", too_big).await;
+    assert_eq!(
+        (reply.status, reply.detail()),
+        (422, "file_size: must be between 1 and 1048576 bytes")
+    );
+    let gif = json!({ "file_name": "a.gif", "file_type": "image/gif", "file_size": 10 });
+    let reply = ada.client.post("/media/upload-url", gif).await;
+    assert_eq!(reply.status, 422, "{}", reply.text);
+    assert!(
+        reply
+            .detail()
+            .starts_with("file_type: must be one of image/jpeg"),
+        "{}",
+        reply.text
+    );
+
+    let attach = json!({ "message_id": message, "file_url": ticket["file_url"], "file_type": "image/jpeg",
+                         "file_size": 123456, "waveform_points": [4, 7, 10, 9, 6] });
+    let attachment = Client::expect(
+        ada.client.post("/media/attachments", attach.clone()).await,
+        200,
+    );
+    assert_shape(&attachment, seed::ATTACHMENT_READ);
+    assert_eq!(attachment["waveform_points"], json!([4, 7, 10, 9, 6]));
+    let not_sender = bob.client.post("/media/attachments", attach).await;
+    assert_eq!(
+        (not_sender.status, not_sender.detail()),
+        (403, "Only the sender can attach files")
+    );
+    let elsewhere = json!({ "message_id": message, "file_url": "https://evil.example.com/x.jpg",
+                            "file_type": "image/jpeg", "file_size": 10 });
+    let reply = ada.client.post("/media/attachments", elsewhere).await;
+    assert_eq!(reply.status, 422, "{}", reply.text);
+    assert!(reply.detail().starts_with("file_url: "), "{}", reply.text);
+
+    let files = Client::expect(
+        bob.client
+            .get(&format!("/media/chats/{chat}/attachments?limit=100"))
+            .await,
+        200,
+    );
+    assert_shape(&files[0], seed::CHAT_ATTACHMENT_READ);
+    assert_eq!(
+        (
+            files[0]["message_id"].as_i64(),
+            files[0]["sender_id"].as_i64()
+        ),
+        (Some(message), Some(ada.id))
+    );
+    assert_seed_timestamp(&files[0]["message_created_at"]);
+    let page = Client::expect(bob.client.get(&format!("/messages/{chat}")).await, 200);
+    assert_eq!(page[0]["attachment_waveform"], json!([4, 7, 10, 9, 6]));
+}
+
+#[tokio::test]
+async fn uploads_without_storage_are_503_with_a_detail() {
+    let app = spawn_app().await;
+    let ada = user(&app, "Ada").await;
+    let request = json!({ "file_name": "photo.jpg", "file_type": "image/jpeg", "file_size": 1 });
+    let reply = ada.client.post("/media/upload-url", request).await;
+    assert_eq!(
+        (reply.status, reply.detail()),
+        (503, "File storage is not configured")
+    );
+}
