@@ -178,6 +178,18 @@ impl ChatObject {
             .map_err(|e| to_graphql(&e))?;
         Ok(count.unwrap_or(0))
     }
+    /// Members online now (seed `online_count`).
+    async fn online_count(&self, ctx: &Context<'_>) -> async_graphql::Result<i64> {
+        let members = loaders(ctx)
+            .members
+            .load_one(self.0.chat.id)
+            .await
+            .map_err(|e| to_graphql(&e))?
+            .unwrap_or_default();
+        let ids: Vec<i64> = members.iter().map(|m| m.user_id).collect();
+        let online = loaders(ctx).online.load_many(ids).await.map_err(|e| to_graphql(&e))?;
+        Ok(online.values().filter(|o| **o).count() as i64)
+    }
     /// Members, oldest first.
     async fn members(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<ChatMemberObject>> {
         let members = loaders(ctx)
