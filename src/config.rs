@@ -118,6 +118,11 @@ pub struct RateLimits {
     pub refresh_per_minute: u32,
     /// `RESET_RATE_LIMIT_PER_MINUTE`: password reset and verification resend.
     pub reset_per_minute: u32,
+    /// `MESSAGE_RATE_LIMIT_PER_MINUTE`: messages one user may send per minute.
+    pub message_per_minute: u32,
+    /// `DUPLICATE_MESSAGE_COOLDOWN_SECONDS`: the same text to the same chat again within
+    /// this time is refused (0: off).
+    pub duplicate_message_cooldown: u32,
 }
 
 /// Abuse limits applied to every GraphQL operation (HTTP and WebSocket).
@@ -242,6 +247,9 @@ impl Config {
                     register_per_minute: env.parse("REGISTER_RATE_LIMIT_PER_MINUTE", 5)?,
                     refresh_per_minute: env.parse("REFRESH_RATE_LIMIT_PER_MINUTE", 30)?,
                     reset_per_minute: env.parse("RESET_RATE_LIMIT_PER_MINUTE", 5)?,
+                    message_per_minute: env.parse("MESSAGE_RATE_LIMIT_PER_MINUTE", 120)?,
+                    duplicate_message_cooldown: env
+                        .parse("DUPLICATE_MESSAGE_COOLDOWN_SECONDS", 0)?,
                 },
             },
             frontend_url: env.string("FRONTEND_URL", "http://localhost:3000"),

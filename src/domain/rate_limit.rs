@@ -11,6 +11,7 @@ use crate::error::{AppError, AppResult};
 pub struct RateLimiter {
     redis: Option<(ConnectionManager, String)>,
     local: Mutex<HashMap<String, u32>>,
+    cooldowns: Mutex<HashMap<String, i64>>,
 }
 
 impl RateLimiter {
@@ -18,6 +19,7 @@ impl RateLimiter {
         Self {
             redis,
             local: Mutex::new(HashMap::new()),
+            cooldowns: Mutex::new(HashMap::new()),
         }
     }
 
@@ -44,6 +46,63 @@ impl RateLimiter {
             return Err(AppError::RateLimited { retry_after });
         }
         Ok(())
+    }
+
+    /// Allows `key` once per `seconds`: `RATE_LIMITED` with the time left while it is
+    /// cooling down. `seconds = 0` always allows.
+    pub async fn once_per(&self, key: &str, seconds: u32, now: DateTime<Utc>) -> AppResult<()> {
+        if seconds == 0 {
+            return Ok(());
+        }
+        let key = format!("once:{key}");
+        let left = match &self.redis {
+            Some((conn, prefix)) => {
+                let mut conn = conn.clone();
+                let full = format!("{prefix}{key}");
+                let set: redis::RedisResult<Option<String>> = redis::cmd("SET")
+                    .arg(&full)
+                    .arg(1)
+                    .arg("NX")
+                    .arg("EX")
+                    .arg(seconds)
+                    .query_async(&mut conn)
+                    .await;
+                match set {
+                    Ok(Some(_)) => None,
+                    Ok(None) => {
+                        let ttl: i64 = redis::cmd("TTL")
+                            .arg(&full)
+                            .query_async(&mut conn)
+                            .await
+                            .unwrap_or(1);
+                        Some(u64::try_from(ttl.max(1)).unwrap_or(1))
+                    }
+                    Err(error) => {
+                        tracing::warn!(%error, "cooldown falls back to process memory");
+                        self.local_once(&key, seconds, now)
+                    }
+                }
+            }
+            None => self.local_once(&key, seconds, now),
+        };
+        match left {
+            Some(retry_after) => Err(AppError::RateLimited { retry_after }),
+            None => Ok(()),
+        }
+    }
+
+    /// The seconds left on `key`'s cooldown, or `None` after starting a new one.
+    fn local_once(&self, key: &str, seconds: u32, now: DateTime<Utc>) -> Option<u64> {
+        let mut until = self.cooldowns.lock().unwrap_or_else(|e| e.into_inner());
+        let now = now.timestamp();
+        until.retain(|_, end| *end > now);
+        match until.get(key) {
+            Some(end) => Some(u64::try_from(end - now).unwrap_or(1).max(1)),
+            None => {
+                until.insert(key.to_owned(), now + i64::from(seconds));
+                None
+            }
+        }
     }
 
     async fn redis_incr(&self, key: &str) -> Option<u32> {

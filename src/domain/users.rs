@@ -85,7 +85,7 @@ pub const PRIVACY_LEVELS: [&str; 3] = ["everyone", "contacts", "nobody"];
 /// What `userEvents` reports.
 #[derive(Clone, Debug)]
 pub enum UserChange {
-    Profile(User),
+    Profile(Box<User>),
     Presence {
         user_id: i64,
         online: bool,
@@ -166,7 +166,7 @@ impl UserService<'_> {
                         return None;
                     };
                     match &envelope.event {
-                        Event::UserUpdated { user } => Some(UserChange::Profile(User::clone(user))),
+                        Event::UserUpdated { user } => Some(UserChange::Profile(user.clone())),
                         Event::Presence {
                             user_id,
                             online,

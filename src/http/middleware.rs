@@ -47,3 +47,20 @@ pub async fn process_time(request: Request, next: Next) -> Response {
     }
     response
 }
+
+/// Records the client's address ([`super::ClientIp`]) for rate limits and sessions.
+pub async fn resolve_client_ip(
+    trusted: std::sync::Arc<Vec<ipnet::IpNet>>,
+    mut request: Request,
+    next: Next,
+) -> Response {
+    let peer = request
+        .extensions()
+        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+        .map(|info| info.0.ip());
+    if let Some(peer) = peer {
+        let ip = super::peer::client_ip(peer, request.headers(), &trusted);
+        request.extensions_mut().insert(super::ClientIp(ip));
+    }
+    next.run(request).await
+}

@@ -28,6 +28,7 @@ pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 pub fn router(state: AppState) -> Router {
     let cors = cors(&state.config.cors_allowed_origins);
     let body_limit = state.config.max_request_body_bytes;
+    let trusted = std::sync::Arc::new(state.config.rest.trusted_proxies.clone());
     Router::new()
         .merge(health::router())
         .merge(crate::graphql::router())
@@ -41,6 +42,9 @@ pub fn router(state: AppState) -> Router {
                 .layer(middleware::trace_layer())
                 .layer(PropagateRequestIdLayer::new(REQUEST_ID))
                 .layer(axum::middleware::from_fn(middleware::process_time))
+                .layer(axum::middleware::from_fn(move |request, next| {
+                    middleware::resolve_client_ip(std::sync::Arc::clone(&trusted), request, next)
+                }))
                 .layer(cors)
                 .layer(CompressionLayer::new())
                 .layer(DefaultBodyLimit::max(body_limit)),
@@ -68,12 +72,24 @@ fn cors(origins: &[String]) -> CorsLayer {
     }
 }
 
+/// The client's address: the peer, or what `X-Forwarded-For` says when the peer is a
+/// trusted proxy (`TRUSTED_PROXIES`). Set for every request by the router's middleware.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ClientIp(pub std::net::IpAddr);
+
 /// The peer address and user agent, for session records.
 pub fn client_info(parts: &Parts) -> ClientInfo {
     let ip = parts
         .extensions
-        .get::<ConnectInfo<SocketAddr>>()
-        .map(|ConnectInfo(addr)| addr.ip().to_string());
+        .get::<ClientIp>()
+        .map(|ClientIp(ip)| *ip)
+        .or_else(|| {
+            parts
+                .extensions
+                .get::<ConnectInfo<SocketAddr>>()
+                .map(|ConnectInfo(addr)| addr.ip())
+        })
+        .map(|ip| ip.to_string());
     let user_agent = parts
         .headers
         .get(header::USER_AGENT)

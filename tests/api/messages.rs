@@ -313,3 +313,49 @@ async fn search_finds_words_in_readable_chats_only() {
     .await;
     assert_eq!(data["search"]["chats"], json!([{ "title": "Mine" }]));
 }
+
+#[tokio::test]
+async fn sending_is_rate_limited_per_user_and_duplicates_cool_down() {
+    let app = crate::helpers::spawn_app_with(|env| {
+        env.insert("MESSAGE_RATE_LIMIT_PER_MINUTE".into(), "3".into());
+        env.insert("DUPLICATE_MESSAGE_COOLDOWN_SECONDS".into(), "30".into());
+    })
+    .await;
+    let (alice, _) = quick_user(&app, "Alice").await;
+    let chat = group(&app, &alice, "Limits", &[]).await;
+    send(&app, &alice, &chat, "same").await;
+    let (_, body) = app
+        .graphql(
+            SEND,
+            json!({ "c": chat, "t": "same" }),
+            Some(&format!("Bearer {alice}")),
+        )
+        .await;
+    assert_eq!(
+        crate::helpers::error_code(&body),
+        Some("RATE_LIMITED"),
+        "duplicate: {body}"
+    );
+    assert!(body["errors"][0]["extensions"]["retryAfter"]
+        .as_u64()
+        .is_some_and(|s| (1..=30).contains(&s)));
+    send(&app, &alice, &chat, "other").await;
+    let (_, body) = app
+        .graphql(
+            SEND,
+            json!({ "c": chat, "t": "third" }),
+            Some(&format!("Bearer {alice}")),
+        )
+        .await;
+    assert_eq!(
+        crate::helpers::error_code(&body),
+        Some("RATE_LIMITED"),
+        "fourth this minute: {body}"
+    );
+    // A new clientMessageId is a new send, so it is limited too.
+    let retry = json!({ "i": { "chatId": chat, "text": "x", "clientMessageId": "c-1" } });
+    let (_, body) = app
+        .graphql(SEND_FULL, retry, Some(&format!("Bearer {alice}")))
+        .await;
+    assert_eq!(crate::helpers::error_code(&body), Some("RATE_LIMITED"));
+}

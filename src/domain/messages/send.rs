@@ -80,6 +80,7 @@ impl MessageService<'_> {
             }
         }
         let view = self.require_poster(caller, input.chat_id).await?;
+        self.check_send_rate(caller, input.chat_id, text).await?;
         if let Some(reply_to) = input.reply_to_message_id {
             let visible =
                 db::messages::find_visible(self.0.db().exec(), caller.user_id, &[reply_to]).await?;
@@ -117,6 +118,37 @@ impl MessageService<'_> {
                 self.same_retry(existing, input.chat_id)
             }
         }
+    }
+
+    /// `MESSAGE_RATE_LIMIT_PER_MINUTE` per sender, and `DUPLICATE_MESSAGE_COOLDOWN_SECONDS`
+    /// for the same text to the same chat (messenger-rest-api.md §12). Retries with a
+    /// `clientMessageId` never get here: they return the first message.
+    async fn check_send_rate(
+        &self,
+        caller: &Principal,
+        chat_id: i64,
+        text: Option<&str>,
+    ) -> AppResult<()> {
+        let limits = self.0.config().accounts.limits;
+        let now = self.0.now();
+        let limiter = self.0.limiter();
+        limiter
+            .hit(
+                "message",
+                &caller.user_id.to_string(),
+                limits.message_per_minute,
+                now,
+            )
+            .await?;
+        if let Some(text) = text {
+            use sha2::Digest as _;
+            let digest = hex::encode(sha2::Sha256::digest(text.as_bytes()));
+            let key = format!("dup:{}:{chat_id}:{}", caller.user_id, &digest[..16]);
+            limiter
+                .once_per(&key, limits.duplicate_message_cooldown, now)
+                .await?;
+        }
+        Ok(())
     }
 
     fn same_retry(&self, existing: Message, chat_id: i64) -> AppResult<Message> {

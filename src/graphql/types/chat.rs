@@ -98,15 +98,8 @@ impl ChatObject {
     /// The title to show: the counterpart's name for private chats, "Saved Messages"
     /// for the saved chat, the title otherwise.
     async fn display_title(&self, ctx: &Context<'_>) -> async_graphql::Result<String> {
-        Ok(match ChatKind::of(&self.0.chat) {
-            ChatKind::Saved => "Saved Messages".to_owned(),
-            ChatKind::Private => self
-                .counterpart_user(ctx)
-                .await?
-                .map(|u| u.shown_name())
-                .unwrap_or_default(),
-            _ => self.0.chat.title.clone().unwrap_or_default(),
-        })
+        let counterpart = self.counterpart_user(ctx).await?;
+        Ok(self.0.chat.display_title(counterpart.as_ref()))
     }
     async fn description(&self) -> Option<&str> {
         self.0.chat.description.as_deref()
@@ -187,7 +180,11 @@ impl ChatObject {
             .map_err(|e| to_graphql(&e))?
             .unwrap_or_default();
         let ids: Vec<i64> = members.iter().map(|m| m.user_id).collect();
-        let online = loaders(ctx).online.load_many(ids).await.map_err(|e| to_graphql(&e))?;
+        let online = loaders(ctx)
+            .online
+            .load_many(ids)
+            .await
+            .map_err(|e| to_graphql(&e))?;
         Ok(online.values().filter(|o| **o).count() as i64)
     }
     /// Members, oldest first.

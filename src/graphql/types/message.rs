@@ -5,6 +5,7 @@ use chrono::{DateTime, Utc};
 
 use crate::{
     db::{attachments::Attachment, messages::ReactionCount},
+    domain,
     domain::{
         messages::{Message, Pointers},
         notifications::Notification,
@@ -145,19 +146,13 @@ impl Message {
             .members
             .load_one(self.chat_id)
             .await
-            .map_err(|e| to_graphql(&e))?;
-        let others = members.unwrap_or_default();
-        let others = others.iter().filter(|m| m.user_id != self.sender_id);
-        let mut status = DeliveryStatus::Sent;
-        for member in others {
-            if member.last_read_message_id >= self.id {
-                return Ok(DeliveryStatus::Read);
-            }
-            if member.last_delivered_message_id >= self.id {
-                status = DeliveryStatus::Delivered;
-            }
-        }
-        Ok(status)
+            .map_err(|e| to_graphql(&e))?
+            .unwrap_or_default();
+        Ok(match domain::messages::DeliveryStatus::of(self, &members) {
+            domain::messages::DeliveryStatus::Sent => DeliveryStatus::Sent,
+            domain::messages::DeliveryStatus::Delivered => DeliveryStatus::Delivered,
+            domain::messages::DeliveryStatus::Read => DeliveryStatus::Read,
+        })
     }
     async fn edited_at(&self) -> Option<DateTime<Utc>> {
         self.edited_at

@@ -220,7 +220,7 @@ impl UserEvent {
             UserChange::Profile(user) => Self {
                 kind: UserEventKind::ProfileUpdated,
                 user_id: ID(user.id.to_string()),
-                user: Some(user),
+                user: Some(*user),
                 is_online: None,
                 last_seen_at: None,
             },

@@ -9,7 +9,7 @@ use axum::{
 use serde::Deserialize;
 
 use super::{
-    dto::{ChatMemberAdd, ChatMemberRead, ChatMemberRoleUpdate},
+    dto::{self, ChatMemberAdd, ChatMemberRead, ChatMemberRoleUpdate},
     error::ApiResult,
     extract::{Body, Caller, Ids, Params},
 };
@@ -97,7 +97,7 @@ async fn leave(
 
 #[derive(Deserialize)]
 struct ForAll {
-    #[serde(default)]
+    #[serde(default, deserialize_with = "dto::flag")]
     for_all: bool,
 }
 

@@ -10,7 +10,7 @@ use serde::Deserialize;
 use super::{
     chat_views,
     dto::{
-        ChatCreateRequest, ChatDetailRead, ChatDiscoverRead, ChatProfileUpdate, ChatRead,
+        self, ChatCreateRequest, ChatDetailRead, ChatDiscoverRead, ChatProfileUpdate, ChatRead,
         ChatTitleUpdate, InviteLinkRead, PinRequest, TokenRequest,
     },
     error::ApiResult,
@@ -47,7 +47,7 @@ struct ListParams {
     limit: i64,
     before_id: Option<i64>,
     query: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "dto::flag")]
     archived: bool,
 }
 

@@ -10,9 +10,9 @@ use serde::Deserialize;
 
 use super::{
     dto::{
-        MessageCreateRequest, MessageEditRequest, MessageForwardBulkRequest, MessageForwardRequest,
-        MessageReactionRead, MessageReactionToggleRequest, MessageRead, MessageStatusUpdateRequest,
-        ReadPointersRead,
+        self, MessageCreateRequest, MessageEditRequest, MessageForwardBulkRequest,
+        MessageForwardRequest, MessageReactionRead, MessageReactionToggleRequest, MessageRead,
+        MessageStatusUpdateRequest, ReadPointersRead,
     },
     error::ApiResult,
     extract::{Body, Caller, Ids, Params},
@@ -150,7 +150,7 @@ async fn edit(
 
 #[derive(Deserialize)]
 struct ForAll {
-    #[serde(default)]
+    #[serde(default, deserialize_with = "dto::flag")]
     for_all: bool,
 }
 

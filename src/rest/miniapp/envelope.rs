@@ -219,6 +219,28 @@ fn credential(parts: &Parts) -> Result<Credential, ApiError> {
 mod tests {
     use super::*;
 
+    async fn rendered(error: AppError) -> (StatusCode, serde_json::Value) {
+        let response = ApiError::from(error).into_response();
+        let status = response.status();
+        let bytes = axum::body::to_bytes(response.into_body(), 1024)
+            .await
+            .expect("body");
+        (status, serde_json::from_slice(&bytes).expect("json"))
+    }
+
+    #[tokio::test]
+    async fn domain_errors_become_the_envelope_without_internals() {
+        let (status, body) = rendered(AppError::internal(anyhow::anyhow!("db password"))).await;
+        assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR);
+        assert_eq!(
+            body,
+            serde_json::json!({"success": false, "data": null, "error": "Internal server error"})
+        );
+        let (status, body) = rendered(AppError::unauthenticated("initData has expired")).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED);
+        assert_eq!(body["error"], "Invalid authorization data");
+    }
+
     #[test]
     fn graphql_field_names_become_snake_case() {
         assert_eq!(snake_case("languageCode"), "language_code");

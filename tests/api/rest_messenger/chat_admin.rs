@@ -126,7 +126,7 @@ async fn members_roles_and_settings_follow_the_seed() {
     assert_eq!(archived["archived"], true);
     assert_eq!(
         ids(&Client::expect(
-            bob.client.get("/chats?archived=true").await,
+            bob.client.get("/chats?archived=True").await,
             200
         )),
         [chat]

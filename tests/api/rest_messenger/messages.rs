@@ -226,7 +226,7 @@ async fn threads_edits_deletes_forwards_and_reactions_follow_the_seed() {
     );
 
     bob.client
-        .delete(&format!("/messages/{root}?for_all=false"))
+        .delete(&format!("/messages/{root}?for_all=False"))
         .await
         .assert_no_content();
     let bobs = Client::expect(bob.client.get(&format!("/messages/{chat}")).await, 200);

@@ -57,6 +57,20 @@ where
     Option::<T>::deserialize(deserializer).map(Some)
 }
 
+/// A query-string boolean as FastAPI reads one: `true`/`false`, `1`/`0`, `yes`/`no`,
+/// `on`/`off`, `t`/`f`, `y`/`n`, any case (Python clients send `False`). Use with
+/// `#[serde(default, deserialize_with = "flag")]`.
+pub fn flag<'de, D: Deserializer<'de>>(deserializer: D) -> Result<bool, D::Error> {
+    let raw = String::deserialize(deserializer)?;
+    match raw.trim().to_ascii_lowercase().as_str() {
+        "true" | "1" | "yes" | "on" | "t" | "y" => Ok(true),
+        "false" | "0" | "no" | "off" | "f" | "n" => Ok(false),
+        _ => Err(serde::de::Error::custom(format!(
+            "`{raw}` is not a valid boolean"
+        ))),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -70,6 +84,32 @@ mod tests {
             serde_json::to_value(Timestamp(at)).expect("serializes"),
             "2026-03-08T10:00:00Z"
         );
+    }
+
+    #[test]
+    fn query_flags_read_like_fastapi() {
+        #[derive(Deserialize)]
+        struct Params {
+            #[serde(default, deserialize_with = "flag")]
+            for_all: bool,
+        }
+        let parse = |raw: &str| serde_urlencoded_like(raw).map(|p: Params| p.for_all);
+        assert_eq!(parse(""), Ok(false));
+        for yes in ["for_all=true", "for_all=True", "for_all=1", "for_all=yes"] {
+            assert_eq!(parse(yes), Ok(true), "{yes}");
+        }
+        for no in ["for_all=false", "for_all=False", "for_all=0", "for_all=off"] {
+            assert_eq!(parse(no), Ok(false), "{no}");
+        }
+        assert!(parse("for_all=maybe").is_err());
+    }
+
+    /// Parses a query string the way axum's `Query` does.
+    fn serde_urlencoded_like<T: serde::de::DeserializeOwned>(raw: &str) -> Result<T, String> {
+        let uri: axum::http::Uri = format!("/?{raw}").parse().map_err(|e| format!("{e}"))?;
+        axum::extract::Query::<T>::try_from_uri(&uri)
+            .map(|q| q.0)
+            .map_err(|e| e.body_text())
     }
 
     #[test]
