@@ -213,7 +213,8 @@ impl LiveService<'_> {
                 if tx.send(status).await.is_err() || done {
                     return;
                 }
-                loop {
+                // Wait for a change (or a resync after a Redis outage), then re-read.
+                status = loop {
                     let next = tokio::select! {
                         next = changes.next() => next,
                         () = tx.closed() => return,
@@ -226,40 +227,19 @@ impl LiveService<'_> {
                                 Event::BotAuthSessionChanged { .. } | Event::Resync
                             ) =>
                         {
-                            continue
+                            continue;
                         }
-                        Some(_) => break,
+                        Some(_) => {}
                     }
-                }
-                status = match domain.bot_auth().session_status(&session_id).await {
-                    Ok(status) => status,
-                    Err(_) => SessionStatus::Expired,
+                    let fresh = domain
+                        .bot_auth()
+                        .session_status(&session_id)
+                        .await
+                        .unwrap_or(SessionStatus::Expired);
+                    if fresh != SessionStatus::Pending {
+                        break fresh;
+                    }
                 };
-                if status == SessionStatus::Pending {
-                    // Woken by a resync with nothing new: keep waiting quietly.
-                    loop {
-                        let next = tokio::select! {
-                            next = changes.next() => next,
-                            () = tx.closed() => return,
-                        };
-                        match next {
-                            None => return,
-                            Some(Delivery::Event(envelope))
-                                if matches!(
-                                    &envelope.event,
-                                    Event::BotAuthSessionChanged { .. }
-                                ) =>
-                            {
-                                break
-                            }
-                            Some(_) => continue,
-                        }
-                    }
-                    status = match domain.bot_auth().session_status(&session_id).await {
-                        Ok(status) => status,
-                        Err(_) => SessionStatus::Expired,
-                    };
-                }
             }
         });
         Ok(tokio_stream::wrappers::ReceiverStream::new(rx))

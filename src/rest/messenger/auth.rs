@@ -15,7 +15,14 @@ use super::{
     error::ApiResult,
     extract::{Body, Caller, Client, Ids},
 };
-use crate::{domain::accounts::Registration, state::AppState};
+use crate::{
+    domain::accounts::Registration,
+    rest::openapi::responses::{
+        Conflict, Forbidden, NotFound, PayloadTooLarge, TooManyRequests, Unauthorized,
+        Unavailable, Unprocessable,
+    },
+    state::AppState,
+};
 
 type State = axum::extract::State<AppState>;
 
@@ -43,7 +50,21 @@ pub fn router() -> Router<AppState> {
 }
 
 /// `POST /api/v1/auth/register` — messenger-rest-api.md §5: 201 + `MessageResponse`.
-async fn register(
+#[utoipa::path(
+    post,
+    path = "/api/v1/auth/register",
+    tag = "auth",
+    request_body = RegisterRequest,
+    responses(
+        (status = 201, description = "Registered; the verification e-mail was sent", body = MessageResponse),
+        (status = 409, response = Conflict),
+        (status = 413, response = PayloadTooLarge),
+        (status = 422, response = Unprocessable),
+        (status = 429, response = TooManyRequests),
+        (status = 503, response = Unavailable),
+    )
+)]
+pub(super) async fn register(
     state: State,
     Client(client): Client,
     Body(body): Body<RegisterRequest>,
@@ -63,7 +84,22 @@ async fn register(
 }
 
 /// `POST /api/v1/auth/login` — messenger-rest-api.md §5: `TokenResponse`.
-async fn login(
+#[utoipa::path(
+    post,
+    path = "/api/v1/auth/login",
+    tag = "auth",
+    request_body = LoginRequest,
+    responses(
+        (status = 200, description = "Signed in", body = TokenResponse),
+        (status = 401, description = "Wrong e-mail or password, or a two-factor code required or wrong", body = Detail),
+        (status = 403, response = Forbidden),
+        (status = 413, response = PayloadTooLarge),
+        (status = 422, response = Unprocessable),
+        (status = 429, response = TooManyRequests),
+        (status = 503, response = Unavailable),
+    )
+)]
+pub(super) async fn login(
     state: State,
     Client(client): Client,
     Body(body): Body<LoginRequest>,
@@ -82,7 +118,21 @@ async fn login(
 }
 
 /// `POST /api/v1/auth/refresh` — messenger-rest-api.md §5: a new `TokenResponse`.
-async fn refresh(
+#[utoipa::path(
+    post,
+    path = "/api/v1/auth/refresh",
+    tag = "auth",
+    request_body = RefreshRequest,
+    responses(
+        (status = 200, description = "New tokens (the refresh token rotates)", body = TokenResponse),
+        (status = 401, description = "Refresh token invalid, expired, reused or revoked", body = Detail),
+        (status = 413, response = PayloadTooLarge),
+        (status = 422, response = Unprocessable),
+        (status = 429, response = TooManyRequests),
+        (status = 503, response = Unavailable),
+    )
+)]
+pub(super) async fn refresh(
     state: State,
     Client(client): Client,
     Body(body): Body<RefreshRequest>,
@@ -96,7 +146,19 @@ async fn refresh(
 }
 
 /// `POST /api/v1/auth/verify-email` — messenger-rest-api.md §5.
-async fn verify_email(
+#[utoipa::path(
+    post,
+    path = "/api/v1/auth/verify-email",
+    tag = "auth",
+    request_body = TokenRequest,
+    responses(
+        (status = 200, description = "E-mail verified", body = MessageResponse),
+        (status = 413, response = PayloadTooLarge),
+        (status = 422, response = Unprocessable),
+        (status = 503, response = Unavailable),
+    )
+)]
+pub(super) async fn verify_email(
     state: State,
     Body(body): Body<TokenRequest>,
 ) -> ApiResult<Json<MessageResponse>> {
@@ -105,7 +167,20 @@ async fn verify_email(
 }
 
 /// `POST /api/v1/auth/resend-verification` — messenger-rest-api.md §5.
-async fn resend_verification(
+#[utoipa::path(
+    post,
+    path = "/api/v1/auth/resend-verification",
+    tag = "auth",
+    request_body = EmailRequest,
+    responses(
+        (status = 200, description = "Sent if the account exists and is not verified", body = MessageResponse),
+        (status = 413, response = PayloadTooLarge),
+        (status = 422, response = Unprocessable),
+        (status = 429, response = TooManyRequests),
+        (status = 503, response = Unavailable),
+    )
+)]
+pub(super) async fn resend_verification(
     state: State,
     Client(client): Client,
     Body(body): Body<EmailRequest>,
@@ -116,7 +191,20 @@ async fn resend_verification(
 }
 
 /// `POST /api/v1/auth/request-password-reset` — messenger-rest-api.md §5.
-async fn request_password_reset(
+#[utoipa::path(
+    post,
+    path = "/api/v1/auth/request-password-reset",
+    tag = "auth",
+    request_body = EmailRequest,
+    responses(
+        (status = 200, description = "Sent if the account exists", body = MessageResponse),
+        (status = 413, response = PayloadTooLarge),
+        (status = 422, response = Unprocessable),
+        (status = 429, response = TooManyRequests),
+        (status = 503, response = Unavailable),
+    )
+)]
+pub(super) async fn request_password_reset(
     state: State,
     Client(client): Client,
     Body(body): Body<EmailRequest>,
@@ -129,7 +217,19 @@ async fn request_password_reset(
 }
 
 /// `POST /api/v1/auth/reset-password` — messenger-rest-api.md §5.
-async fn reset_password(
+#[utoipa::path(
+    post,
+    path = "/api/v1/auth/reset-password",
+    tag = "auth",
+    request_body = ResetPasswordRequest,
+    responses(
+        (status = 200, description = "Password changed; every session ends", body = MessageResponse),
+        (status = 413, response = PayloadTooLarge),
+        (status = 422, response = Unprocessable),
+        (status = 503, response = Unavailable),
+    )
+)]
+pub(super) async fn reset_password(
     state: State,
     Body(body): Body<ResetPasswordRequest>,
 ) -> ApiResult<Json<MessageResponse>> {
@@ -141,20 +241,57 @@ async fn reset_password(
 }
 
 /// `GET /api/v1/auth/me` — messenger-rest-api.md §5: `AuthUserResponse`.
-async fn me(state: State, Caller(caller): Caller) -> ApiResult<Json<AuthUserResponse>> {
+#[utoipa::path(
+    get,
+    path = "/api/v1/auth/me",
+    tag = "auth",
+    security(("jwt" = [])),
+    responses(
+        (status = 200, description = "The caller's account", body = AuthUserResponse),
+        (status = 401, response = Unauthorized),
+        (status = 404, response = NotFound),
+        (status = 503, response = Unavailable),
+    )
+)]
+pub(super) async fn me(state: State, Caller(caller): Caller) -> ApiResult<Json<AuthUserResponse>> {
     let user = state.domain.users().me(&caller).await?;
     Ok(Json(user.into()))
 }
 
 /// `GET /api/v1/auth/sessions` — messenger-rest-api.md §5: live sessions, most
 /// recently used first.
-async fn sessions(state: State, Caller(caller): Caller) -> ApiResult<Json<Vec<SessionRead>>> {
+#[utoipa::path(
+    get,
+    path = "/api/v1/auth/sessions",
+    tag = "auth",
+    security(("jwt" = [])),
+    responses(
+        (status = 200, description = "Live sessions, most recently used first", body = Vec<SessionRead>),
+        (status = 401, response = Unauthorized),
+        (status = 503, response = Unavailable),
+    )
+)]
+pub(super) async fn sessions(state: State, Caller(caller): Caller) -> ApiResult<Json<Vec<SessionRead>>> {
     let sessions = state.domain.sessions().list(&caller).await?;
     Ok(Json(sessions.into_iter().map(Into::into).collect()))
 }
 
 /// `DELETE /api/v1/auth/sessions/{jti}` — messenger-rest-api.md §5: 204.
-async fn revoke_session(
+#[utoipa::path(
+    delete,
+    path = "/api/v1/auth/sessions/{jti}",
+    tag = "auth",
+    security(("jwt" = [])),
+    params(("jti" = String, Path, description = "The session's `jti` (from `GET /auth/sessions`)")),
+    responses(
+        (status = 204, description = "Revoked"),
+        (status = 401, response = Unauthorized),
+        (status = 404, response = NotFound),
+        (status = 422, response = Unprocessable),
+        (status = 503, response = Unavailable),
+    )
+)]
+pub(super) async fn revoke_session(
     state: State,
     Caller(caller): Caller,
     Ids(jti): Ids<String>,
@@ -165,13 +302,37 @@ async fn revoke_session(
 
 /// `DELETE /api/v1/auth/sessions` — messenger-rest-api.md §5: 204; every refresh
 /// session ends and every access token issued before now stops working.
-async fn revoke_all(state: State, Caller(caller): Caller) -> ApiResult<StatusCode> {
+#[utoipa::path(
+    delete,
+    path = "/api/v1/auth/sessions",
+    tag = "auth",
+    security(("jwt" = [])),
+    responses(
+        (status = 204, description = "Every session revoked; access tokens issued before now stop working"),
+        (status = 401, response = Unauthorized),
+        (status = 503, response = Unavailable),
+    )
+)]
+pub(super) async fn revoke_all(state: State, Caller(caller): Caller) -> ApiResult<StatusCode> {
     state.domain.sessions().revoke_all(&caller).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
 /// `POST /api/v1/auth/2fa/setup` — messenger-rest-api.md §5: `{secret, otpauth_url}`.
-async fn setup_two_factor(
+#[utoipa::path(
+    post,
+    path = "/api/v1/auth/2fa/setup",
+    tag = "auth",
+    security(("jwt" = [])),
+    responses(
+        (status = 200, description = "A new TOTP secret (not enabled until `/2fa/enable`)", body = TwoFactorSetupRead),
+        (status = 401, response = Unauthorized),
+        (status = 404, response = NotFound),
+        (status = 409, response = Conflict),
+        (status = 503, response = Unavailable),
+    )
+)]
+pub(super) async fn setup_two_factor(
     state: State,
     Caller(caller): Caller,
 ) -> ApiResult<Json<TwoFactorSetupRead>> {
@@ -183,7 +344,23 @@ async fn setup_two_factor(
 }
 
 /// `POST /api/v1/auth/2fa/enable` — messenger-rest-api.md §5.
-async fn enable_two_factor(
+#[utoipa::path(
+    post,
+    path = "/api/v1/auth/2fa/enable",
+    tag = "auth",
+    security(("jwt" = [])),
+    request_body = CodeRequest,
+    responses(
+        (status = 200, description = "Two-factor is on", body = MessageResponse),
+        (status = 401, description = "Missing or invalid credentials, or a wrong code", body = Detail),
+        (status = 404, response = NotFound),
+        (status = 409, response = Conflict),
+        (status = 413, response = PayloadTooLarge),
+        (status = 422, response = Unprocessable),
+        (status = 503, response = Unavailable),
+    )
+)]
+pub(super) async fn enable_two_factor(
     state: State,
     Caller(caller): Caller,
     Body(body): Body<CodeRequest>,
@@ -194,7 +371,22 @@ async fn enable_two_factor(
 }
 
 /// `POST /api/v1/auth/2fa/disable` — messenger-rest-api.md §5.
-async fn disable_two_factor(
+#[utoipa::path(
+    post,
+    path = "/api/v1/auth/2fa/disable",
+    tag = "auth",
+    security(("jwt" = [])),
+    request_body = CodeRequest,
+    responses(
+        (status = 200, description = "Two-factor is off", body = MessageResponse),
+        (status = 401, description = "Missing or invalid credentials, or a wrong code", body = Detail),
+        (status = 404, response = NotFound),
+        (status = 413, response = PayloadTooLarge),
+        (status = 422, response = Unprocessable),
+        (status = 503, response = Unavailable),
+    )
+)]
+pub(super) async fn disable_two_factor(
     state: State,
     Caller(caller): Caller,
     Body(body): Body<CodeRequest>,

@@ -310,3 +310,45 @@ async fn without_a_callback_url_bot_login_is_off() {
     let calls = bots.telegram_start("auth_my-app").await;
     assert!(calls.is_empty(), "the bot stays silent: {calls:?}");
 }
+
+/// The `botAuthSession` subscription replaces polling: `PENDING`, then `COMPLETED` with
+/// the code once the user presses Login, then the stream completes; a poll after it
+/// finds the code already handed out.
+#[tokio::test]
+async fn the_bot_auth_session_subscription_replaces_polling() {
+    let bots = spawn_bots(|_| {}).await;
+    let (_, created) = bots
+        .post("/v1/auth/session", json!({ "state": "qr" }))
+        .await;
+    let id = created["session_id"].as_str().expect("id").to_owned();
+
+    let mut socket = crate::subscriptions::connect(&bots.app, "graphql-transport-ws").await;
+    crate::subscriptions::send(&mut socket, json!({ "type": "connection_init" })).await;
+    assert_eq!(
+        crate::subscriptions::next_json(&mut socket).await["type"],
+        "connection_ack"
+    );
+    let query = "subscription($id: ID!) { botAuthSession(id: $id) { status code } }";
+    crate::subscriptions::send(&mut socket, json!({ "id": "b", "type": "subscribe", "payload": { "query": query, "variables": { "id": id } } })).await;
+    let pending = crate::subscriptions::next_json(&mut socket).await;
+    assert_eq!(
+        pending["payload"]["data"]["botAuthSession"],
+        json!({ "status": "PENDING", "code": null })
+    );
+
+    let code = telegram_login(&bots, &id).await;
+    let completed = crate::subscriptions::next_json(&mut socket).await;
+    assert_eq!(
+        completed["payload"]["data"]["botAuthSession"],
+        json!({ "status": "COMPLETED", "code": code })
+    );
+    assert_eq!(
+        crate::subscriptions::next_json(&mut socket).await,
+        json!({ "id": "b", "type": "complete" })
+    );
+    assert_eq!(
+        bots.poll(&id).await,
+        json!({ "status": "expired" }),
+        "the code was handed out once"
+    );
+}
