@@ -593,3 +593,107 @@ async fn an_expired_access_token_is_refused_as_expired() {
     let body = op(&app, "{ me { id } }", json!({}), Some(&access)).await;
     assert_eq!(body["errors"][0]["message"], "Access token has expired");
 }
+
+/// A scripted conversation between an e-mail user and a Telegram user, through GraphQL
+/// only: a private chat, messages both ways, a reply, a reaction, read receipts.
+#[tokio::test]
+async fn an_email_user_and_a_telegram_user_talk() {
+    let sink = SmtpSink::start().await;
+    let app = app_with_mail(&sink).await;
+    let email = email();
+    op(
+        &app,
+        REGISTER,
+        json!({ "e": email, "p": "mail user pw" }),
+        None,
+    )
+    .await;
+    let token = sink.token_for(&email, 1).await;
+    op(
+        &app,
+        "mutation($t: String!) { verifyEmail(token: $t) { message } }",
+        json!({ "t": token }),
+        None,
+    )
+    .await;
+    let body = op(
+        &app,
+        LOGIN,
+        json!({ "e": email, "p": "mail user pw" }),
+        None,
+    )
+    .await;
+    let mail = body["data"]["login"]["accessToken"]
+        .as_str()
+        .expect("token")
+        .to_owned();
+    let mail_id = body["data"]["login"]["user"]["id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    let (tg, tg_id) = quick_user(&app, "Telegram").await;
+
+    let chat = crate::chats::private(&app, &mail, &tg_id).await;
+    let send = "mutation($c: ID!, $t: String!, $r: ID) { sendMessage(input: { chatId: $c, text: $t, replyToMessageId: $r }) { id } }";
+    let first = op(
+        &app,
+        send,
+        json!({ "c": chat, "t": "hello from mail" }),
+        Some(&mail),
+    )
+    .await;
+    let first_id = first["data"]["sendMessage"]["id"].clone();
+    op(
+        &app,
+        send,
+        json!({ "c": chat, "t": "hi from telegram", "r": first_id }),
+        Some(&tg),
+    )
+    .await;
+    op(
+        &app,
+        "mutation($m: ID!) { toggleReaction(messageId: $m, emoji: \"❤️\") { count } }",
+        json!({ "m": first_id }),
+        Some(&tg),
+    )
+    .await;
+
+    let page = "query($c: ID!) { chat(id: $c) { displayTitle unreadCount } messages(chatId: $c) { edges { node { text sender { id } replyTo { id } reactions { emoji count } deliveryStatus } } } }";
+    let seen = op(&app, page, json!({ "c": chat }), Some(&mail)).await;
+    assert_eq!(seen["data"]["chat"]["displayTitle"], "Telegram");
+    assert_eq!(seen["data"]["chat"]["unreadCount"], 1);
+    let edges = seen["data"]["messages"]["edges"].as_array().expect("edges");
+    assert_eq!(edges[0]["node"]["sender"]["id"], mail_id.as_str());
+    assert_eq!(
+        edges[0]["node"]["reactions"],
+        json!([{ "emoji": "❤️", "count": 1 }])
+    );
+    assert_eq!(edges[1]["node"]["replyTo"]["id"], first_id);
+    assert_eq!(edges[1]["node"]["sender"]["id"], tg_id.as_str());
+
+    let mark = "mutation($c: ID!, $m: ID!) { markMessages(chatId: $c, messageId: $m, status: READ) { lastReadMessageId } }";
+    let newest = op(
+        &app,
+        "query($c: ID!) { messages(chatId: $c, last: 1) { edges { node { id } } } }",
+        json!({ "c": chat }),
+        Some(&mail),
+    )
+    .await;
+    let newest_id = newest["data"]["messages"]["edges"][0]["node"]["id"].clone();
+    op(
+        &app,
+        mark,
+        json!({ "c": chat, "m": newest_id }),
+        Some(&mail),
+    )
+    .await;
+    let after = op(&app, page, json!({ "c": chat }), Some(&tg)).await;
+    assert_eq!(
+        after["data"]["chat"]["displayTitle"], "Ada",
+        "the e-mail user's name"
+    );
+    assert_eq!(
+        after["data"]["messages"]["edges"][1]["node"]["deliveryStatus"],
+        "READ"
+    );
+}
