@@ -10,7 +10,8 @@
 # REDIS_URL, TEST_DATABASE_URL (default: DATABASE_URL with database
 # `postgres`; the tests create one database per test through it),
 # TEST_REDIS_URL (default: REDIS_URL), MOTO_PYTHON (a Python with moto's
-# server; default: python3 if it has moto, else a venv in MOTO_VENV).
+# server, aiosmtpd and schemathesis; default: python3 if it has them, else a venv in
+# MOTO_VENV), TEST_PYTHON (default: MOTO_PYTHON).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -52,14 +53,15 @@ else
   echo "tests/js/node_modules is up to date (node $(node --version))"
 fi
 
-section "python test servers (moto for S3, aiosmtpd for SMTP)"
+section "python test tools (moto for S3, aiosmtpd for SMTP, schemathesis for OpenAPI)"
 # The media tests start `$MOTO_PYTHON -m moto.server`, the account tests
-# `$TEST_PYTHON tests/smtp_sink.py` (aiosmtpd). An interpreter that already has both
+# `$TEST_PYTHON tests/smtp_sink.py` (aiosmtpd), the OpenAPI test
+# `$TEST_PYTHON -m schemathesis.cli run …`. An interpreter that already has all three
 # is used as it is; otherwise they are installed into a venv next to the
 # build cache (MOTO_VENV), which works on distributions whose system Python refuses
 # `pip install` (PEP 668).
 MOTO_VENV="${MOTO_VENV:-$HOME/.cache/messenger-gateway/moto-venv}"
-has_moto() { "$1" -c 'import moto.server, aiosmtpd' >/dev/null 2>&1; }
+has_moto() { "$1" -c 'import moto.server, aiosmtpd, schemathesis' >/dev/null 2>&1; }
 if [[ -n "${MOTO_PYTHON:-}" ]] && has_moto "$MOTO_PYTHON"; then
   :
 elif command -v python3 >/dev/null 2>&1 && has_moto python3; then
@@ -78,14 +80,17 @@ else
       die "python3 with venv support is required for the media tests: sudo apt-get install -y python3 python3-venv"
     fi
   fi
-  echo "installing moto's S3 server and aiosmtpd into $MOTO_VENV"
-  "$MOTO_VENV/bin/python" -m pip install --quiet --disable-pip-version-check "moto[server]==5.*" "aiosmtpd==1.*" ||
-    die "pip install moto[server] aiosmtpd failed"
+  echo "installing moto's S3 server, aiosmtpd and schemathesis into $MOTO_VENV"
+  "$MOTO_VENV/bin/python" -m pip install --quiet --disable-pip-version-check \
+    "moto[server]==5.*" "aiosmtpd==1.*" "schemathesis==4.*" ||
+    die "pip install moto[server] aiosmtpd schemathesis failed"
   MOTO_PYTHON="$MOTO_VENV/bin/python"
 fi
 export MOTO_PYTHON
 export TEST_PYTHON="${TEST_PYTHON:-$MOTO_PYTHON}"
 echo "moto $("$MOTO_PYTHON" -c 'import moto; print(moto.__version__)') ($MOTO_PYTHON)"
+echo "schemathesis $("$TEST_PYTHON" -c 'import schemathesis; print(schemathesis.__version__)' 2>/dev/null ||
+  echo 'missing') ($TEST_PYTHON)"
 
 section "toolchain"
 command -v cargo >/dev/null 2>&1 || die "cargo not found; install Rust with rustup (https://rustup.rs)"

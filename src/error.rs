@@ -162,6 +162,10 @@ impl From<sqlx::Error> for AppError {
                     },
                 }
             }
+            // Postgres text cannot hold NUL (0x00): the client sent it, not a server fault.
+            sqlx::Error::Database(db) if db.code().as_deref() == Some("22021") => {
+                Self::invalid("input", "must not contain NUL characters")
+            }
             sqlx::Error::PoolTimedOut | sqlx::Error::Io(_) | sqlx::Error::PoolClosed => {
                 tracing::error!(error = %error, "database unreachable");
                 Self::Unavailable("Database is unavailable".to_owned())

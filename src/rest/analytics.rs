@@ -17,12 +17,22 @@ use axum::{
     routing::post,
     Json, Router,
 };
+use serde::Serialize;
 use serde_json::json;
+use utoipa::{
+    openapi::{
+        schema::SchemaType, ArrayBuilder, ObjectBuilder, OneOfBuilder, Ref, RefOr, Schema, Type,
+    },
+    PartialSchema, ToSchema,
+};
 
 use super::rate_limit;
 use crate::{
     config::Config,
-    domain::analytics::{AnalyticsError, Unreadable},
+    domain::analytics::{
+        events::{MAX_BATCH, SUPPORTED_EVENTS},
+        AnalyticsError, Unreadable,
+    },
     state::AppState,
 };
 
@@ -39,9 +49,138 @@ pub fn router(config: &Config) -> Router<AppState> {
 /// The header carrying the app's token.
 const TOKEN_HEADER: &str = "tga-auth-token";
 
-fn message(status: StatusCode, text: &str) -> Response {
-    (status, Json(json!({ "message": text }))).into_response()
+/// Every answer of `POST /events`: `{"message": …}`, plus `"status": 400` on the
+/// schema mismatch (`VALIDATION_MISMATCH_REPORT`), as the seed shows them.
+#[derive(Serialize, ToSchema)]
+pub(super) struct EventsAnswer {
+    #[schema(example = "Success record.")]
+    message: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false, example = 400)]
+    status: Option<u16>,
 }
+
+fn message(status: StatusCode, text: &'static str) -> Response {
+    let body = EventsAnswer {
+        message: text,
+        status: None,
+    };
+    (status, Json(body)).into_response()
+}
+
+/// The request body: one event or a non-empty array of at most 1000.
+pub(super) struct EventBatch;
+
+impl PartialSchema for EventBatch {
+    fn schema() -> RefOr<Schema> {
+        let event = || Ref::from_schema_name(Event::name());
+        OneOfBuilder::new()
+            .item(event())
+            .item(
+                ArrayBuilder::new()
+                    .items(event())
+                    .min_items(Some(1))
+                    .max_items(Some(MAX_BATCH)),
+            )
+            .into()
+    }
+}
+
+impl ToSchema for EventBatch {
+    fn schemas(schemas: &mut Vec<(String, RefOr<Schema>)>) {
+        schemas.push((Event::name().into_owned(), Event::schema()));
+        <Event as ToSchema>::schemas(schemas);
+    }
+}
+
+/// One event of analytics-events-api.md "Body". Optional fields may be `null`; fields
+/// not listed are ignored; strings are at most 4096 characters.
+#[derive(ToSchema)]
+#[schema(as = AnalyticsEvent)]
+#[allow(dead_code)] // the document's schema; the domain checks the JSON itself
+pub(super) struct Event {
+    #[schema(value_type = EventName)]
+    event_name: String,
+    session_id: uuid::Uuid,
+    #[schema(example = 111111111)]
+    user_id: i64,
+    #[schema(min_length = 1, max_length = 4096, example = "docs")]
+    app_name: String,
+    is_premium: Option<bool>,
+    is_success: Option<bool>,
+    #[schema(max_length = 4096)]
+    error_message: Option<String>,
+    error_code: Option<i64>,
+    #[schema(max_length = 4096)]
+    wallet_address: Option<String>,
+    #[schema(max_length = 4096)]
+    wallet_type: Option<String>,
+    #[schema(max_length = 4096)]
+    wallet_version: Option<String>,
+    #[schema(value_type = Option<AuthType>)]
+    auth_type: Option<i16>,
+    #[schema(max_length = 4096)]
+    valid_until: Option<String>,
+    #[serde(rename = "from")]
+    #[schema(max_length = 4096)]
+    from_address: Option<String>,
+    messages: Option<Vec<TransactionMessage>>,
+    #[schema(value_type = Option<Object>)]
+    custom_data: Option<serde_json::Value>,
+    #[schema(max_length = 4096, example = "1743503599534")]
+    client_timestamp: Option<String>,
+    #[schema(max_length = 4096, example = "tdesktop")]
+    platform: Option<String>,
+    #[schema(max_length = 4096, example = "en")]
+    locale: Option<String>,
+    #[schema(max_length = 4096)]
+    start_param: Option<String>,
+    #[schema(max_length = 4096)]
+    url_referer: Option<String>,
+    #[schema(max_length = 4096)]
+    scope: Option<String>,
+}
+
+/// `messages[]` of an event.
+#[derive(ToSchema)]
+#[allow(dead_code)] // the document's schema
+pub(super) struct TransactionMessage {
+    address: String,
+    amount: String,
+}
+
+/// `event_name`: the supported events.
+pub(super) struct EventName;
+
+impl PartialSchema for EventName {
+    fn schema() -> RefOr<Schema> {
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .enum_values(Some(SUPPORTED_EVENTS.iter().copied()))
+            .into()
+    }
+}
+
+impl ToSchema for EventName {}
+
+/// `auth_type`: `0` or `ton_addr`, `1` or `ton_proof`.
+pub(super) struct AuthType;
+
+impl PartialSchema for AuthType {
+    fn schema() -> RefOr<Schema> {
+        ObjectBuilder::new()
+            .schema_type(SchemaType::AnyValue)
+            .enum_values(Some([
+                json!(0),
+                json!(1),
+                json!("ton_addr"),
+                json!("ton_proof"),
+            ]))
+            .into()
+    }
+}
+
+impl ToSchema for AuthType {}
 
 /// `POST /events` — analytics-events-api.md: 201 `Success record.`, or the seed's
 /// 400 / 403 bodies (see [`error_response`]).
@@ -50,12 +189,16 @@ fn message(status: StatusCode, text: &str) -> Response {
     path = "/events",
     tag = "analytics",
     security(("TGA-Auth-Token" = [])),
-    request_body(content = Object, description = "One event or an array of events (`Content-Encoding: gzip` accepted)"),
+    request_body(content = EventBatch, description = "One event or an array of events (`Content-Encoding: gzip` or `deflate` accepted)"),
     responses(
-        (status = 201, description = "Recorded", example = json!({"message": "Success record."})),
-        (status = 400, description = "Token missing or invalid, app_name not the token's, body not matching the schema (`{\"status\": 400, \"message\": \"VALIDATION_MISMATCH_REPORT\"}`), or storing failed (`Failed to record`)", example = json!({"message": "Token is invalid."})),
-        (status = 403, description = "Origin/Referer host is not the app's domain", example = json!({"message": "The domain name does not match."})),
-        (status = 429, description = "Too many requests", example = json!({"message": "Too many requests. Try again later."})),
+        (status = 201, description = "Recorded", body = EventsAnswer, example = json!({"message": "Success record."})),
+        (status = 400, description = "Token missing or invalid, app_name not the token's, body not matching the schema (`{\"status\": 400, \"message\": \"VALIDATION_MISMATCH_REPORT\"}`), or storing failed (`Failed to record`)", body = EventsAnswer, example = json!({"message": "Token is invalid."})),
+        (status = 403, description = "Origin/Referer host is not the app's domain", body = EventsAnswer, example = json!({"message": "The domain name does not match."})),
+        (status = 413, description = "The body, before or after decompression, is over `MAX_REQUEST_BODY_BYTES`", body = EventsAnswer, example = json!({"message": "Request body is too large."})),
+        (status = 415, description = "A `Content-Encoding` other than gzip, deflate or identity", body = EventsAnswer, example = json!({"message": "Unsupported Content-Encoding."})),
+        (status = 429, description = "Too many requests", body = EventsAnswer,
+            headers(("Retry-After" = u64, description = "Seconds to wait")),
+            example = json!({"message": "Too many requests. Try again later."})),
     )
 )]
 pub(super) async fn record(
@@ -105,7 +248,10 @@ fn error_response(error: AnalyticsError) -> Response {
         }
         AnalyticsError::Mismatch(mismatch) => {
             tracing::debug!(path = %mismatch.path, expected = %mismatch.expected, "event refused");
-            let body = json!({ "status": 400, "message": "VALIDATION_MISMATCH_REPORT" });
+            let body = EventsAnswer {
+                message: "VALIDATION_MISMATCH_REPORT",
+                status: Some(400),
+            };
             (StatusCode::BAD_REQUEST, Json(body)).into_response()
         }
         AnalyticsError::DomainMismatch => {

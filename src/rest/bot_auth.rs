@@ -5,7 +5,10 @@
 //! not configured. Responses that carry a code are `Cache-Control: no-store`.
 
 use axum::{
-    extract::{rejection::JsonRejection, Path, State},
+    extract::{
+        rejection::{BytesRejection, JsonRejection},
+        Path, State,
+    },
     http::{header, HeaderValue, StatusCode},
     response::{IntoResponse, Response},
     routing::{get, post},
@@ -13,10 +16,15 @@ use axum::{
 };
 use serde::{Deserialize, Serialize};
 use serde_json::json;
+use utoipa::ToSchema;
 
 use crate::{
     domain::bot_auth::{BotAuthResult, SessionStatus},
     error::AppError,
+    rest::openapi::responses::{
+        BadRequest, Detail as DetailBody, NotFound, PayloadTooLarge, Unavailable,
+        UnsupportedMediaType,
+    },
     state::AppState,
 };
 
@@ -75,6 +83,17 @@ impl From<JsonRejection> for Detail {
     }
 }
 
+/// A body that could not be read (413 over `MAX_REQUEST_BODY_BYTES`).
+impl From<BytesRejection> for Detail {
+    fn from(rejection: BytesRejection) -> Self {
+        Self {
+            status: rejection.status(),
+            message: rejection.body_text(),
+            retry_after: None,
+        }
+    }
+}
+
 impl IntoResponse for Detail {
     fn into_response(self) -> Response {
         let mut response = (self.status, Json(json!({ "detail": self.message }))).into_response();
@@ -95,16 +114,27 @@ fn no_store(body: impl Serialize) -> Response {
     response
 }
 
-#[derive(Serialize)]
-struct LinkBody {
+/// The static login links.
+#[derive(Serialize, ToSchema)]
+pub(super) struct LinkBody {
+    #[schema(required = true, example = "https://t.me/YourBot?start=auth_my-app")]
     telegram_link: Option<String>,
+    #[schema(required = true, example = "https://max.ru/YourBot?start=auth_my-app")]
     max_link: Option<String>,
     configured: bool,
 }
 
 /// `GET /v1/auth/link` — bot-auth-api.md "Static links". A link is null when its bot
 /// is not set up; `configured` says whether the login works at all.
-async fn link(State(state): State<AppState>) -> Json<LinkBody> {
+#[utoipa::path(
+    get,
+    path = "/v1/auth/link",
+    tag = "bot-auth",
+    responses(
+        (status = 200, description = "The static login links (null while that bot is not set up)", body = LinkBody),
+    )
+)]
+pub(super) async fn link(State(state): State<AppState>) -> Json<LinkBody> {
     let links = state.domain.bot_auth().links();
     Json(LinkBody {
         telegram_link: links.telegram_link,
@@ -113,23 +143,45 @@ async fn link(State(state): State<AppState>) -> Json<LinkBody> {
     })
 }
 
-#[derive(Deserialize)]
-struct SessionRequest {
+/// `POST /v1/auth/session` body.
+#[derive(Deserialize, ToSchema)]
+pub(super) struct SessionRequest {
+    /// Returned by `POST /v1/auth/verify` (at most 512 characters).
+    #[schema(example = "browser_session_abc")]
     state: Option<String>,
 }
 
-#[derive(Serialize)]
-struct SessionBody {
+/// A login session.
+#[derive(Serialize, ToSchema)]
+pub(super) struct SessionBody {
+    #[schema(example = "aBcDeFgH12345678")]
     session_id: String,
+    #[schema(required = true)]
     telegram_link: Option<String>,
     /// Not in the seed's example; the Max link of the same session.
+    #[schema(required = true)]
     max_link: Option<String>,
+    #[schema(example = 300)]
     expires_in: u64,
 }
 
 /// `POST /v1/auth/session` — bot-auth-api.md "API sessions (with state)". 200 with the
 /// seed's body (the seed shows no 201).
-async fn create_session(
+#[utoipa::path(
+    post,
+    path = "/v1/auth/session",
+    tag = "bot-auth",
+    request_body = SessionRequest,
+    responses(
+        (status = 200, description = "A login session carrying `state`", body = SessionBody),
+        (status = 400, response = BadRequest),
+        (status = 413, response = PayloadTooLarge),
+        (status = 415, response = UnsupportedMediaType),
+        (status = 422, description = "The body is JSON of another shape (e.g. `state` not a string)", body = DetailBody),
+        (status = 503, response = Unavailable),
+    )
+)]
+pub(super) async fn create_session(
     State(state): State<AppState>,
     body: Result<Json<SessionRequest>, JsonRejection>,
 ) -> Result<Json<SessionBody>, Detail> {
@@ -147,16 +199,41 @@ async fn create_session(
     }))
 }
 
-#[derive(Serialize)]
-struct StatusBody {
+/// A login session's state.
+#[derive(Serialize, ToSchema)]
+pub(super) struct StatusBody {
+    #[schema(value_type = SessionState)]
     status: &'static str,
+    /// Only with `completed`.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     code: Option<String>,
+}
+
+/// `GET /v1/auth/session/{session_id}/status`'s `status`.
+#[derive(ToSchema)]
+#[schema(rename_all = "lowercase")]
+#[allow(dead_code)] // the document's enum; `SessionStatus::as_str` writes it
+enum SessionState {
+    Pending,
+    Completed,
+    Expired,
 }
 
 /// `GET /v1/auth/session/{session_id}/status` — bot-auth-api.md "QR/Polling": pending,
 /// then completed with the code once, then expired. 404 for an unknown session.
-async fn status(
+#[utoipa::path(
+    get,
+    path = "/v1/auth/session/{session_id}/status",
+    tag = "bot-auth",
+    params(("session_id" = String, Path, description = "From `POST /v1/auth/session`")),
+    responses(
+        (status = 200, description = "`pending`, then `completed` with the code (once), then `expired`", body = StatusBody),
+        (status = 404, response = NotFound),
+        (status = 503, response = Unavailable),
+    )
+)]
+pub(super) async fn status(
     State(state): State<AppState>,
     Path(session_id): Path<String>,
 ) -> Result<Response, Detail> {
@@ -171,21 +248,39 @@ async fn status(
     }))
 }
 
-#[derive(Deserialize)]
-struct VerifyRequest {
+/// `POST /v1/auth/verify` body.
+#[derive(Deserialize, ToSchema)]
+pub(super) struct VerifyRequest {
     code: String,
 }
 
-#[derive(Serialize)]
-struct VerifyBody {
+/// The user who confirmed the login in the bot.
+#[derive(Serialize, ToSchema)]
+pub(super) struct VerifyBody {
+    #[schema(value_type = BotChannel)]
     channel: &'static str,
+    #[schema(required = true)]
     first_name: Option<String>,
+    #[schema(required = true)]
     username: Option<String>,
+    #[schema(required = true)]
     avatar_url: Option<String>,
+    #[schema(required = true, format = Uuid)]
     subscriber_id: Option<String>,
+    #[schema(required = true)]
     lang: Option<String>,
     tags: Vec<String>,
+    #[schema(required = true)]
     state: Option<String>,
+}
+
+/// The bot the user confirmed in.
+#[derive(ToSchema)]
+#[schema(rename_all = "lowercase")]
+#[allow(dead_code)] // the document's enum; `Channel::as_str` writes it
+enum BotChannel {
+    Telegram,
+    Max,
 }
 
 impl From<BotAuthResult> for VerifyBody {
@@ -205,7 +300,21 @@ impl From<BotAuthResult> for VerifyBody {
 
 /// `POST /v1/auth/verify` — bot-auth-api.md "Code verification": the seed's fields, for
 /// the website's server. It opens no gateway session (GraphQL `verifyBotAuthCode` does).
-async fn verify(
+#[utoipa::path(
+    post,
+    path = "/v1/auth/verify",
+    tag = "bot-auth",
+    request_body = VerifyRequest,
+    responses(
+        (status = 200, description = "The confirmed user (the code is used up)", body = VerifyBody),
+        (status = 400, description = "Invalid or expired code, or a body that is not JSON", body = DetailBody),
+        (status = 413, response = PayloadTooLarge),
+        (status = 415, response = UnsupportedMediaType),
+        (status = 422, description = "The body is JSON of another shape (e.g. no `code`)", body = DetailBody),
+        (status = 503, response = Unavailable),
+    )
+)]
+pub(super) async fn verify(
     State(state): State<AppState>,
     body: Result<Json<VerifyRequest>, JsonRejection>,
 ) -> Result<Response, Detail> {

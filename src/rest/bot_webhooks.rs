@@ -9,17 +9,19 @@
 
 use axum::{
     body::Bytes,
-    extract::State,
+    extract::{rejection::BytesRejection, State},
     http::HeaderMap,
     response::{IntoResponse, Response},
     routing::post,
     Json, Router,
 };
-use serde_json::json;
+use serde::Serialize;
+use utoipa::ToSchema;
 
 use super::bot_auth::Detail;
 use crate::{
     integrations::{max_bot, telegram_bot},
+    rest::openapi::responses::{Forbidden, NotFound, PayloadTooLarge, Unauthorized, Unavailable},
     state::AppState,
 };
 
@@ -36,32 +38,71 @@ fn secret<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
         .map(|value| value.to_str().unwrap_or_default())
 }
 
+/// The answer to every update taken.
+#[derive(Serialize, ToSchema)]
+pub(super) struct Acknowledged {
+    /// Always `true`.
+    ok: bool,
+}
+
 fn acknowledged() -> Response {
-    Json(json!({ "ok": true })).into_response()
+    Json(Acknowledged { ok: true }).into_response()
 }
 
 /// `POST /bot/telegram/webhook` — one Telegram `Update`.
-async fn telegram(
+#[utoipa::path(
+    post,
+    path = "/bot/telegram/webhook",
+    tag = "bot-webhooks",
+    security(("telegramWebhookSecret" = [])),
+    request_body(content = Object, description = "A Telegram `Update`"),
+    responses(
+        (status = 200, description = "Taken (acted on or not)", body = Acknowledged),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 413, response = PayloadTooLarge),
+        (status = 503, response = Unavailable),
+    )
+)]
+pub(super) async fn telegram(
     State(state): State<AppState>,
     headers: HeaderMap,
-    body: Bytes,
+    raw: Result<Bytes, BytesRejection>,
 ) -> Result<Response, Detail> {
+    let raw = raw?;
     let secret = secret(&headers, telegram_bot::SECRET_HEADER);
     state
         .domain
         .bot_auth()
-        .telegram_webhook(secret, &body)
+        .telegram_webhook(secret, &raw)
         .await?;
     Ok(acknowledged())
 }
 
 /// `POST /bot/max/webhook` — one Max `Update`.
-async fn max(
+#[utoipa::path(
+    post,
+    path = "/bot/max/webhook",
+    tag = "bot-webhooks",
+    security(("maxWebhookSecret" = [])),
+    request_body(content = Object, description = "A Max `Update`"),
+    responses(
+        (status = 200, description = "Taken (acted on or not)", body = Acknowledged),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 413, response = PayloadTooLarge),
+        (status = 503, response = Unavailable),
+    )
+)]
+pub(super) async fn max(
     State(state): State<AppState>,
     headers: HeaderMap,
-    body: Bytes,
+    raw: Result<Bytes, BytesRejection>,
 ) -> Result<Response, Detail> {
+    let raw = raw?;
     let secret = secret(&headers, max_bot::SECRET_HEADER);
-    state.domain.bot_auth().max_webhook(secret, &body).await?;
+    state.domain.bot_auth().max_webhook(secret, &raw).await?;
     Ok(acknowledged())
 }

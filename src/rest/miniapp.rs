@@ -66,7 +66,7 @@ pub fn router(config: &Config) -> Router<AppState> {
     get,
     path = "/api/health",
     tag = "miniapp",
-    responses((status = 200, description = "The service answers", body = Object, example = json!({"status": "ok"})))
+    responses((status = 200, description = "The service answers", body = super::openapi::HealthStatus, example = json!({"status": "ok"})))
 )]
 pub(super) async fn health() -> Json<serde_json::Value> {
     Json(json!({ "status": "ok" }))

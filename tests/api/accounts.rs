@@ -22,9 +22,7 @@ pub struct SmtpSink {
 }
 
 fn python() -> String {
-    std::env::var("TEST_PYTHON")
-        .or_else(|_| std::env::var("MOTO_PYTHON"))
-        .unwrap_or_else(|_| "python3".into())
+    crate::helpers::test_python()
 }
 
 fn free_port() -> u16 {

@@ -247,3 +247,25 @@ fragment TypeRef on __Type {
     ofType { kind name ofType { kind name ofType { kind name ofType { kind name } } } } } } } }
 }
 "#;
+
+#[tokio::test]
+async fn nul_characters_in_input_are_bad_input_not_internal_errors() {
+    let app = spawn_app().await;
+    let (token, _) = crate::helpers::quick_user(&app, "Nul").await;
+    let (_, body) = app
+        .graphql(
+            "query($q: String!) { searchUsers(query: $q) { id } }",
+            json!({ "q": "ab\u{0}cd" }),
+            Some(&format!("Bearer {token}")),
+        )
+        .await;
+    assert_eq!(error_code(&body), Some("BAD_USER_INPUT"), "{body}");
+    let (_, body) = app
+        .graphql(
+            "mutation { login(email: \"a\\u0000@example.com\", password: \"whatever12\") { accessToken } }",
+            json!({}),
+            None,
+        )
+        .await;
+    assert_eq!(error_code(&body), Some("BAD_USER_INPUT"), "{body}");
+}

@@ -338,3 +338,20 @@ pub async fn quick_user(app: &TestApp, first_name: &str) -> (String, String) {
 pub fn error_code(body: &Value) -> Option<&str> {
     body["errors"][0]["extensions"]["code"].as_str()
 }
+
+/// The Python with the test servers (moto, aiosmtpd, schemathesis): `TEST_PYTHON` or
+/// `MOTO_PYTHON` (exported by `scripts/test.sh`), else the venv that script creates,
+/// else `python3`.
+pub fn test_python() -> String {
+    let from_env = ["TEST_PYTHON", "MOTO_PYTHON"]
+        .iter()
+        .filter_map(|name| std::env::var(name).ok())
+        .find(|python| !python.is_empty());
+    from_env
+        .or_else(|| {
+            let home = std::env::var("HOME").ok()?;
+            let venv = PathBuf::from(home).join(".cache/messenger-gateway/moto-venv/bin/python");
+            venv.exists().then(|| venv.to_string_lossy().into_owned())
+        })
+        .unwrap_or_else(|| "python3".into())
+}

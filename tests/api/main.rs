@@ -13,6 +13,7 @@ mod helpers;
 mod media;
 mod messages;
 mod n_plus_one;
+mod openapi;
 mod realtime;
 mod rest_analytics;
 mod rest_messenger;

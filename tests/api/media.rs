@@ -29,7 +29,7 @@ impl Moto {
             .and_then(|l| l.local_addr())
             .expect("a free port")
             .port();
-        let python = std::env::var("MOTO_PYTHON").unwrap_or_else(|_| "python3".into());
+        let python = crate::helpers::test_python();
         let child = Command::new(&python)
             .args([
                 "-m",

@@ -65,9 +65,12 @@ async fn rename_until_an_event_arrives(
 ) -> Value {
     for attempt in 0..20 {
         sign_in(app, telegram_id, &format!("{prefix}{attempt}")).await;
-        let wait = tokio::time::timeout(Duration::from_millis(500), next_json(socket));
-        if let Ok(frame) = wait.await {
-            return frame;
+        let deadline = tokio::time::Instant::now() + Duration::from_millis(500);
+        // The watched user is the subscriber: its own ONLINE event may come first.
+        while let Ok(frame) = tokio::time::timeout_at(deadline, next_json(socket)).await {
+            if frame["payload"]["data"]["userEvents"]["kind"] != "ONLINE" {
+                return frame;
+            }
         }
     }
     panic!("no event after 20 profile changes");

@@ -18,7 +18,7 @@ use super::{
 use crate::{
     domain::accounts::Registration,
     rest::openapi::responses::{
-        Conflict, Forbidden, NotFound, PayloadTooLarge, TooManyRequests, Unauthorized,
+        Conflict, Detail, Forbidden, NotFound, PayloadTooLarge, TooManyRequests, Unauthorized,
         Unavailable, Unprocessable,
     },
     state::AppState,
@@ -271,7 +271,10 @@ pub(super) async fn me(state: State, Caller(caller): Caller) -> ApiResult<Json<A
         (status = 503, response = Unavailable),
     )
 )]
-pub(super) async fn sessions(state: State, Caller(caller): Caller) -> ApiResult<Json<Vec<SessionRead>>> {
+pub(super) async fn sessions(
+    state: State,
+    Caller(caller): Caller,
+) -> ApiResult<Json<Vec<SessionRead>>> {
     let sessions = state.domain.sessions().list(&caller).await?;
     Ok(Json(sessions.into_iter().map(Into::into).collect()))
 }

@@ -7,13 +7,19 @@ use axum::{
     Json, Router,
 };
 use serde::Deserialize;
+use utoipa::IntoParams;
 
 use super::{
     dto::{self, ChatMemberAdd, ChatMemberRead, ChatMemberRoleUpdate},
     error::ApiResult,
     extract::{Body, Caller, Ids, Params},
 };
-use crate::state::AppState;
+use crate::{
+    rest::openapi::responses::{
+        Conflict, Forbidden, NotFound, PayloadTooLarge, Unauthorized, Unavailable, Unprocessable,
+    },
+    state::AppState,
+};
 
 type State = axum::extract::State<AppState>;
 
@@ -37,7 +43,22 @@ pub fn router() -> Router<AppState> {
 }
 
 /// `GET /api/v1/chats/{chat_id}/members` — messenger-rest-api.md §7: oldest first.
-async fn members(
+#[utoipa::path(
+    get,
+    path = "/api/v1/chats/{chat_id}/members",
+    tag = "chats",
+    security(("jwt" = [])),
+    params(("chat_id" = i64, Path, description = "A chat id")),
+    responses(
+        (status = 200, description = "Members, oldest first", body = Vec<ChatMemberRead>),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 422, response = Unprocessable),
+        (status = 503, response = Unavailable),
+    )
+)]
+pub(super) async fn members(
     state: State,
     Caller(caller): Caller,
     Ids(chat_id): Ids<i64>,
@@ -48,7 +69,25 @@ async fn members(
 
 /// `POST /api/v1/chats/{chat_id}/members` — messenger-rest-api.md §7: 201 +
 /// `ChatMemberRead` (owner or admin, within the user's §3.7 invite privacy).
-async fn add_member(
+#[utoipa::path(
+    post,
+    path = "/api/v1/chats/{chat_id}/members",
+    tag = "chats",
+    security(("jwt" = [])),
+    params(("chat_id" = i64, Path, description = "A chat id")),
+    request_body = ChatMemberAdd,
+    responses(
+        (status = 201, description = "Added", body = ChatMemberRead),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 409, response = Conflict),
+        (status = 413, response = PayloadTooLarge),
+        (status = 422, response = Unprocessable),
+        (status = 503, response = Unavailable),
+    )
+)]
+pub(super) async fn add_member(
     state: State,
     Caller(caller): Caller,
     Ids(chat_id): Ids<i64>,
@@ -61,7 +100,24 @@ async fn add_member(
 
 /// `PATCH /api/v1/chats/{chat_id}/members/{user_id}/role` — messenger-rest-api.md §7:
 /// the owner sets `admin` or `member`; `owner` transfers ownership.
-async fn set_role(
+#[utoipa::path(
+    patch,
+    path = "/api/v1/chats/{chat_id}/members/{user_id}/role",
+    tag = "chats",
+    security(("jwt" = [])),
+    params(("chat_id" = i64, Path, description = "A chat id"), ("user_id" = i64, Path, description = "The member's user id")),
+    request_body = ChatMemberRoleUpdate,
+    responses(
+        (status = 200, description = "The member with the new role", body = ChatMemberRead),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 413, response = PayloadTooLarge),
+        (status = 422, response = Unprocessable),
+        (status = 503, response = Unavailable),
+    )
+)]
+pub(super) async fn set_role(
     state: State,
     Caller(caller): Caller,
     Ids((chat_id, user_id)): Ids<(i64, i64)>,
@@ -75,7 +131,22 @@ async fn set_role(
 }
 
 /// `DELETE /api/v1/chats/{chat_id}/members/{user_id}` — messenger-rest-api.md §7: 204.
-async fn remove_member(
+#[utoipa::path(
+    delete,
+    path = "/api/v1/chats/{chat_id}/members/{user_id}",
+    tag = "chats",
+    security(("jwt" = [])),
+    params(("chat_id" = i64, Path, description = "A chat id"), ("user_id" = i64, Path, description = "The member's user id")),
+    responses(
+        (status = 204, description = "Removed"),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 422, response = Unprocessable),
+        (status = 503, response = Unavailable),
+    )
+)]
+pub(super) async fn remove_member(
     state: State,
     Caller(caller): Caller,
     Ids((chat_id, user_id)): Ids<(i64, i64)>,
@@ -86,7 +157,22 @@ async fn remove_member(
 }
 
 /// `POST /api/v1/chats/{chat_id}/leave` — messenger-rest-api.md §7: 204.
-async fn leave(
+#[utoipa::path(
+    post,
+    path = "/api/v1/chats/{chat_id}/leave",
+    tag = "chats",
+    security(("jwt" = [])),
+    params(("chat_id" = i64, Path, description = "A chat id")),
+    responses(
+        (status = 204, description = "Left"),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 422, response = Unprocessable),
+        (status = 503, response = Unavailable),
+    )
+)]
+pub(super) async fn leave(
     state: State,
     Caller(caller): Caller,
     Ids(chat_id): Ids<i64>,
@@ -95,15 +181,34 @@ async fn leave(
     Ok(StatusCode::NO_CONTENT)
 }
 
-#[derive(Deserialize)]
-struct ForAll {
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub(super) struct ForAll {
+    /// Delete for every member (owner; groups and channels) instead of hiding it for
+    /// the caller.
     #[serde(default, deserialize_with = "dto::flag")]
+    #[param(default = false)]
     for_all: bool,
 }
 
 /// `DELETE /api/v1/chats/{chat_id}?for_all=false` — messenger-rest-api.md §7: 204;
 /// for everyone, or just for the caller.
-async fn delete_chat(
+#[utoipa::path(
+    delete,
+    path = "/api/v1/chats/{chat_id}",
+    tag = "chats",
+    security(("jwt" = [])),
+    params(("chat_id" = i64, Path, description = "A chat id"), ForAll),
+    responses(
+        (status = 204, description = "Deleted for everyone, or hidden for the caller"),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 422, response = Unprocessable),
+        (status = 503, response = Unavailable),
+    )
+)]
+pub(super) async fn delete_chat(
     state: State,
     Caller(caller): Caller,
     Ids(chat_id): Ids<i64>,
@@ -116,7 +221,22 @@ async fn delete_chat(
 
 /// `POST /api/v1/chats/{chat_id}/clear` — messenger-rest-api.md §7: 204; hides the
 /// history so far from the caller only.
-async fn clear(
+#[utoipa::path(
+    post,
+    path = "/api/v1/chats/{chat_id}/clear",
+    tag = "chats",
+    security(("jwt" = [])),
+    params(("chat_id" = i64, Path, description = "A chat id")),
+    responses(
+        (status = 204, description = "History cleared for the caller"),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 422, response = Unprocessable),
+        (status = 503, response = Unavailable),
+    )
+)]
+pub(super) async fn clear(
     state: State,
     Caller(caller): Caller,
     Ids(chat_id): Ids<i64>,

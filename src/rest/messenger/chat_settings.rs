@@ -12,7 +12,13 @@ use super::{
     error::ApiResult,
     extract::{Body, Caller, Ids},
 };
-use crate::{db::chats::MemberSettings, state::AppState};
+use crate::{
+    db::chats::MemberSettings,
+    rest::openapi::responses::{
+        Forbidden, NotFound, PayloadTooLarge, Unauthorized, Unavailable, Unprocessable,
+    },
+    state::AppState,
+};
 
 type State = axum::extract::State<AppState>;
 
@@ -29,7 +35,22 @@ pub fn router() -> Router<AppState> {
 }
 
 /// `GET /api/v1/chats/{chat_id}/notifications` — messenger-rest-api.md §7.
-async fn notifications(
+#[utoipa::path(
+    get,
+    path = "/api/v1/chats/{chat_id}/notifications",
+    tag = "chats",
+    security(("jwt" = [])),
+    params(("chat_id" = i64, Path, description = "A chat id")),
+    responses(
+        (status = 200, description = "The caller's notification settings", body = ChatNotificationSettingsRead),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 422, response = Unprocessable),
+        (status = 503, response = Unavailable),
+    )
+)]
+pub(super) async fn notifications(
     state: State,
     Caller(caller): Caller,
     Ids(chat_id): Ids<i64>,
@@ -40,7 +61,24 @@ async fn notifications(
 
 /// `PUT /api/v1/chats/{chat_id}/notifications` — messenger-rest-api.md §7; mentions
 /// still reach a muted member.
-async fn set_notifications(
+#[utoipa::path(
+    put,
+    path = "/api/v1/chats/{chat_id}/notifications",
+    tag = "chats",
+    security(("jwt" = [])),
+    params(("chat_id" = i64, Path, description = "A chat id")),
+    request_body = MutedUpdate,
+    responses(
+        (status = 200, description = "Updated (mentions still arrive when muted)", body = ChatNotificationSettingsRead),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 413, response = PayloadTooLarge),
+        (status = 422, response = Unprocessable),
+        (status = 503, response = Unavailable),
+    )
+)]
+pub(super) async fn set_notifications(
     state: State,
     Caller(caller): Caller,
     Ids(chat_id): Ids<i64>,
@@ -70,7 +108,22 @@ async fn apply(
 }
 
 /// `POST /api/v1/chats/{chat_id}/archive` — messenger-rest-api.md §7.
-async fn archive(
+#[utoipa::path(
+    post,
+    path = "/api/v1/chats/{chat_id}/archive",
+    tag = "chats",
+    security(("jwt" = [])),
+    params(("chat_id" = i64, Path, description = "A chat id")),
+    responses(
+        (status = 200, description = "Archived for the caller", body = ChatRead),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 422, response = Unprocessable),
+        (status = 503, response = Unavailable),
+    )
+)]
+pub(super) async fn archive(
     state: State,
     caller: Caller,
     Ids(chat_id): Ids<i64>,
@@ -83,7 +136,22 @@ async fn archive(
 }
 
 /// `POST /api/v1/chats/{chat_id}/unarchive` — messenger-rest-api.md §7.
-async fn unarchive(
+#[utoipa::path(
+    post,
+    path = "/api/v1/chats/{chat_id}/unarchive",
+    tag = "chats",
+    security(("jwt" = [])),
+    params(("chat_id" = i64, Path, description = "A chat id")),
+    responses(
+        (status = 200, description = "Back in the main list", body = ChatRead),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 422, response = Unprocessable),
+        (status = 503, response = Unavailable),
+    )
+)]
+pub(super) async fn unarchive(
     state: State,
     caller: Caller,
     Ids(chat_id): Ids<i64>,
@@ -96,7 +164,22 @@ async fn unarchive(
 }
 
 /// `POST /api/v1/chats/{chat_id}/pin-chat` — messenger-rest-api.md §7.
-async fn pin_chat(
+#[utoipa::path(
+    post,
+    path = "/api/v1/chats/{chat_id}/pin-chat",
+    tag = "chats",
+    security(("jwt" = [])),
+    params(("chat_id" = i64, Path, description = "A chat id")),
+    responses(
+        (status = 200, description = "Pinned to the top of the caller's list", body = ChatRead),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 422, response = Unprocessable),
+        (status = 503, response = Unavailable),
+    )
+)]
+pub(super) async fn pin_chat(
     state: State,
     caller: Caller,
     Ids(chat_id): Ids<i64>,
@@ -109,7 +192,22 @@ async fn pin_chat(
 }
 
 /// `POST /api/v1/chats/{chat_id}/unpin-chat` — messenger-rest-api.md §7.
-async fn unpin_chat(
+#[utoipa::path(
+    post,
+    path = "/api/v1/chats/{chat_id}/unpin-chat",
+    tag = "chats",
+    security(("jwt" = [])),
+    params(("chat_id" = i64, Path, description = "A chat id")),
+    responses(
+        (status = 200, description = "Unpinned", body = ChatRead),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 422, response = Unprocessable),
+        (status = 503, response = Unavailable),
+    )
+)]
+pub(super) async fn unpin_chat(
     state: State,
     caller: Caller,
     Ids(chat_id): Ids<i64>,

@@ -6,6 +6,7 @@ use axum::{
     Json, Router,
 };
 use serde::Deserialize;
+use utoipa::IntoParams;
 
 use super::{
     chat_views,
@@ -18,6 +19,10 @@ use super::{
 };
 use crate::{
     domain::chats::{admin::ChatProfileInput, CreateChat},
+    rest::openapi::responses::{
+        Conflict, Detail, Forbidden, NotFound, PayloadTooLarge, Unauthorized, Unavailable,
+        Unprocessable,
+    },
     state::AppState,
 };
 
@@ -41,13 +46,19 @@ fn fifty() -> i64 {
     50
 }
 
-#[derive(Deserialize)]
-struct ListParams {
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub(super) struct ListParams {
     #[serde(default = "fifty")]
+    #[param(default = 50, minimum = 1, maximum = 100)]
     limit: i64,
+    /// The chats after this one in the list's order (the next page).
     before_id: Option<i64>,
+    /// Search by title or type.
     query: Option<String>,
+    /// Archived chats instead of the others.
     #[serde(default, deserialize_with = "dto::flag")]
+    #[param(default = false)]
     archived: bool,
 }
 
@@ -55,7 +66,22 @@ struct ListParams {
 /// §7. The order is GraphQL's `chats`: pinned chats first (most recently pinned first),
 /// then by last activity, newest first; `before_id` returns the chats that follow that
 /// chat in this order (the next page when it is the last id of the previous one).
-async fn list(
+#[utoipa::path(
+    get,
+    path = "/api/v1/chats",
+    tag = "chats",
+    security(("jwt" = [])),
+    params(ListParams),
+    responses(
+        (status = 200, description = "The caller's chats: pinned first, then by last activity", body = Vec<ChatRead>),
+        (status = 401, response = Unauthorized),
+        (status = 403, description = "`before_id` is a chat the caller is not in", body = Detail),
+        (status = 404, description = "`before_id` is not a chat", body = Detail),
+        (status = 422, response = Unprocessable),
+        (status = 503, response = Unavailable),
+    )
+)]
+pub(super) async fn list(
     state: State,
     Caller(caller): Caller,
     Params(params): Params<ListParams>,
@@ -79,7 +105,18 @@ async fn list(
 
 /// `GET /api/v1/chats/saved` — messenger-rest-api.md §7: the saved-messages chat,
 /// created on first use (`type: "private"`, `is_saved: true`).
-async fn saved(state: State, Caller(caller): Caller) -> ApiResult<Json<ChatRead>> {
+#[utoipa::path(
+    get,
+    path = "/api/v1/chats/saved",
+    tag = "chats",
+    security(("jwt" = [])),
+    responses(
+        (status = 200, description = "The saved-messages chat (created on first use)", body = ChatRead),
+        (status = 401, response = Unauthorized),
+        (status = 503, response = Unavailable),
+    )
+)]
+pub(super) async fn saved(state: State, Caller(caller): Caller) -> ApiResult<Json<ChatRead>> {
     let view = state.domain.chats().saved(&caller).await?;
     Ok(Json(
         chat_views::chat_read(&state.domain, caller.user_id, view).await?,
@@ -90,17 +127,33 @@ fn thirty() -> i64 {
     30
 }
 
-#[derive(Deserialize)]
-struct DiscoverParams {
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub(super) struct DiscoverParams {
+    /// Title or handle.
     #[serde(default)]
     query: String,
     #[serde(default = "thirty")]
+    #[param(default = 30, minimum = 1, maximum = 100)]
     limit: i64,
 }
 
 /// `GET /api/v1/chats/discover?query=&limit=30` — messenger-rest-api.md §7: public
 /// groups and channels the caller has not joined.
-async fn discover(
+#[utoipa::path(
+    get,
+    path = "/api/v1/chats/discover",
+    tag = "chats",
+    security(("jwt" = [])),
+    params(DiscoverParams),
+    responses(
+        (status = 200, description = "Public groups and channels the caller has not joined", body = Vec<ChatDiscoverRead>),
+        (status = 401, response = Unauthorized),
+        (status = 422, response = Unprocessable),
+        (status = 503, response = Unavailable),
+    )
+)]
+pub(super) async fn discover(
     state: State,
     Caller(caller): Caller,
     Params(params): Params<DiscoverParams>,
@@ -126,7 +179,24 @@ async fn discover(
 
 /// `POST /api/v1/chats` — messenger-rest-api.md §7: 200 + `ChatRead` (a private chat
 /// that exists already is returned, not duplicated).
-async fn create(
+#[utoipa::path(
+    post,
+    path = "/api/v1/chats",
+    tag = "chats",
+    security(("jwt" = [])),
+    request_body = ChatCreateRequest,
+    responses(
+        (status = 200, description = "The new chat (an existing private chat is returned)", body = ChatRead),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 409, response = Conflict),
+        (status = 413, response = PayloadTooLarge),
+        (status = 422, response = Unprocessable),
+        (status = 503, response = Unavailable),
+    )
+)]
+pub(super) async fn create(
     state: State,
     Caller(caller): Caller,
     Body(body): Body<ChatCreateRequest>,
@@ -147,7 +217,23 @@ async fn create(
 
 /// `POST /api/v1/chats/{chat_id}/join` — messenger-rest-api.md §7: join a public group
 /// or channel.
-async fn join(
+#[utoipa::path(
+    post,
+    path = "/api/v1/chats/{chat_id}/join",
+    tag = "chats",
+    security(("jwt" = [])),
+    params(("chat_id" = i64, Path, description = "A chat id")),
+    responses(
+        (status = 200, description = "Joined", body = ChatRead),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 409, response = Conflict),
+        (status = 422, response = Unprocessable),
+        (status = 503, response = Unavailable),
+    )
+)]
+pub(super) async fn join(
     state: State,
     Caller(caller): Caller,
     Ids(chat_id): Ids<i64>,
@@ -159,7 +245,22 @@ async fn join(
 }
 
 /// `GET /api/v1/chats/{chat_id}` — messenger-rest-api.md §7: `ChatDetailRead`.
-async fn detail(
+#[utoipa::path(
+    get,
+    path = "/api/v1/chats/{chat_id}",
+    tag = "chats",
+    security(("jwt" = [])),
+    params(("chat_id" = i64, Path, description = "A chat id")),
+    responses(
+        (status = 200, description = "The chat and its members", body = ChatDetailRead),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 422, response = Unprocessable),
+        (status = 503, response = Unavailable),
+    )
+)]
+pub(super) async fn detail(
     state: State,
     Caller(caller): Caller,
     Ids(chat_id): Ids<i64>,
@@ -171,7 +272,24 @@ async fn detail(
 }
 
 /// `PATCH /api/v1/chats/{chat_id}/title` — messenger-rest-api.md §7 (owner or admin).
-async fn update_title(
+#[utoipa::path(
+    patch,
+    path = "/api/v1/chats/{chat_id}/title",
+    tag = "chats",
+    security(("jwt" = [])),
+    params(("chat_id" = i64, Path, description = "A chat id")),
+    request_body = ChatTitleUpdate,
+    responses(
+        (status = 200, description = "Renamed", body = ChatRead),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 413, response = PayloadTooLarge),
+        (status = 422, response = Unprocessable),
+        (status = 503, response = Unavailable),
+    )
+)]
+pub(super) async fn update_title(
     state: State,
     Caller(caller): Caller,
     Ids(chat_id): Ids<i64>,
@@ -190,7 +308,24 @@ async fn update_title(
 
 /// `PATCH /api/v1/chats/{chat_id}/profile` — messenger-rest-api.md §7: groups and
 /// channels, owner or admin.
-async fn update_profile(
+#[utoipa::path(
+    patch,
+    path = "/api/v1/chats/{chat_id}/profile",
+    tag = "chats",
+    security(("jwt" = [])),
+    params(("chat_id" = i64, Path, description = "A chat id")),
+    request_body = ChatProfileUpdate,
+    responses(
+        (status = 200, description = "Updated", body = ChatRead),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 413, response = PayloadTooLarge),
+        (status = 422, response = Unprocessable),
+        (status = 503, response = Unavailable),
+    )
+)]
+pub(super) async fn update_profile(
     state: State,
     Caller(caller): Caller,
     Ids(chat_id): Ids<i64>,
@@ -210,7 +345,24 @@ async fn update_profile(
 
 /// `POST /api/v1/chats/{chat_id}/pin` — messenger-rest-api.md §7: pins a message, or
 /// unpins with `{"message_id": null}`.
-async fn pin_message(
+#[utoipa::path(
+    post,
+    path = "/api/v1/chats/{chat_id}/pin",
+    tag = "chats",
+    security(("jwt" = [])),
+    params(("chat_id" = i64, Path, description = "A chat id")),
+    request_body = PinRequest,
+    responses(
+        (status = 200, description = "Pinned (or unpinned)", body = ChatRead),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 413, response = PayloadTooLarge),
+        (status = 422, response = Unprocessable),
+        (status = 503, response = Unavailable),
+    )
+)]
+pub(super) async fn pin_message(
     state: State,
     Caller(caller): Caller,
     Ids(chat_id): Ids<i64>,
@@ -225,7 +377,22 @@ async fn pin_message(
 
 /// `POST /api/v1/chats/{chat_id}/invite-link` — messenger-rest-api.md §7:
 /// `{chat_id, token, invite_url}` (groups and channels, owner or admin).
-async fn invite_link(
+#[utoipa::path(
+    post,
+    path = "/api/v1/chats/{chat_id}/invite-link",
+    tag = "chats",
+    security(("jwt" = [])),
+    params(("chat_id" = i64, Path, description = "A chat id")),
+    responses(
+        (status = 200, description = "A new invite link", body = InviteLinkRead),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 422, response = Unprocessable),
+        (status = 503, response = Unavailable),
+    )
+)]
+pub(super) async fn invite_link(
     state: State,
     Caller(caller): Caller,
     Ids(chat_id): Ids<i64>,
@@ -235,7 +402,24 @@ async fn invite_link(
 }
 
 /// `POST /api/v1/chats/join-by-invite` — messenger-rest-api.md §7: `ChatRead`.
-async fn join_by_invite(
+#[utoipa::path(
+    post,
+    path = "/api/v1/chats/join-by-invite",
+    tag = "chats",
+    security(("jwt" = [])),
+    request_body = TokenRequest,
+    responses(
+        (status = 200, description = "Joined", body = ChatRead),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 409, response = Conflict),
+        (status = 413, response = PayloadTooLarge),
+        (status = 422, response = Unprocessable),
+        (status = 503, response = Unavailable),
+    )
+)]
+pub(super) async fn join_by_invite(
     state: State,
     Caller(caller): Caller,
     Body(body): Body<TokenRequest>,

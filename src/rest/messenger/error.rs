@@ -49,6 +49,12 @@ impl ApiError {
     fn unparsable(detail: String) -> Self {
         Self::new(StatusCode::UNPROCESSABLE_ENTITY, detail)
     }
+
+    /// 422 for text holding a NUL character, which PostgreSQL cannot store: refused
+    /// here rather than failing as a 500 in the database.
+    pub fn nul_character(place: &str) -> Self {
+        Self::unparsable(format!("{place}: must not contain NUL characters"))
+    }
 }
 
 impl From<AppError> for ApiError {

@@ -6,6 +6,7 @@ use axum::{
     Json, Router,
 };
 use serde::Deserialize;
+use utoipa::IntoParams;
 
 use super::{
     dto::{
@@ -15,7 +16,12 @@ use super::{
     error::ApiResult,
     extract::{Body, Caller, Ids, Params},
 };
-use crate::state::AppState;
+use crate::{
+    rest::openapi::responses::{
+        Forbidden, NotFound, PayloadTooLarge, Unauthorized, Unavailable, Unprocessable,
+    },
+    state::AppState,
+};
 
 type State = axum::extract::State<AppState>;
 
@@ -31,7 +37,21 @@ pub fn router() -> Router<AppState> {
 
 /// `POST /api/v1/media/upload-url` — messenger-rest-api.md §9: a presigned `PUT` URL
 /// for an allowed type within `MAX_UPLOAD_SIZE_BYTES`; 503 without storage.
-async fn upload_url(
+#[utoipa::path(
+    post,
+    path = "/api/v1/media/upload-url",
+    tag = "media",
+    security(("jwt" = [])),
+    request_body = UploadUrlRequest,
+    responses(
+        (status = 200, description = "A presigned `PUT` URL", body = UploadUrlResponse),
+        (status = 401, response = Unauthorized),
+        (status = 413, response = PayloadTooLarge),
+        (status = 422, response = Unprocessable),
+        (status = 503, response = Unavailable),
+    )
+)]
+pub(super) async fn upload_url(
     state: State,
     Caller(caller): Caller,
     Body(body): Body<UploadUrlRequest>,
@@ -46,7 +66,23 @@ async fn upload_url(
 
 /// `POST /api/v1/media/attachments` — messenger-rest-api.md §9: 200 + `AttachmentRead`;
 /// only the message's sender, only URLs of the configured bucket.
-async fn attach(
+#[utoipa::path(
+    post,
+    path = "/api/v1/media/attachments",
+    tag = "media",
+    security(("jwt" = [])),
+    request_body = AttachmentCreateRequest,
+    responses(
+        (status = 200, description = "Attached", body = AttachmentRead),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 413, response = PayloadTooLarge),
+        (status = 422, response = Unprocessable),
+        (status = 503, response = Unavailable),
+    )
+)]
+pub(super) async fn attach(
     state: State,
     Caller(caller): Caller,
     Body(body): Body<AttachmentCreateRequest>,
@@ -63,16 +99,34 @@ fn hundred() -> i64 {
     100
 }
 
-#[derive(Deserialize)]
-struct PageParams {
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub(super) struct PageParams {
     #[serde(default = "hundred")]
+    #[param(default = 100, minimum = 1, maximum = 100)]
     limit: i64,
+    /// Attachments older than this attachment id.
     before_id: Option<i64>,
 }
 
 /// `GET /api/v1/media/chats/{chat_id}/attachments?limit=100&before_id=` —
 /// messenger-rest-api.md §9: newest first; `before_id` is an attachment id.
-async fn chat_attachments(
+#[utoipa::path(
+    get,
+    path = "/api/v1/media/chats/{chat_id}/attachments",
+    tag = "media",
+    security(("jwt" = [])),
+    params(("chat_id" = i64, Path, description = "A chat id"), PageParams),
+    responses(
+        (status = 200, description = "The chat's files, newest first", body = Vec<ChatAttachmentRead>),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 422, response = Unprocessable),
+        (status = 503, response = Unavailable),
+    )
+)]
+pub(super) async fn chat_attachments(
     state: State,
     Caller(caller): Caller,
     Ids(chat_id): Ids<i64>,

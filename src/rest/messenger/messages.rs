@@ -7,6 +7,7 @@ use axum::{
     Json, Router,
 };
 use serde::Deserialize;
+use utoipa::IntoParams;
 
 use super::{
     dto::{
@@ -18,7 +19,15 @@ use super::{
     extract::{Body, Caller, Ids, Params},
     views,
 };
-use crate::{domain::messages::PageRequest, error::AppError, state::AppState};
+use crate::{
+    domain::messages::PageRequest,
+    error::AppError,
+    rest::openapi::responses::{
+        Conflict, Forbidden, NotFound, PayloadTooLarge, TooManyRequests, Unauthorized, Unavailable,
+        Unprocessable,
+    },
+    state::AppState,
+};
 
 type State = axum::extract::State<AppState>;
 
@@ -46,7 +55,25 @@ pub fn router() -> Router<AppState> {
 
 /// `POST /api/v1/messages` — messenger-rest-api.md §8: 201 + `MessageRead`; a retry
 /// with the same `client_message_id` returns the first message.
-async fn send(
+#[utoipa::path(
+    post,
+    path = "/api/v1/messages",
+    tag = "messages",
+    security(("jwt" = [])),
+    request_body = MessageCreateRequest,
+    responses(
+        (status = 201, description = "Sent (a retry with the same `client_message_id` returns the first message)", body = MessageRead),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 409, response = Conflict),
+        (status = 413, response = PayloadTooLarge),
+        (status = 422, response = Unprocessable),
+        (status = 429, response = TooManyRequests),
+        (status = 503, response = Unavailable),
+    )
+)]
+pub(super) async fn send(
     state: State,
     Caller(caller): Caller,
     Body(body): Body<MessageCreateRequest>,
@@ -60,18 +87,36 @@ fn fifty() -> i64 {
     50
 }
 
-#[derive(Deserialize)]
-struct SearchParams {
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub(super) struct SearchParams {
     #[serde(default)]
     query: String,
+    /// Only this chat.
     chat_id: Option<i64>,
     #[serde(default = "fifty")]
+    #[param(default = 50, minimum = 1, maximum = 100)]
     limit: i64,
 }
 
 /// `GET /api/v1/messages/search?query=&chat_id=&limit=50` — messenger-rest-api.md §8:
 /// full-text search in the chats the caller can read, newest first.
-async fn search(
+#[utoipa::path(
+    get,
+    path = "/api/v1/messages/search",
+    tag = "messages",
+    security(("jwt" = [])),
+    params(SearchParams),
+    responses(
+        (status = 200, description = "Matches in the chats the caller can read, newest first", body = Vec<MessageRead>),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 422, response = Unprocessable),
+        (status = 503, response = Unavailable),
+    )
+)]
+pub(super) async fn search(
     state: State,
     Caller(caller): Caller,
     Params(params): Params<SearchParams>,
@@ -84,10 +129,13 @@ async fn search(
     Ok(Json(views::message_reads(&state.domain, found).await?))
 }
 
-#[derive(Deserialize)]
-struct PageParams {
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub(super) struct PageParams {
     #[serde(default = "fifty")]
+    #[param(default = 50, minimum = 1, maximum = 100)]
     limit: i64,
+    /// Messages older than this one (the next older page).
     before_id: Option<i64>,
 }
 
@@ -95,7 +143,22 @@ struct PageParams {
 /// the newest `limit` messages (before `before_id`), in chronological order (oldest
 /// first), as GraphQL's `messages` page; the next older page is `before_id` = the
 /// first id.
-async fn page(
+#[utoipa::path(
+    get,
+    path = "/api/v1/messages/{id}",
+    tag = "messages",
+    security(("jwt" = [])),
+    params(("id" = i64, Path, description = "A chat id (`PUT` and `DELETE` take a message id here)"), PageParams),
+    responses(
+        (status = 200, description = "The newest `limit` messages before `before_id`, oldest first", body = Vec<MessageRead>),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 422, response = Unprocessable),
+        (status = 503, response = Unavailable),
+    )
+)]
+pub(super) async fn page(
     state: State,
     Caller(caller): Caller,
     Ids(chat_id): Ids<i64>,
@@ -117,15 +180,32 @@ fn hundred() -> i64 {
     100
 }
 
-#[derive(Deserialize)]
-struct ThreadParams {
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub(super) struct ThreadParams {
     #[serde(default = "hundred")]
+    #[param(default = 100, minimum = 1, maximum = 100)]
     limit: i64,
 }
 
 /// `GET /api/v1/messages/{message_id}/thread?limit=100` — messenger-rest-api.md §8:
 /// the root, then its replies breadth-first.
-async fn thread(
+#[utoipa::path(
+    get,
+    path = "/api/v1/messages/{message_id}/thread",
+    tag = "messages",
+    security(("jwt" = [])),
+    params(("message_id" = i64, Path, description = "A message id"), ThreadParams),
+    responses(
+        (status = 200, description = "The root, then its replies breadth-first", body = Vec<MessageRead>),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 422, response = Unprocessable),
+        (status = 503, response = Unavailable),
+    )
+)]
+pub(super) async fn thread(
     state: State,
     Caller(caller): Caller,
     Ids(message_id): Ids<i64>,
@@ -137,7 +217,24 @@ async fn thread(
 }
 
 /// `PUT /api/v1/messages/{message_id}` — messenger-rest-api.md §8: the sender edits.
-async fn edit(
+#[utoipa::path(
+    put,
+    path = "/api/v1/messages/{id}",
+    tag = "messages",
+    security(("jwt" = [])),
+    params(("id" = i64, Path, description = "A message id (`GET` takes a chat id here)")),
+    request_body = MessageEditRequest,
+    responses(
+        (status = 200, description = "Edited", body = MessageRead),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 413, response = PayloadTooLarge),
+        (status = 422, response = Unprocessable),
+        (status = 503, response = Unavailable),
+    )
+)]
+pub(super) async fn edit(
     state: State,
     Caller(caller): Caller,
     Ids(message_id): Ids<i64>,
@@ -148,14 +245,32 @@ async fn edit(
     Ok(Json(views::message_read(&state.domain, edited).await?))
 }
 
-#[derive(Deserialize)]
-struct ForAll {
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub(super) struct ForAll {
+    /// Delete for every member instead of hiding it for the caller.
     #[serde(default, deserialize_with = "dto::flag")]
+    #[param(default = false)]
     for_all: bool,
 }
 
 /// `DELETE /api/v1/messages/{message_id}?for_all=false` — messenger-rest-api.md §8: 204.
-async fn delete_message(
+#[utoipa::path(
+    delete,
+    path = "/api/v1/messages/{id}",
+    tag = "messages",
+    security(("jwt" = [])),
+    params(("id" = i64, Path, description = "A message id (`GET` takes a chat id here)"), ForAll),
+    responses(
+        (status = 204, description = "Deleted for everyone, or hidden for the caller"),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 422, response = Unprocessable),
+        (status = 503, response = Unavailable),
+    )
+)]
+pub(super) async fn delete_message(
     state: State,
     Caller(caller): Caller,
     Ids(message_id): Ids<i64>,
@@ -168,7 +283,23 @@ async fn delete_message(
 
 /// `POST /api/v1/messages/status` — messenger-rest-api.md §8: `message_delivered` or
 /// `message_read` moves the caller's pointer (never back); returns both pointers.
-async fn status(
+#[utoipa::path(
+    post,
+    path = "/api/v1/messages/status",
+    tag = "messages",
+    security(("jwt" = [])),
+    request_body = MessageStatusUpdateRequest,
+    responses(
+        (status = 200, description = "The caller's pointers in the chat (they never move back)", body = ReadPointersRead),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 413, response = PayloadTooLarge),
+        (status = 422, response = Unprocessable),
+        (status = 503, response = Unavailable),
+    )
+)]
+pub(super) async fn status(
     state: State,
     Caller(caller): Caller,
     Body(body): Body<MessageStatusUpdateRequest>,
@@ -183,7 +314,25 @@ async fn status(
 
 /// `POST /api/v1/messages/{message_id}/forward` — messenger-rest-api.md §8: 201 +
 /// the forwarded copy.
-async fn forward(
+#[utoipa::path(
+    post,
+    path = "/api/v1/messages/{message_id}/forward",
+    tag = "messages",
+    security(("jwt" = [])),
+    params(("message_id" = i64, Path, description = "A message id")),
+    request_body = MessageForwardRequest,
+    responses(
+        (status = 201, description = "The forwarded copy", body = MessageRead),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 413, response = PayloadTooLarge),
+        (status = 422, response = Unprocessable),
+        (status = 429, response = TooManyRequests),
+        (status = 503, response = Unavailable),
+    )
+)]
+pub(super) async fn forward(
     state: State,
     Caller(caller): Caller,
     Ids(message_id): Ids<i64>,
@@ -209,7 +358,25 @@ async fn forward(
 
 /// `POST /api/v1/messages/{message_id}/forward-bulk` — messenger-rest-api.md §8: 201 +
 /// one copy per target chat, in the order given.
-async fn forward_bulk(
+#[utoipa::path(
+    post,
+    path = "/api/v1/messages/{message_id}/forward-bulk",
+    tag = "messages",
+    security(("jwt" = [])),
+    params(("message_id" = i64, Path, description = "A message id")),
+    request_body = MessageForwardBulkRequest,
+    responses(
+        (status = 201, description = "One copy per target chat, in the order given", body = Vec<MessageRead>),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 413, response = PayloadTooLarge),
+        (status = 422, response = Unprocessable),
+        (status = 429, response = TooManyRequests),
+        (status = 503, response = Unavailable),
+    )
+)]
+pub(super) async fn forward_bulk(
     state: State,
     Caller(caller): Caller,
     Ids(message_id): Ids<i64>,
@@ -230,7 +397,22 @@ async fn forward_bulk(
 }
 
 /// `GET /api/v1/messages/{message_id}/reactions` — messenger-rest-api.md §8.
-async fn reactions(
+#[utoipa::path(
+    get,
+    path = "/api/v1/messages/{message_id}/reactions",
+    tag = "messages",
+    security(("jwt" = [])),
+    params(("message_id" = i64, Path, description = "A message id")),
+    responses(
+        (status = 200, description = "The message's reactions", body = Vec<MessageReactionRead>),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 422, response = Unprocessable),
+        (status = 503, response = Unavailable),
+    )
+)]
+pub(super) async fn reactions(
     state: State,
     Caller(caller): Caller,
     Ids(message_id): Ids<i64>,
@@ -245,7 +427,24 @@ async fn reactions(
 
 /// `POST /api/v1/messages/{message_id}/reactions/toggle` — messenger-rest-api.md §8:
 /// adds or removes the caller's emoji; returns the message's reactions.
-async fn toggle_reaction(
+#[utoipa::path(
+    post,
+    path = "/api/v1/messages/{message_id}/reactions/toggle",
+    tag = "messages",
+    security(("jwt" = [])),
+    params(("message_id" = i64, Path, description = "A message id")),
+    request_body = MessageReactionToggleRequest,
+    responses(
+        (status = 200, description = "The message's reactions after the toggle", body = Vec<MessageReactionRead>),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 413, response = PayloadTooLarge),
+        (status = 422, response = Unprocessable),
+        (status = 503, response = Unavailable),
+    )
+)]
+pub(super) async fn toggle_reaction(
     state: State,
     Caller(caller): Caller,
     Ids(message_id): Ids<i64>,

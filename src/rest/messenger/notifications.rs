@@ -2,13 +2,17 @@
 
 use axum::{routing::get, Json, Router};
 use serde::Deserialize;
+use utoipa::IntoParams;
 
 use super::{
     dto::NotificationRead,
     error::ApiResult,
     extract::{Caller, Params},
 };
-use crate::state::AppState;
+use crate::{
+    rest::openapi::responses::{Unauthorized, Unavailable, Unprocessable},
+    state::AppState,
+};
 
 type State = axum::extract::State<AppState>;
 
@@ -20,16 +24,31 @@ fn fifty() -> i64 {
     50
 }
 
-#[derive(Deserialize)]
-struct ListParams {
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub(super) struct ListParams {
     #[serde(default = "fifty")]
+    #[param(default = 50, minimum = 1, maximum = 100)]
     limit: i64,
     /// Not in the seed: the next page, older than this notification id.
     before_id: Option<i64>,
 }
 
 /// `GET /api/v1/notifications?limit=50` — messenger-rest-api.md §10: newest first.
-async fn list(
+#[utoipa::path(
+    get,
+    path = "/api/v1/notifications",
+    tag = "notifications",
+    security(("jwt" = [])),
+    params(ListParams),
+    responses(
+        (status = 200, description = "The caller's notifications, newest first", body = Vec<NotificationRead>),
+        (status = 401, response = Unauthorized),
+        (status = 422, response = Unprocessable),
+        (status = 503, response = Unavailable),
+    )
+)]
+pub(super) async fn list(
     state: State,
     Caller(caller): Caller,
     Params(params): Params<ListParams>,

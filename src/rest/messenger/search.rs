@@ -2,6 +2,7 @@
 
 use axum::{routing::get, Json, Router};
 use serde::Deserialize;
+use utoipa::IntoParams;
 
 use super::{
     chat_views,
@@ -10,7 +11,11 @@ use super::{
     extract::{Caller, Params},
     views,
 };
-use crate::{domain::search::SearchLimits, state::AppState};
+use crate::{
+    domain::search::SearchLimits,
+    rest::openapi::responses::{Unauthorized, Unavailable, Unprocessable},
+    state::AppState,
+};
 
 type State = axum::extract::State<AppState>;
 
@@ -22,22 +27,39 @@ fn ten() -> i64 {
     10
 }
 
-#[derive(Deserialize)]
-struct SearchParams {
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub(super) struct SearchParams {
     #[serde(default)]
     query: String,
     #[serde(default = "ten")]
+    #[param(default = 10, minimum = 1, maximum = 100)]
     users_limit: i64,
     #[serde(default = "ten")]
+    #[param(default = 10, minimum = 1, maximum = 100)]
     chats_limit: i64,
     #[serde(default = "ten")]
+    #[param(default = 10, minimum = 1, maximum = 100)]
     messages_limit: i64,
 }
 
 /// `GET /api/v1/search?query=&users_limit=10&chats_limit=10&messages_limit=10` —
 /// messenger-rest-api.md §10/§11: users, the caller's chats, and messages the caller
 /// can read.
-async fn search(
+#[utoipa::path(
+    get,
+    path = "/api/v1/search",
+    tag = "search",
+    security(("jwt" = [])),
+    params(SearchParams),
+    responses(
+        (status = 200, description = "Users, the caller's chats, and messages the caller can read", body = GlobalSearchRead),
+        (status = 401, response = Unauthorized),
+        (status = 422, response = Unprocessable),
+        (status = 503, response = Unavailable),
+    )
+)]
+pub(super) async fn search(
     state: State,
     Caller(caller): Caller,
     Params(params): Params<SearchParams>,

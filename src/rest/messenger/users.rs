@@ -6,6 +6,7 @@ use axum::{
     Json, Router,
 };
 use serde::Deserialize;
+use utoipa::IntoParams;
 
 use super::{
     dto::{EmailRequest, UserProfileUpdate, UserRead, UserSearchRead},
@@ -13,7 +14,12 @@ use super::{
     extract::{Body, Caller, Ids, Params},
     views,
 };
-use crate::state::AppState;
+use crate::{
+    rest::openapi::responses::{
+        Conflict, Forbidden, NotFound, PayloadTooLarge, Unauthorized, Unavailable, Unprocessable,
+    },
+    state::AppState,
+};
 
 type State = axum::extract::State<AppState>;
 
@@ -37,7 +43,19 @@ pub fn router() -> Router<AppState> {
 }
 
 /// `GET /api/v1/users/me` — messenger-rest-api.md §6: `UserRead`.
-async fn me(state: State, Caller(caller): Caller) -> ApiResult<Json<UserRead>> {
+#[utoipa::path(
+    get,
+    path = "/api/v1/users/me",
+    tag = "users",
+    security(("jwt" = [])),
+    responses(
+        (status = 200, description = "The caller's profile", body = UserRead),
+        (status = 401, response = Unauthorized),
+        (status = 404, response = NotFound),
+        (status = 503, response = Unavailable),
+    )
+)]
+pub(super) async fn me(state: State, Caller(caller): Caller) -> ApiResult<Json<UserRead>> {
     let user = state.domain.users().me(&caller).await?;
     Ok(Json(
         views::user_read(&state.domain, caller.user_id, user).await,
@@ -48,17 +66,33 @@ fn twenty() -> i64 {
     20
 }
 
-#[derive(Deserialize)]
-struct SearchParams {
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub(super) struct SearchParams {
+    /// Name, username or e-mail; a leading `@` is ignored.
     #[serde(default)]
     query: String,
     #[serde(default = "twenty")]
+    #[param(default = 20, minimum = 1, maximum = 100)]
     limit: i64,
 }
 
 /// `GET /api/v1/users/search?query=&limit=20` — messenger-rest-api.md §6: empty for
 /// queries under two characters (after an optional leading `@`).
-async fn search(
+#[utoipa::path(
+    get,
+    path = "/api/v1/users/search",
+    tag = "users",
+    security(("jwt" = [])),
+    params(SearchParams),
+    responses(
+        (status = 200, description = "Matching users; empty for queries under two characters", body = Vec<UserSearchRead>),
+        (status = 401, response = Unauthorized),
+        (status = 422, response = Unprocessable),
+        (status = 503, response = Unavailable),
+    )
+)]
+pub(super) async fn search(
     state: State,
     Caller(caller): Caller,
     Params(params): Params<SearchParams>,
@@ -74,7 +108,23 @@ async fn search(
 }
 
 /// `PUT /api/v1/users/profile` — messenger-rest-api.md §6: `UserRead`.
-async fn update_profile(
+#[utoipa::path(
+    put,
+    path = "/api/v1/users/profile",
+    tag = "users",
+    security(("jwt" = [])),
+    request_body = UserProfileUpdate,
+    responses(
+        (status = 200, description = "The updated profile", body = UserRead),
+        (status = 401, response = Unauthorized),
+        (status = 404, response = NotFound),
+        (status = 409, response = Conflict),
+        (status = 413, response = PayloadTooLarge),
+        (status = 422, response = Unprocessable),
+        (status = 503, response = Unavailable),
+    )
+)]
+pub(super) async fn update_profile(
     state: State,
     Caller(caller): Caller,
     Body(body): Body<UserProfileUpdate>,
@@ -87,7 +137,21 @@ async fn update_profile(
 }
 
 /// `GET /api/v1/users/blocked` — messenger-rest-api.md §6.
-async fn blocked(state: State, Caller(caller): Caller) -> ApiResult<Json<Vec<UserSearchRead>>> {
+#[utoipa::path(
+    get,
+    path = "/api/v1/users/blocked",
+    tag = "users",
+    security(("jwt" = [])),
+    responses(
+        (status = 200, description = "Users the caller blocked", body = Vec<UserSearchRead>),
+        (status = 401, response = Unauthorized),
+        (status = 503, response = Unavailable),
+    )
+)]
+pub(super) async fn blocked(
+    state: State,
+    Caller(caller): Caller,
+) -> ApiResult<Json<Vec<UserSearchRead>>> {
     let users = state.domain.contacts().blocked(&caller).await?;
     Ok(Json(
         views::user_search_reads(&state.domain, caller.user_id, users).await,
@@ -95,7 +159,21 @@ async fn blocked(state: State, Caller(caller): Caller) -> ApiResult<Json<Vec<Use
 }
 
 /// `GET /api/v1/users/contacts` — messenger-rest-api.md §6.
-async fn contacts(state: State, Caller(caller): Caller) -> ApiResult<Json<Vec<UserSearchRead>>> {
+#[utoipa::path(
+    get,
+    path = "/api/v1/users/contacts",
+    tag = "users",
+    security(("jwt" = [])),
+    responses(
+        (status = 200, description = "The caller's contacts", body = Vec<UserSearchRead>),
+        (status = 401, response = Unauthorized),
+        (status = 503, response = Unavailable),
+    )
+)]
+pub(super) async fn contacts(
+    state: State,
+    Caller(caller): Caller,
+) -> ApiResult<Json<Vec<UserSearchRead>>> {
     let users = state.domain.contacts().list(&caller).await?;
     Ok(Json(
         views::user_search_reads(&state.domain, caller.user_id, users).await,
@@ -103,7 +181,23 @@ async fn contacts(state: State, Caller(caller): Caller) -> ApiResult<Json<Vec<Us
 }
 
 /// `POST /api/v1/users/{user_id}/contacts` — messenger-rest-api.md §6: 204.
-async fn add_contact(
+#[utoipa::path(
+    post,
+    path = "/api/v1/users/{user_id}/contacts",
+    tag = "users",
+    security(("jwt" = [])),
+    params(("user_id" = i64, Path, description = "A user id")),
+    responses(
+        (status = 204, description = "Added (or already a contact)"),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 409, response = Conflict),
+        (status = 422, response = Unprocessable),
+        (status = 503, response = Unavailable),
+    )
+)]
+pub(super) async fn add_contact(
     state: State,
     Caller(caller): Caller,
     Ids(user_id): Ids<i64>,
@@ -113,7 +207,24 @@ async fn add_contact(
 }
 
 /// `POST /api/v1/users/contacts/by-email` — messenger-rest-api.md §6: 204.
-async fn add_contact_by_email(
+#[utoipa::path(
+    post,
+    path = "/api/v1/users/contacts/by-email",
+    tag = "users",
+    security(("jwt" = [])),
+    request_body = EmailRequest,
+    responses(
+        (status = 204, description = "Added (or already a contact)"),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 409, response = Conflict),
+        (status = 413, response = PayloadTooLarge),
+        (status = 422, response = Unprocessable),
+        (status = 503, response = Unavailable),
+    )
+)]
+pub(super) async fn add_contact_by_email(
     state: State,
     Caller(caller): Caller,
     Body(body): Body<EmailRequest>,
@@ -127,7 +238,21 @@ async fn add_contact_by_email(
 }
 
 /// `DELETE /api/v1/users/{user_id}/contacts` — messenger-rest-api.md §6: 204.
-async fn remove_contact(
+#[utoipa::path(
+    delete,
+    path = "/api/v1/users/{user_id}/contacts",
+    tag = "users",
+    security(("jwt" = [])),
+    params(("user_id" = i64, Path, description = "A user id")),
+    responses(
+        (status = 204, description = "Removed"),
+        (status = 401, response = Unauthorized),
+        (status = 404, response = NotFound),
+        (status = 422, response = Unprocessable),
+        (status = 503, response = Unavailable),
+    )
+)]
+pub(super) async fn remove_contact(
     state: State,
     Caller(caller): Caller,
     Ids(user_id): Ids<i64>,
@@ -137,7 +262,22 @@ async fn remove_contact(
 }
 
 /// `POST /api/v1/users/{user_id}/block` — messenger-rest-api.md §6: 204.
-async fn block(
+#[utoipa::path(
+    post,
+    path = "/api/v1/users/{user_id}/block",
+    tag = "users",
+    security(("jwt" = [])),
+    params(("user_id" = i64, Path, description = "A user id")),
+    responses(
+        (status = 204, description = "Blocked"),
+        (status = 401, response = Unauthorized),
+        (status = 404, response = NotFound),
+        (status = 409, response = Conflict),
+        (status = 422, response = Unprocessable),
+        (status = 503, response = Unavailable),
+    )
+)]
+pub(super) async fn block(
     state: State,
     Caller(caller): Caller,
     Ids(user_id): Ids<i64>,
@@ -147,7 +287,21 @@ async fn block(
 }
 
 /// `DELETE /api/v1/users/{user_id}/block` — messenger-rest-api.md §6: 204.
-async fn unblock(
+#[utoipa::path(
+    delete,
+    path = "/api/v1/users/{user_id}/block",
+    tag = "users",
+    security(("jwt" = [])),
+    params(("user_id" = i64, Path, description = "A user id")),
+    responses(
+        (status = 204, description = "Unblocked"),
+        (status = 401, response = Unauthorized),
+        (status = 404, response = NotFound),
+        (status = 422, response = Unprocessable),
+        (status = 503, response = Unavailable),
+    )
+)]
+pub(super) async fn unblock(
     state: State,
     Caller(caller): Caller,
     Ids(user_id): Ids<i64>,
@@ -158,7 +312,21 @@ async fn unblock(
 
 /// `GET /api/v1/users/{user_id}` — messenger-rest-api.md §6: `UserRead` (e-mail only
 /// on one's own; avatar as the user's privacy allows).
-async fn user(
+#[utoipa::path(
+    get,
+    path = "/api/v1/users/{user_id}",
+    tag = "users",
+    security(("jwt" = [])),
+    params(("user_id" = i64, Path, description = "A user id")),
+    responses(
+        (status = 200, description = "The profile as the caller may see it", body = UserRead),
+        (status = 401, response = Unauthorized),
+        (status = 404, response = NotFound),
+        (status = 422, response = Unprocessable),
+        (status = 503, response = Unavailable),
+    )
+)]
+pub(super) async fn user(
     state: State,
     Caller(caller): Caller,
     Ids(user_id): Ids<i64>,

@@ -21,7 +21,9 @@ use crate::{
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ApiResponse<T> {
     pub success: bool,
+    #[schema(required = true)]
     pub data: Option<T>,
+    #[schema(required = true)]
     pub error: Option<String>,
 }
 
@@ -41,7 +43,7 @@ pub struct ApiErrorBody {
     /// Always `false`.
     pub success: bool,
     /// Always `null`.
-    #[schema(value_type = Option<Object>)]
+    #[schema(required = true, value_type = Option<Object>)]
     pub data: Option<()>,
     #[schema(example = "Invalid authorization data")]
     pub error: String,

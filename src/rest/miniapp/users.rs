@@ -19,21 +19,24 @@ use crate::{
     state::AppState,
 };
 
-/// `UserRead` of the seed; `id` is the gateway's user id.
+/// `UserRead` of the seed; `id` is the gateway's user id. (`MiniAppUserRead` in the
+/// OpenAPI document: the messenger API has a `UserRead` of its own.)
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(as = MiniAppUserRead)]
 pub struct UserRead {
     #[schema(example = 1)]
     id: i64,
-    #[schema(example = 123456789)]
+    #[schema(required = true, example = 123456789)]
     telegram_id: Option<i64>,
-    #[schema(example = "johndoe")]
+    #[schema(required = true, example = "johndoe")]
     username: Option<String>,
-    #[schema(example = "John")]
+    #[schema(required = true, example = "John")]
     first_name: Option<String>,
-    #[schema(example = "Doe")]
+    #[schema(required = true, example = "Doe")]
     last_name: Option<String>,
     #[schema(example = "en")]
     language_code: String,
+    #[schema(required = true)]
     bio: Option<String>,
     #[serde(serialize_with = "seconds")]
     #[schema(value_type = String, format = DateTime, example = "2025-01-10T12:00:00Z")]
@@ -86,6 +89,10 @@ impl UserUpdate {
         let text = |name: &str| match fields.get(name) {
             None => Ok(None),
             Some(Value::Null) => Ok(Some(None)),
+            // PostgreSQL stores no NUL: refused here, not as a failed write.
+            Some(Value::String(s)) if s.contains('\0') => {
+                Err(ApiError::invalid(name, "must not contain NUL characters"))
+            }
             Some(Value::String(s)) => Ok(Some(Some(s.clone()))),
             Some(_) => Err(ApiError::invalid(name, "must be a string or null")),
         };
@@ -119,7 +126,9 @@ type UserResponse = Result<Json<ApiResponse<UserRead>>, ApiError>;
     responses(
         (status = 200, description = "The user", body = ApiResponse<UserRead>),
         (status = 401, description = "Missing or invalid initData", body = ApiErrorBody),
-        (status = 429, description = "Rate limit exceeded", body = TooManyRequestsBody),
+        (status = 429, description = "Rate limit exceeded", body = TooManyRequestsBody,
+            headers(("Retry-After" = u64, description = "Always 60"))),
+        (status = 503, description = "The database is unavailable", body = ApiErrorBody),
     )
 )]
 pub async fn validate(State(state): State<AppState>, InitData(raw): InitData) -> UserResponse {
@@ -138,7 +147,9 @@ pub async fn validate(State(state): State<AppState>, InitData(raw): InitData) ->
         (status = 200, description = "The caller", body = ApiResponse<UserRead>),
         (status = 401, description = "Missing or invalid initData", body = ApiErrorBody),
         (status = 404, description = "User not found", body = ApiErrorBody),
-        (status = 429, description = "Rate limit exceeded", body = TooManyRequestsBody),
+        (status = 429, description = "Rate limit exceeded", body = TooManyRequestsBody,
+            headers(("Retry-After" = u64, description = "Always 60"))),
+        (status = 503, description = "The database is unavailable", body = ApiErrorBody),
     )
 )]
 pub async fn me(State(state): State<AppState>, Caller(caller): Caller) -> UserResponse {
@@ -158,8 +169,11 @@ pub async fn me(State(state): State<AppState>, Caller(caller): Caller) -> UserRe
         (status = 200, description = "The updated caller", body = ApiResponse<UserRead>),
         (status = 401, description = "Missing or invalid initData", body = ApiErrorBody),
         (status = 404, description = "User not found", body = ApiErrorBody),
+        (status = 413, description = "The body is over `MAX_REQUEST_BODY_BYTES`", body = ApiErrorBody),
         (status = 422, description = "A field is invalid, e.g. `bio: must be at most 500 characters`", body = ApiErrorBody),
-        (status = 429, description = "Rate limit exceeded", body = TooManyRequestsBody),
+        (status = 429, description = "Rate limit exceeded", body = TooManyRequestsBody,
+            headers(("Retry-After" = u64, description = "Always 60"))),
+        (status = 503, description = "The database is unavailable", body = ApiErrorBody),
     )
 )]
 pub async fn update_me(
@@ -188,7 +202,9 @@ pub async fn update_me(
         (status = 401, description = "Missing or invalid initData", body = ApiErrorBody),
         (status = 404, description = "User not found", body = ApiErrorBody),
         (status = 422, description = "telegram_id is not an integer", body = ApiErrorBody),
-        (status = 429, description = "Rate limit exceeded", body = TooManyRequestsBody),
+        (status = 429, description = "Rate limit exceeded", body = TooManyRequestsBody,
+            headers(("Retry-After" = u64, description = "Always 60"))),
+        (status = 503, description = "The database is unavailable", body = ApiErrorBody),
     )
 )]
 pub async fn by_telegram_id(

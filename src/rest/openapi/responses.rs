@@ -5,9 +5,7 @@
 
 use serde::Serialize;
 use utoipa::{
-    openapi::{
-        header::HeaderBuilder, ContentBuilder, Ref, RefOr, Response, ResponseBuilder, Type,
-    },
+    openapi::{header::HeaderBuilder, ContentBuilder, Ref, RefOr, Response, ResponseBuilder, Type},
     ToResponse, ToSchema,
 };
 
@@ -74,9 +72,11 @@ impl<'r> ToResponse<'r> for TooManyRequests {
             )
             .description(Some("Seconds until the limit resets"))
             .build();
-        let response = detail("Rate limit exceeded (`{\"detail\": \"Rate limit exceeded. Retry in 34 seconds.\"}`)")
-            .header("Retry-After", retry_after)
-            .build();
+        let response = detail(
+            "Rate limit exceeded (`{\"detail\": \"Rate limit exceeded. Retry in 34 seconds.\"}`)",
+        )
+        .header("Retry-After", retry_after)
+        .build();
         ("TooManyRequests", response.into())
     }
 }

@@ -1,12 +1,13 @@
 //! §3.1 and §5: registration, logins, tokens, sessions, two-factor.
 
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 use super::Timestamp;
 use crate::domain::{auth::AuthTokens, sessions::SessionInfo, users::User};
 
 /// `RegisterRequest`.
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 pub struct RegisterRequest {
     pub email: String,
     pub password: String,
@@ -15,7 +16,7 @@ pub struct RegisterRequest {
 }
 
 /// `LoginRequest`; `otp_code` only when two-factor is on.
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 pub struct LoginRequest {
     pub email: String,
     pub password: String,
@@ -23,41 +24,42 @@ pub struct LoginRequest {
 }
 
 /// `POST /auth/refresh` body.
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 pub struct RefreshRequest {
     pub refresh_token: String,
 }
 
 /// `{ "token": … }` (verify-email).
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 pub struct TokenRequest {
     pub token: String,
 }
 
 /// `{ "email": … }` (resend-verification, request-password-reset, contacts by e-mail).
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 pub struct EmailRequest {
     pub email: String,
 }
 
 /// `POST /auth/reset-password` body.
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 pub struct ResetPasswordRequest {
     pub token: String,
     pub new_password: String,
 }
 
 /// `{ "code": "123456" }` (2FA enable / disable).
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 pub struct CodeRequest {
     pub code: String,
 }
 
 /// `TokenResponse`.
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct TokenResponse {
     pub access_token: String,
     pub refresh_token: String,
+    #[schema(value_type = String, example = "bearer")]
     pub token_type: &'static str,
 }
 
@@ -72,13 +74,18 @@ impl From<AuthTokens> for TokenResponse {
 }
 
 /// `AuthUserResponse`: the caller's own account.
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct AuthUserResponse {
     pub id: i64,
+    #[schema(required = true)]
     pub email: Option<String>,
+    #[schema(required = true)]
     pub name: Option<String>,
+    #[schema(required = true)]
     pub username: Option<String>,
+    #[schema(required = true)]
     pub bio: Option<String>,
+    #[schema(required = true)]
     pub avatar_url: Option<String>,
     pub email_verified: bool,
     pub twofa_enabled: bool,
@@ -105,10 +112,12 @@ impl From<User> for AuthUserResponse {
 
 /// `SessionRead` (the seed names it without fields): one signed-in device. `jti` is
 /// what `DELETE /auth/sessions/{jti}` takes; `current` marks the caller's own.
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct SessionRead {
     pub jti: String,
+    #[schema(required = true)]
     pub user_agent: Option<String>,
+    #[schema(required = true)]
     pub ip: Option<String>,
     pub created_at: Timestamp,
     pub last_used_at: Timestamp,
@@ -132,7 +141,7 @@ impl From<SessionInfo> for SessionRead {
 }
 
 /// `POST /auth/2fa/setup` response.
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct TwoFactorSetupRead {
     pub secret: String,
     pub otpauth_url: String,

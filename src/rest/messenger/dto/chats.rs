@@ -1,8 +1,9 @@
 //! §3.3 and §7: chats as a member sees them, members, settings, invites.
 
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
-use super::{patch, Timestamp};
+use super::{patch, MessageType, Timestamp};
 use crate::{
     db::chats::Member,
     domain::chats::{admin::InviteLink, admin::Role, Chat, ChatKind},
@@ -18,17 +19,33 @@ pub fn chat_type(chat: &Chat) -> &'static str {
     }
 }
 
+/// The seed's `ChatType` as the document names it.
+#[derive(ToSchema)]
+#[schema(rename_all = "lowercase")]
+#[allow(dead_code)] // the document's enum; chats carry it as text
+pub enum ChatType {
+    Private,
+    Group,
+    Channel,
+}
+
 /// `ChatRead`: the chat and the caller's facts about it.
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct ChatRead {
     pub id: i64,
+    #[schema(example = "A1B2C3D4E5F6G7H8J9K0L1M2")]
     pub public_id: String,
     #[serde(rename = "type")]
+    #[schema(value_type = ChatType)]
     pub kind: &'static str,
+    #[schema(required = true)]
     pub title: Option<String>,
+    #[schema(required = true)]
     pub avatar_url: Option<String>,
     pub display_title: String,
+    #[schema(required = true)]
     pub handle: Option<String>,
+    #[schema(required = true)]
     pub description: Option<String>,
     pub is_public: bool,
     pub is_saved: bool,
@@ -36,25 +53,36 @@ pub struct ChatRead {
     pub pinned: bool,
     pub unread_count: i64,
     pub unread_mentions_count: i64,
+    #[schema(required = true)]
     pub pinned_message_id: Option<i64>,
     pub members_count: i64,
     pub online_count: i64,
+    #[schema(required = true)]
     pub subscribers_count: Option<i64>,
+    #[schema(required = true)]
     pub counterpart_user_id: Option<i64>,
+    #[schema(required = true)]
     pub counterpart_name: Option<String>,
+    #[schema(required = true)]
     pub counterpart_username: Option<String>,
+    #[schema(required = true)]
     pub counterpart_avatar_url: Option<String>,
     pub counterpart_is_online: bool,
+    #[schema(required = true)]
     pub counterpart_last_seen_at: Option<Timestamp>,
+    #[schema(required = true)]
     pub last_message_text: Option<String>,
+    #[schema(required = true, value_type = Option<MessageType>)]
     pub last_message_type: Option<String>,
+    #[schema(required = true)]
     pub last_message_created_at: Option<Timestamp>,
+    #[schema(value_type = RoleName)]
     pub my_role: String,
     pub created_at: Timestamp,
 }
 
 /// `ChatDetailRead`: `ChatRead` plus its members.
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct ChatDetailRead {
     #[serde(flatten)]
     pub chat: ChatRead,
@@ -62,10 +90,11 @@ pub struct ChatDetailRead {
 }
 
 /// `ChatMemberRead` (the member item of `ChatDetailRead`).
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct ChatMemberRead {
     pub id: i64,
     pub user_id: i64,
+    #[schema(value_type = RoleName)]
     pub role: String,
     pub joined_at: Timestamp,
 }
@@ -83,15 +112,20 @@ impl From<Member> for ChatMemberRead {
 
 /// `ChatDiscoverRead` (named, not spelled out, by the seed): a public group or channel
 /// the caller has not joined.
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct ChatDiscoverRead {
     pub id: i64,
     pub public_id: String,
     #[serde(rename = "type")]
+    #[schema(value_type = ChatType)]
     pub kind: &'static str,
+    #[schema(required = true)]
     pub title: Option<String>,
+    #[schema(required = true)]
     pub handle: Option<String>,
+    #[schema(required = true)]
     pub description: Option<String>,
+    #[schema(required = true)]
     pub avatar_url: Option<String>,
     pub is_public: bool,
     pub members_count: i64,
@@ -114,9 +148,10 @@ impl ChatDiscoverRead {
 }
 
 /// `ChatCreateRequest`.
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 pub struct ChatCreateRequest {
     #[serde(rename = "type")]
+    #[schema(value_type = ChatType)]
     pub kind: String,
     pub title: Option<String>,
     pub handle: Option<String>,
@@ -128,30 +163,33 @@ pub struct ChatCreateRequest {
 }
 
 /// `PATCH /chats/{id}/title` body.
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 pub struct ChatTitleUpdate {
     pub title: String,
 }
 
 /// `PATCH /chats/{id}/profile` body: all optional; `null` clears description or avatar.
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 pub struct ChatProfileUpdate {
     pub title: Option<String>,
     #[serde(default, deserialize_with = "patch")]
+    #[schema(value_type = Option<String>)]
     pub description: Option<Option<String>>,
     #[serde(default, deserialize_with = "patch")]
+    #[schema(value_type = Option<String>)]
     pub avatar_url: Option<Option<String>>,
 }
 
 /// `POST /chats/{id}/members` body.
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 pub struct ChatMemberAdd {
     pub user_id: i64,
 }
 
 /// `ChatMemberRole`.
-#[derive(Clone, Copy, Deserialize)]
+#[derive(Clone, Copy, Deserialize, ToSchema)]
 #[serde(rename_all = "lowercase")]
+#[schema(as = ChatMemberRole)]
 pub enum RoleName {
     Owner,
     Admin,
@@ -169,26 +207,26 @@ impl From<RoleName> for Role {
 }
 
 /// `PATCH /chats/{id}/members/{user_id}/role` body.
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 pub struct ChatMemberRoleUpdate {
     pub role: RoleName,
 }
 
 /// `POST /chats/{id}/pin` body: a message id, or `null` (or nothing) to unpin.
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 pub struct PinRequest {
     #[serde(default)]
     pub message_id: Option<i64>,
 }
 
 /// `PUT /chats/{id}/notifications` body.
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 pub struct MutedUpdate {
     pub muted: bool,
 }
 
 /// `ChatNotificationSettingsRead`.
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct ChatNotificationSettingsRead {
     pub chat_id: i64,
     pub user_id: i64,
@@ -206,7 +244,7 @@ impl From<&Member> for ChatNotificationSettingsRead {
 }
 
 /// `POST /chats/{id}/invite-link` response.
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct InviteLinkRead {
     pub chat_id: i64,
     pub token: String,

@@ -3,12 +3,13 @@
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 use super::Timestamp;
 use crate::domain::media::{AttachInput, Attachment, ChatAttachment, UploadRequest, UploadTicket};
 
 /// `UploadUrlRequest`.
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 pub struct UploadUrlRequest {
     pub file_name: String,
     pub file_type: String,
@@ -26,7 +27,7 @@ impl From<UploadUrlRequest> for UploadRequest {
 }
 
 /// `UploadUrlResponse`: `PUT` the file to `upload_url` with `required_headers`.
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct UploadUrlResponse {
     pub upload_url: String,
     pub file_url: String,
@@ -52,7 +53,7 @@ impl From<UploadTicket> for UploadUrlResponse {
 }
 
 /// `AttachmentCreateRequest` (plus an optional `file_name`, as GraphQL takes it).
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 pub struct AttachmentCreateRequest {
     pub message_id: i64,
     pub file_url: String,
@@ -76,13 +77,14 @@ impl From<AttachmentCreateRequest> for AttachInput {
 }
 
 /// `AttachmentRead`.
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct AttachmentRead {
     pub id: i64,
     pub message_id: i64,
     pub file_url: String,
     pub file_type: String,
     pub file_size: i64,
+    #[schema(required = true)]
     pub waveform_points: Option<Vec<i16>>,
 }
 
@@ -100,11 +102,12 @@ impl From<Attachment> for AttachmentRead {
 }
 
 /// `ChatAttachmentRead`.
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct ChatAttachmentRead {
     pub id: i64,
     pub message_id: i64,
     pub sender_id: i64,
+    #[schema(value_type = super::MessageType)]
     pub message_type: String,
     pub message_created_at: Timestamp,
     pub file_url: String,

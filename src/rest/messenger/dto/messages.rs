@@ -1,6 +1,7 @@
 //! §3.4 and §8: messages, reactions, read pointers.
 
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 use super::Timestamp;
 use crate::{
@@ -11,20 +12,50 @@ use crate::{
 /// `MessageRead`. `delivery_status` is `sent` | `delivered` | `read` (how far it got
 /// with the chat's other members); `attachment_waveform` is the waveform of the
 /// message's first attachment that has one.
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct MessageRead {
     pub id: i64,
     pub chat_id: i64,
     pub sender_id: i64,
+    #[schema(required = true)]
     pub reply_to_message_id: Option<i64>,
+    #[schema(required = true)]
     pub forwarded_from_message_id: Option<i64>,
     #[serde(rename = "type")]
+    #[schema(value_type = MessageType)]
     pub kind: String,
+    #[schema(required = true)]
     pub text: Option<String>,
+    #[schema(value_type = DeliveryStatus)]
     pub delivery_status: &'static str,
+    #[schema(required = true)]
     pub attachment_waveform: Option<Vec<i16>>,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
+}
+
+/// The seed's `MessageType`.
+#[derive(ToSchema)]
+#[schema(rename_all = "snake_case")]
+#[allow(dead_code)] // the document's enum; messages carry it as text
+pub enum MessageType {
+    Text,
+    Image,
+    Video,
+    Audio,
+    Voice,
+    File,
+    CircleVideo,
+}
+
+/// `MessageRead.delivery_status`.
+#[derive(ToSchema)]
+#[schema(rename_all = "lowercase")]
+#[allow(dead_code)] // the document's enum; `DeliveryStatus::as_str` writes it
+pub enum DeliveryStatus {
+    Sent,
+    Delivered,
+    Read,
 }
 
 fn text_type() -> String {
@@ -32,10 +63,11 @@ fn text_type() -> String {
 }
 
 /// `MessageCreateRequest`; `type` defaults to `text`.
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 pub struct MessageCreateRequest {
     pub chat_id: i64,
     #[serde(rename = "type", default = "text_type")]
+    #[schema(value_type = MessageType)]
     pub kind: String,
     pub text: Option<String>,
     pub client_message_id: Option<String>,
@@ -55,7 +87,7 @@ impl From<MessageCreateRequest> for SendMessage {
 }
 
 /// `PUT /messages/{id}` body.
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 pub struct MessageEditRequest {
     pub text: String,
 }
@@ -65,7 +97,7 @@ fn yes() -> bool {
 }
 
 /// `MessageForwardRequest`; `include_author` defaults to `true`.
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 pub struct MessageForwardRequest {
     pub target_chat_id: i64,
     #[serde(default = "yes")]
@@ -73,7 +105,7 @@ pub struct MessageForwardRequest {
 }
 
 /// `MessageForwardBulkRequest`; `include_author` defaults to `true`.
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 pub struct MessageForwardBulkRequest {
     pub target_chat_ids: Vec<i64>,
     #[serde(default = "yes")]
@@ -81,8 +113,9 @@ pub struct MessageForwardBulkRequest {
 }
 
 /// §2 "Message status events".
-#[derive(Clone, Copy, Deserialize)]
+#[derive(Clone, Copy, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
+#[schema(as = MessageStatusEvent)]
 pub enum StatusEvent {
     MessageDelivered,
     MessageRead,
@@ -98,7 +131,7 @@ impl From<StatusEvent> for Receipt {
 }
 
 /// `MessageStatusUpdateRequest`.
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 pub struct MessageStatusUpdateRequest {
     pub chat_id: i64,
     pub message_id: i64,
@@ -106,7 +139,7 @@ pub struct MessageStatusUpdateRequest {
 }
 
 /// `POST /messages/status` response: the caller's pointers in the chat.
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct ReadPointersRead {
     pub last_delivered_message_id: i64,
     pub last_read_message_id: i64,
@@ -122,13 +155,13 @@ impl From<Pointers> for ReadPointersRead {
 }
 
 /// `MessageReactionToggleRequest`.
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 pub struct MessageReactionToggleRequest {
     pub emoji: String,
 }
 
 /// `MessageReactionRead`.
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct MessageReactionRead {
     pub emoji: String,
     pub count: i64,

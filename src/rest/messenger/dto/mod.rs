@@ -17,10 +17,12 @@ pub use users::*;
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use utoipa::ToSchema;
 
 /// A timestamp as the seed's examples write it: RFC 3339 in UTC, whole seconds, `Z`
 /// (`2026-03-08T10:00:00Z`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ToSchema)]
+#[schema(example = "2026-03-08T10:00:00Z")]
 pub struct Timestamp(pub DateTime<Utc>);
 
 impl Serialize for Timestamp {
@@ -36,7 +38,7 @@ impl From<DateTime<Utc>> for Timestamp {
 }
 
 /// `MessageResponse`: a confirmation sentence.
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct MessageResponse {
     pub message: String,
 }

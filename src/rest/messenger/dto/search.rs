@@ -1,12 +1,13 @@
 //! §3.6, §10, §11: notifications and global search.
 
 use serde::Serialize;
+use utoipa::ToSchema;
 
 use super::{ChatRead, MessageRead, Timestamp, UserSearchRead};
 use crate::domain::notifications::Notification;
 
 /// `NotificationRead`; `payload` is the event's facts as a JSON *string*.
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct NotificationRead {
     pub id: i64,
     pub user_id: i64,
@@ -28,7 +29,7 @@ impl From<Notification> for NotificationRead {
 }
 
 /// `GlobalSearchRead`.
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct GlobalSearchRead {
     pub users: Vec<UserSearchRead>,
     pub chats: Vec<ChatRead>,

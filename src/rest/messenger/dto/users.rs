@@ -1,6 +1,7 @@
 //! §3.2: profiles as their owner and as others see them.
 
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 use super::{patch, Timestamp};
 use crate::domain::users::{ProfileInput, User};
@@ -13,13 +14,18 @@ pub fn shown_name(user: &User) -> Option<String> {
 
 /// `UserRead`. `email` only on the caller's own profile; `avatar_url` as the owner's
 /// `privacy_avatar` allows the viewer.
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct UserRead {
     pub id: i64,
+    #[schema(required = true)]
     pub name: Option<String>,
+    #[schema(required = true)]
     pub username: Option<String>,
+    #[schema(required = true)]
     pub email: Option<String>,
+    #[schema(required = true)]
     pub avatar_url: Option<String>,
+    #[schema(required = true)]
     pub bio: Option<String>,
     pub email_verified: bool,
     pub allow_private_messages: bool,
@@ -48,12 +54,16 @@ impl UserRead {
 }
 
 /// `UserSearchRead`: the short form of lists (search, contacts, blocked).
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct UserSearchRead {
     pub id: i64,
+    #[schema(required = true)]
     pub name: Option<String>,
+    #[schema(required = true)]
     pub username: Option<String>,
+    #[schema(required = true)]
     pub email: Option<String>,
+    #[schema(required = true)]
     pub avatar_url: Option<String>,
 }
 
@@ -72,20 +82,38 @@ impl UserSearchRead {
 /// `UserProfileUpdate`: every field optional; `null` clears name, username, bio or
 /// avatar. The §3.7 privacy settings (`everyone` | `contacts` | `nobody`) are accepted
 /// too.
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 pub struct UserProfileUpdate {
     #[serde(default, deserialize_with = "patch")]
+    #[schema(value_type = Option<String>, example = "New Name")]
     pub name: Option<Option<String>>,
     #[serde(default, deserialize_with = "patch")]
+    #[schema(value_type = Option<String>, example = "new_username")]
     pub username: Option<Option<String>>,
     #[serde(default, deserialize_with = "patch")]
+    #[schema(value_type = Option<String>, example = "new bio")]
     pub bio: Option<Option<String>>,
     #[serde(default, deserialize_with = "patch")]
+    #[schema(value_type = Option<String>, example = "https://example.com/a.png")]
     pub avatar_url: Option<Option<String>>,
     pub allow_private_messages: Option<bool>,
+    #[schema(value_type = Option<PrivacySetting>)]
     pub privacy_avatar: Option<String>,
+    #[schema(value_type = Option<PrivacySetting>)]
     pub privacy_last_seen: Option<String>,
+    #[schema(value_type = Option<PrivacySetting>)]
     pub privacy_group_invites: Option<String>,
+}
+
+/// A §3.7 privacy setting: who may see the avatar or last-seen time, or add the user
+/// to groups and channels (`contacts`: the users in the owner's contacts).
+#[derive(ToSchema)]
+#[schema(rename_all = "lowercase")]
+#[allow(dead_code)] // the document's enum; the field is read as text and validated
+pub enum PrivacySetting {
+    Everyone,
+    Contacts,
+    Nobody,
 }
 
 impl From<UserProfileUpdate> for ProfileInput {
