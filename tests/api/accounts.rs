@@ -129,6 +129,33 @@ fn email() -> String {
     format!("ada.{}@example.com", uuid::Uuid::new_v4().simple())
 }
 
+/// Registers `email`, verifies it with the mailed token and logs in: (access token, id).
+async fn verified_user(
+    app: &TestApp,
+    sink: &SmtpSink,
+    email: &str,
+    password: &str,
+) -> (String, String) {
+    op(app, REGISTER, json!({ "e": email, "p": password }), None).await;
+    let token = sink.token_for(email, 1).await;
+    op(
+        app,
+        "mutation($t: String!) { verifyEmail(token: $t) { message } }",
+        json!({ "t": token }),
+        None,
+    )
+    .await;
+    let body = op(app, LOGIN, json!({ "e": email, "p": password }), None).await;
+    let login = &body["data"]["login"];
+    (
+        login["accessToken"]
+            .as_str()
+            .unwrap_or_else(|| panic!("{body}"))
+            .to_owned(),
+        login["user"]["id"].as_str().expect("id").to_owned(),
+    )
+}
+
 async fn app_with_mail(sink: &SmtpSink) -> TestApp {
     let url = sink.url();
     spawn_app_with(|env| {
@@ -240,32 +267,7 @@ async fn password_reset_answers_alike_for_unknown_addresses_and_ends_sessions() 
     let sink = SmtpSink::start().await;
     let app = app_with_mail(&sink).await;
     let email = email();
-    op(
-        &app,
-        REGISTER,
-        json!({ "e": email, "p": "first password" }),
-        None,
-    )
-    .await;
-    let verify = sink.token_for(&email, 1).await;
-    op(
-        &app,
-        "mutation($t: String!) { verifyEmail(token: $t) { message } }",
-        json!({ "t": verify }),
-        None,
-    )
-    .await;
-    let body = op(
-        &app,
-        LOGIN,
-        json!({ "e": email, "p": "first password" }),
-        None,
-    )
-    .await;
-    let access = body["data"]["login"]["accessToken"]
-        .as_str()
-        .expect("token")
-        .to_owned();
+    let (access, _) = verified_user(&app, &sink, &email, "first password").await;
 
     let reset = "mutation($e: String!) { requestPasswordReset(email: $e) { message } }";
     let known = op(&app, reset, json!({ "e": email }), None).await;
@@ -533,27 +535,7 @@ async fn telegram_and_email_identities_meet_in_one_account() {
 
     // An e-mail user links Telegram; Telegram sign-in then finds that account.
     let other = self::email();
-    op(
-        &app,
-        REGISTER,
-        json!({ "e": other, "p": "mail first" }),
-        None,
-    )
-    .await;
-    let token = sink.token_for(&other, 1).await;
-    op(
-        &app,
-        "mutation($t: String!) { verifyEmail(token: $t) { message } }",
-        json!({ "t": token }),
-        None,
-    )
-    .await;
-    let body = op(&app, LOGIN, json!({ "e": other, "p": "mail first" }), None).await;
-    let mail_access = body["data"]["login"]["accessToken"]
-        .as_str()
-        .expect("token")
-        .to_owned();
-    let mail_id = body["data"]["login"]["user"]["id"].clone();
+    let (mail_access, mail_id) = verified_user(&app, &sink, &other, "mail first").await;
     let new_tg = unique_telegram_id();
     let link = "mutation($d: String!) { linkTelegram(initData: $d) { id telegramId } }";
     let body = op(
@@ -599,36 +581,7 @@ async fn an_email_user_and_a_telegram_user_talk() {
     let sink = SmtpSink::start().await;
     let app = app_with_mail(&sink).await;
     let email = email();
-    op(
-        &app,
-        REGISTER,
-        json!({ "e": email, "p": "mail user pw" }),
-        None,
-    )
-    .await;
-    let token = sink.token_for(&email, 1).await;
-    op(
-        &app,
-        "mutation($t: String!) { verifyEmail(token: $t) { message } }",
-        json!({ "t": token }),
-        None,
-    )
-    .await;
-    let body = op(
-        &app,
-        LOGIN,
-        json!({ "e": email, "p": "mail user pw" }),
-        None,
-    )
-    .await;
-    let mail = body["data"]["login"]["accessToken"]
-        .as_str()
-        .expect("token")
-        .to_owned();
-    let mail_id = body["data"]["login"]["user"]["id"]
-        .as_str()
-        .expect("id")
-        .to_owned();
+    let (mail, mail_id) = verified_user(&app, &sink, &email, "mail user pw").await;
     let (tg, tg_id) = quick_user(&app, "Telegram").await;
 
     let chat = crate::chats::private(&app, &mail, &tg_id).await;
