@@ -35,21 +35,66 @@ pub struct NewMessage<'a> {
     pub client_message_id: Option<&'a str>,
 }
 
-/// Inserts a message; `None` when the sender already sent `client_message_id`.
-pub async fn insert(
+/// The first statement of a send: locks the chat row and returns its last message id.
+///
+/// `for no key update` conflicts with another sender's lock but not with the key-share
+/// lock a message's foreign key takes, so two senders queue here instead of deadlocking
+/// (each holding a key-share lock the other's update waits for). Everything the send
+/// writes afterwards happens under this lock, held to commit: message ids of one chat
+/// are allocated, and become visible, in one order. `RowNotFound` when the chat is gone.
+pub async fn lock_chat_for_send(
+    db: impl PgExecutor<'_>,
+    chat_id: i64,
+) -> Result<Option<i64>, sqlx::Error> {
+    sqlx::query_scalar!(
+        "select last_message_id from chats where id = $1 for no key update",
+        chat_id
+    )
+    .fetch_one(db)
+    .await
+}
+
+/// Writes a message under the chat lock ([`lock_chat_for_send`]) in one statement: the
+/// row, the chat's last-message pointer, the sender's read and delivered pointers, and one
+/// chat-wide `message_created` notification (the same rows for any size of chat). `None`
+/// when the sender already used `client_message_id`.
+pub async fn insert_sent(
     db: impl PgExecutor<'_>,
     m: &NewMessage<'_>,
 ) -> Result<Option<Message>, sqlx::Error> {
     sqlx::query_as!(
         Message,
-        r#"insert into messages (chat_id, sender_id, type, text, reply_to_message_id,
-                                 forwarded_from_message_id, forwarded_from_user_id,
-                                 client_message_id)
-           values ($1, $2, $3, $4, $5, $6, $7, $8)
-           on conflict on constraint messages_sender_client_message_id_key do nothing
-           returning id, chat_id, sender_id, type as kind, text, reply_to_message_id,
-                     forwarded_from_message_id, forwarded_from_user_id, client_message_id,
-                     edited_at, deleted_at, created_at, updated_at"#,
+        r#"with sent as (
+               insert into messages (chat_id, sender_id, type, text, reply_to_message_id,
+                                     forwarded_from_message_id, forwarded_from_user_id,
+                                     client_message_id)
+               values ($1, $2, $3, $4, $5, $6, $7, $8)
+               on conflict on constraint messages_sender_client_message_id_key do nothing
+               returning id, chat_id, sender_id, type, text, reply_to_message_id,
+                         forwarded_from_message_id, forwarded_from_user_id, client_message_id,
+                         edited_at, deleted_at, created_at, updated_at
+           ), moved as (
+               update chats c set last_message_id = s.id, last_message_at = s.created_at
+                 from sent s
+                where c.id = s.chat_id and coalesce(c.last_message_id, 0) < s.id
+           ), reader as (
+               update chat_members cm
+                  set last_read_message_id = greatest(cm.last_read_message_id, s.id),
+                      last_delivered_message_id = greatest(cm.last_delivered_message_id, s.id)
+                 from sent s
+                where cm.chat_id = s.chat_id and cm.user_id = s.sender_id
+           ), noted as (
+               insert into notifications (chat_id, message_id, sender_id, event_type, payload)
+               select s.chat_id, s.id, s.sender_id, 'message_created',
+                      jsonb_build_object('chat_id', s.chat_id, 'message_id', s.id,
+                                         'sender_id', s.sender_id)
+                 from sent s
+           )
+           select id as "id!", chat_id as "chat_id!", sender_id as "sender_id!",
+                  type as "kind!", text, reply_to_message_id, forwarded_from_message_id,
+                  forwarded_from_user_id, client_message_id, edited_at, deleted_at,
+                  created_at as "created_at!", updated_at as "updated_at!"
+             from sent"#,
         m.chat_id,
         m.sender_id,
         m.kind,
@@ -61,6 +106,13 @@ pub async fn insert(
     )
     .fetch_optional(db)
     .await
+}
+
+/// `true` for errors after which the whole transaction may simply run again: a deadlock
+/// (`40P01`) or a serialization failure (`40001`).
+pub fn is_transient(error: &sqlx::Error) -> bool {
+    matches!(error, sqlx::Error::Database(db)
+        if matches!(db.code().as_deref(), Some("40P01" | "40001")))
 }
 
 pub async fn find_by_client_id(
@@ -79,36 +131,6 @@ pub async fn find_by_client_id(
     )
     .fetch_optional(db)
     .await
-}
-
-/// Moves the chat's last-message pointer, and marks the message read by its sender.
-/// Returns the chat's previous last message (events carry it, so a subscriber that
-/// missed one can tell and resynchronise).
-pub async fn record_sent(
-    db: impl PgExecutor<'_>,
-    message: &Message,
-) -> Result<Option<i64>, sqlx::Error> {
-    let previous = sqlx::query_scalar!(
-        r#"with before as (
-               select last_message_id from chats where id = $1 for update
-           ), moved as (
-               update chats set last_message_id = $2, last_message_at = $3
-                where id = $1 and coalesce(last_message_id, 0) < $2
-           ), reader as (
-               update chat_members
-                  set last_read_message_id = greatest(last_read_message_id, $2),
-                      last_delivered_message_id = greatest(last_delivered_message_id, $2)
-                where chat_id = $1 and user_id = $4
-           )
-           select last_message_id from before"#,
-        message.chat_id,
-        message.id,
-        message.created_at,
-        message.sender_id
-    )
-    .fetch_optional(db)
-    .await?;
-    Ok(previous.flatten())
 }
 
 /// Visible messages of `chat_id` newer than `after`, oldest first (replay and resync).
@@ -307,20 +329,30 @@ pub async fn hide(
 }
 
 /// Records mentions of the chat members whose usernames are in `usernames`
-/// (lower-case, without `@`); returns the mentioned user ids.
+/// (lower-case, without `@`), with a personal `mention` notification for each (muted
+/// members too); returns the mentioned user ids.
 pub async fn insert_mentions(
     db: impl PgExecutor<'_>,
     message: &Message,
     usernames: &[String],
 ) -> Result<Vec<i64>, sqlx::Error> {
     sqlx::query_scalar!(
-        r#"insert into message_mentions (message_id, chat_id, user_id)
-           select $1, $2, u.id
-             from users u
-             join chat_members m on m.user_id = u.id and m.chat_id = $2
-            where lower(u.username) = any($3) and u.id <> $4
-           on conflict do nothing
-           returning user_id"#,
+        r#"with mentioned as (
+               insert into message_mentions (message_id, chat_id, user_id)
+               select $1, $2, u.id
+                 from users u
+                 join chat_members m on m.user_id = u.id and m.chat_id = $2
+                where lower(u.username) = any($3) and u.id <> $4
+               on conflict do nothing
+               returning user_id
+           ), noted as (
+               insert into notifications (user_id, event_type, payload)
+               select user_id, 'mention',
+                      jsonb_build_object('chat_id', $2::bigint, 'message_id', $1::bigint,
+                                         'sender_id', $4::bigint)
+                 from mentioned
+           )
+           select user_id as "user_id!" from mentioned"#,
         message.id,
         message.chat_id,
         usernames,

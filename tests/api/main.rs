@@ -5,6 +5,7 @@ mod accounts;
 mod auth;
 mod authorization;
 mod bot_auth;
+mod busy_chat;
 mod chats;
 mod fake_bot_api;
 mod graphql_http;

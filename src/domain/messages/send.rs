@@ -217,7 +217,9 @@ impl MessageService<'_> {
         }
     }
 
-    /// Writes one message in one transaction; `None` when the client id was taken.
+    /// Writes one message and publishes it after the commit; `None` when the client id
+    /// was taken. A deadlock or serialization failure reruns the whole transaction, up to
+    /// [`WRITE_ATTEMPTS`] times; after that the send answers `SERVICE_UNAVAILABLE`.
     async fn write(
         &self,
         caller: &Principal,
@@ -225,56 +227,38 @@ impl MessageService<'_> {
         draft: &Draft<'_>,
         copy_attachments_of: Option<i64>,
     ) -> AppResult<Option<Message>> {
-        let db = self.0.db();
-        let chat_id = view.chat.id;
-        let mut tx = db.begin().await?;
-        let new = NewMessage {
-            chat_id,
-            sender_id: caller.user_id,
-            kind: draft.kind,
-            text: draft.text,
-            reply_to_message_id: draft.reply_to,
-            forwarded_from_message_id: draft.forwarded_from.map(|f| f.0),
-            forwarded_from_user_id: draft.forwarded_from.and_then(|f| f.1),
-            client_message_id: draft.client_message_id,
-        };
-        let Some(message) = db::messages::insert(db.on(&mut *tx), &new).await? else {
-            return Ok(None);
-        };
-        let previous_message_id = db::messages::record_sent(db.on(&mut *tx), &message).await?;
-        if let Some(source) = copy_attachments_of {
-            db::messages::copy_attachments(db.on(&mut *tx), source, &message).await?;
-        }
-        let mut rejoined = Vec::new();
-        if let Some(other) = view.chat.counterpart_of(caller.user_id) {
-            // A private chat deleted "for me" by the other side comes back with this message.
-            rejoined = db::chats::add_members(db.on(&mut *tx), chat_id, &[other], "member").await?;
-        }
-        let names = draft.text.map(mentioned_usernames).unwrap_or_default();
-        let mentioned = if names.is_empty() {
-            Vec::new()
-        } else {
-            db::messages::insert_mentions(db.on(&mut *tx), &message, &names).await?
-        };
-        let members = db::chats::members_of(db.on(&mut *tx), &[chat_id])
-            .await?
-            .remove(&chat_id)
-            .unwrap_or_default();
-        let payload = serde_json::json!({ "chat_id": chat_id, "message_id": message.id, "sender_id": caller.user_id });
-        // Mentions reach muted members too (seed §7 note).
-        let notify: Vec<i64> = members
-            .iter()
-            .filter(|m| m.user_id != caller.user_id && !m.muted && !mentioned.contains(&m.user_id))
-            .map(|m| m.user_id)
-            .collect();
-        db::notifications::insert_many(db.on(&mut *tx), &notify, "message_created", &payload)
-            .await?;
-        db::notifications::insert_many(db.on(&mut *tx), &mentioned, "mention", &payload).await?;
-        let sender = db::users::find_by_id(db.on(&mut *tx), caller.user_id)
+        let sender = db::users::find_by_id(self.0.db().exec(), caller.user_id)
             .await?
             .ok_or_else(|| AppError::unauthenticated("User not found"))?;
-        tx.commit().await?;
-
+        let mut attempt = 1;
+        let written = loop {
+            match self
+                .write_once(caller, view, draft, copy_attachments_of)
+                .await
+            {
+                Err(error) if db::messages::is_transient(&error) => {
+                    if attempt == WRITE_ATTEMPTS {
+                        tracing::warn!(chat_id = view.chat.id, %error, "send gave up after retries");
+                        return Err(AppError::Unavailable(
+                            "The chat is too busy right now; please retry the message".into(),
+                        ));
+                    }
+                    tracing::debug!(chat_id = view.chat.id, attempt, %error, "retrying a send");
+                    tokio::time::sleep(retry_pause(attempt)).await;
+                    attempt += 1;
+                }
+                other => break other?,
+            }
+        };
+        let Some(Written {
+            message,
+            previous_message_id,
+            rejoined,
+        }) = written
+        else {
+            return Ok(None);
+        };
+        let chat_id = view.chat.id;
         let bus = self.0.bus();
         for user_id in rejoined {
             let event = Event::MembershipChanged {
@@ -292,6 +276,74 @@ impl MessageService<'_> {
         bus.publish(&topics::chat(chat_id), event).await;
         Ok(Some(message))
     }
+
+    /// One attempt: lock the chat row first, then write under that lock, then commit. The
+    /// statements and rows are the same for any size of chat: message_created
+    /// notifications are one chat-wide row (db::notifications::list derives recipients).
+    async fn write_once(
+        &self,
+        caller: &Principal,
+        view: &ChatView,
+        draft: &Draft<'_>,
+        copy_attachments_of: Option<i64>,
+    ) -> Result<Option<Written>, sqlx::Error> {
+        let db = self.0.db();
+        let chat_id = view.chat.id;
+        let mut tx = db.begin().await?;
+        let previous_message_id =
+            db::messages::lock_chat_for_send(db.on(&mut *tx), chat_id).await?;
+        let new = NewMessage {
+            chat_id,
+            sender_id: caller.user_id,
+            kind: draft.kind,
+            text: draft.text,
+            reply_to_message_id: draft.reply_to,
+            forwarded_from_message_id: draft.forwarded_from.map(|f| f.0),
+            forwarded_from_user_id: draft.forwarded_from.and_then(|f| f.1),
+            client_message_id: draft.client_message_id,
+        };
+        let Some(message) = db::messages::insert_sent(db.on(&mut *tx), &new).await? else {
+            return Ok(None);
+        };
+        if let Some(source) = copy_attachments_of {
+            db::messages::copy_attachments(db.on(&mut *tx), source, &message).await?;
+        }
+        let mut rejoined = Vec::new();
+        if let Some(other) = view.chat.counterpart_of(caller.user_id) {
+            // A private chat deleted "for me" by the other side comes back with this message.
+            rejoined = db::chats::add_members(db.on(&mut *tx), chat_id, &[other], "member").await?;
+        }
+        let names = draft.text.map(mentioned_usernames).unwrap_or_default();
+        if !names.is_empty() {
+            db::messages::insert_mentions(db.on(&mut *tx), &message, &names).await?;
+        }
+        tx.commit().await?;
+        Ok(Some(Written {
+            message,
+            previous_message_id,
+            rejoined,
+        }))
+    }
+}
+
+/// How many times a send runs its transaction before giving up on deadlocks and
+/// serialization failures.
+const WRITE_ATTEMPTS: u32 = 5;
+
+/// A short pause before retry `attempt` (1-based): 2, 4, 8, 16 ms, with up to as much
+/// again at random so retrying senders spread out.
+fn retry_pause(attempt: u32) -> std::time::Duration {
+    use rand::Rng as _;
+    let base = 1u64 << attempt.min(6);
+    std::time::Duration::from_millis(base + rand::thread_rng().gen_range(0..=base))
+}
+
+/// What one committed send wrote.
+struct Written {
+    message: Message,
+    previous_message_id: Option<i64>,
+    /// The other side of a private chat, back in a chat they had deleted for themselves.
+    rejoined: Vec<i64>,
 }
 
 #[cfg(test)]
