@@ -132,6 +132,10 @@ pub struct GraphqlLimits {
     pub max_depth: usize,
     /// `GRAPHQL_MAX_COMPLEXITY`: list fields multiply their children by `first`/`last`.
     pub max_complexity: usize,
+    /// `GRAPHQL_MAX_QUERY_BYTES`: longest document text parsed at all.
+    pub max_query_bytes: usize,
+    /// `GRAPHQL_MAX_SELECTIONS`: fields selected once fragments are expanded.
+    pub max_selections: usize,
     /// `GRAPHQL_MAX_ALIASES`.
     pub max_aliases: usize,
     /// `GRAPHQL_MAX_ROOT_FIELDS`.
@@ -140,6 +144,9 @@ pub struct GraphqlLimits {
     pub max_batch_size: usize,
     /// `GRAPHQL_INTROSPECTION`: `false` refuses `__schema` / `__type`.
     pub introspection: bool,
+    /// `GRAPHQL_SUGGESTIONS`: "Did you mean …" in validation errors; off by default
+    /// whenever introspection is off (they would name the schema's fields).
+    pub suggestions: bool,
     /// `GRAPHQL_GRAPHIQL`: serves GraphiQL to browsers on `GET /graphql`.
     pub graphiql: bool,
     /// `GRAPHQL_WS_KEEPALIVE_SECONDS`: server pings on idle sockets.
@@ -155,10 +162,13 @@ impl Default for GraphqlLimits {
         Self {
             max_depth: 15,
             max_complexity: 5_000,
+            max_query_bytes: 100_000,
+            max_selections: 2_000,
             max_aliases: 30,
             max_root_fields: 20,
             max_batch_size: 10,
             introspection: true,
+            suggestions: true,
             graphiql: true,
             ws_keepalive: Duration::from_secs(15),
             ws_init_timeout: Duration::from_secs(10),
@@ -216,20 +226,30 @@ impl Config {
                 public_key_hex,
                 init_data_max_age: (max_age > 0).then(|| Duration::from_secs(max_age)),
             },
-            graphql: GraphqlLimits {
-                max_depth: env.parse("GRAPHQL_MAX_DEPTH", defaults.max_depth)?,
-                max_complexity: env.parse("GRAPHQL_MAX_COMPLEXITY", defaults.max_complexity)?,
-                max_aliases: env.parse("GRAPHQL_MAX_ALIASES", defaults.max_aliases)?,
-                max_root_fields: env.parse("GRAPHQL_MAX_ROOT_FIELDS", defaults.max_root_fields)?,
-                max_batch_size: env.parse("GRAPHQL_MAX_BATCH_SIZE", defaults.max_batch_size)?,
-                introspection: env.parse("GRAPHQL_INTROSPECTION", defaults.introspection)?,
-                graphiql: env.parse("GRAPHQL_GRAPHIQL", defaults.graphiql)?,
-                ws_keepalive: Duration::from_secs(env.parse("GRAPHQL_WS_KEEPALIVE_SECONDS", 15)?),
-                ws_init_timeout: Duration::from_secs(
-                    env.parse("GRAPHQL_WS_INIT_TIMEOUT_SECONDS", 10)?,
-                ),
-                ws_max_operations: env
-                    .parse("GRAPHQL_WS_MAX_OPERATIONS", defaults.ws_max_operations)?,
+            graphql: {
+                let introspection = env.parse("GRAPHQL_INTROSPECTION", defaults.introspection)?;
+                GraphqlLimits {
+                    max_depth: env.parse("GRAPHQL_MAX_DEPTH", defaults.max_depth)?,
+                    max_complexity: env.parse("GRAPHQL_MAX_COMPLEXITY", defaults.max_complexity)?,
+                    max_query_bytes: env
+                        .parse("GRAPHQL_MAX_QUERY_BYTES", defaults.max_query_bytes)?,
+                    max_selections: env.parse("GRAPHQL_MAX_SELECTIONS", defaults.max_selections)?,
+                    max_aliases: env.parse("GRAPHQL_MAX_ALIASES", defaults.max_aliases)?,
+                    max_root_fields: env
+                        .parse("GRAPHQL_MAX_ROOT_FIELDS", defaults.max_root_fields)?,
+                    max_batch_size: env.parse("GRAPHQL_MAX_BATCH_SIZE", defaults.max_batch_size)?,
+                    introspection,
+                    suggestions: env.parse("GRAPHQL_SUGGESTIONS", introspection)?,
+                    graphiql: env.parse("GRAPHQL_GRAPHIQL", defaults.graphiql)?,
+                    ws_keepalive: Duration::from_secs(
+                        env.parse("GRAPHQL_WS_KEEPALIVE_SECONDS", 15)?,
+                    ),
+                    ws_init_timeout: Duration::from_secs(
+                        env.parse("GRAPHQL_WS_INIT_TIMEOUT_SECONDS", 10)?,
+                    ),
+                    ws_max_operations: env
+                        .parse("GRAPHQL_WS_MAX_OPERATIONS", defaults.ws_max_operations)?,
+                }
             },
             accounts: AccountsConfig {
                 smtp_url: env.optional("SMTP_URL").map(Into::into),

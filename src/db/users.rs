@@ -115,10 +115,13 @@ pub async fn upsert_telegram(
     db: impl PgExecutor<'_>,
     profile: &TelegramProfile,
 ) -> Result<Upserted, sqlx::Error> {
-    let display_name = match &profile.last_name {
+    let display_name: String = match &profile.last_name {
         Some(last) if !last.is_empty() => format!("{} {last}", profile.first_name),
         _ => profile.first_name.clone(),
-    };
+    }
+    .chars()
+    .take(256) // users_name_length
+    .collect();
     let row = sqlx::query!(
         r#"with free_username as (
                select $4::text as username

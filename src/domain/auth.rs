@@ -175,17 +175,26 @@ impl AuthService<'_> {
         if tg.id <= 0 {
             return Err(AppError::unauthenticated("initData user id is invalid"));
         }
+        // Signed initData is trusted for who the user is, not for fitting our columns:
+        // names are cut to the stored length, and a username, language or photo URL that
+        // cannot be stored is left out (the login still succeeds).
         let profile = db::users::TelegramProfile {
             telegram_id: tg.id,
-            first_name: tg.first_name.clone(),
-            last_name: tg.last_name.clone(),
-            username: tg.username.clone().filter(|u| !u.is_empty()),
+            first_name: clip(&tg.first_name, MAX_NAME),
+            last_name: tg.last_name.as_deref().map(|l| clip(l, MAX_NAME)),
+            username: tg
+                .username
+                .clone()
+                .filter(|u| !u.is_empty() && u.chars().count() <= MAX_USERNAME),
             language_code: tg
                 .language_code
                 .clone()
                 .filter(|l| !l.is_empty() && l.chars().count() <= 10),
             is_premium: tg.is_premium.unwrap_or(false),
-            photo_url: tg.photo_url.clone().filter(|u| !u.is_empty()),
+            photo_url: tg
+                .photo_url
+                .clone()
+                .filter(|u| !u.is_empty() && u.chars().count() <= MAX_URL),
         };
         let upserted = db::users::upsert_telegram(self.0.db().exec(), &profile).await?;
         if upserted.changed && !upserted.created {
@@ -254,4 +263,16 @@ impl AuthService<'_> {
             expires_in: config.access_token_ttl.as_secs(),
         })
     }
+}
+
+/// Longest stored first, last and display name (characters).
+const MAX_NAME: usize = 256;
+/// Longest stored username.
+const MAX_USERNAME: usize = 64;
+/// Longest stored avatar URL.
+const MAX_URL: usize = 2048;
+
+/// `text` cut to at most `max` characters.
+fn clip(text: &str, max: usize) -> String {
+    text.chars().take(max).collect()
 }

@@ -21,6 +21,7 @@ use async_graphql::{
 use axum::{
     body::Bytes,
     extract::{
+        rejection::BytesRejection,
         ws::{rejection::WebSocketUpgradeRejection, WebSocketUpgrade},
         FromRequestParts, RawQuery, State,
     },
@@ -90,10 +91,14 @@ impl RequestError {
     }
 
     fn into_response(self, media: MediaType) -> HttpResponse {
+        let code = match self.status {
+            StatusCode::PAYLOAD_TOO_LARGE => "PAYLOAD_TOO_LARGE",
+            _ => "BAD_REQUEST",
+        };
         let mut response = json_response(
             self.status,
             media,
-            &json!({ "errors": [{ "message": self.message, "extensions": { "code": "BAD_REQUEST" } }] }),
+            &json!({ "errors": [{ "message": self.message, "extensions": { "code": code } }] }),
         );
         if self.status == StatusCode::METHOD_NOT_ALLOWED {
             response
@@ -140,9 +145,25 @@ pub async fn post(
     State(state): State<AppState>,
     call: GraphqlCall,
     headers: HeaderMap,
-    body: Bytes,
+    body: Result<Bytes, BytesRejection>,
 ) -> HttpResponse {
     let media = call.media;
+    let body = match body {
+        Ok(body) => body,
+        // Too large (413), or the client stopped sending: answered as GraphQL errors.
+        Err(rejection) => {
+            let status = rejection.status();
+            let message = if status == StatusCode::PAYLOAD_TOO_LARGE {
+                format!(
+                    "Request body is larger than the limit of {} bytes",
+                    state.config.max_request_body_bytes
+                )
+            } else {
+                "Request body could not be read".to_owned()
+            };
+            return RequestError { status, message }.into_response(media);
+        }
+    };
     match parse_post(&headers, &body, state.config.graphql.max_batch_size) {
         Ok(batch) => execute(&state, call, batch).await,
         Err(error) => error.into_response(media),

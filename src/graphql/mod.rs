@@ -32,10 +32,17 @@ pub fn schema_builder(
     .limit_depth(limits.max_depth)
     .limit_complexity(limits.max_complexity)
     .extension(limits::DocumentLimits {
+        max_query_bytes: limits.max_query_bytes,
+        max_selections: limits.max_selections,
         max_aliases: limits.max_aliases,
         max_root_fields: limits.max_root_fields,
         introspection: limits.introspection,
     });
+    let builder = if limits.suggestions {
+        builder
+    } else {
+        builder.disable_suggestions()
+    };
     if limits.introspection {
         builder
     } else {

@@ -207,8 +207,93 @@ async fn oversized_bodies_are_413() {
     })
     .await;
     let big = json!({ "query": format!("{{ __typename }} # {}", "x".repeat(4096)) });
-    let (status, _) = post_raw(&app, big.to_string()).await;
+    let (status, body) = post_raw(&app, big.to_string()).await;
     assert_eq!(status, 413);
+    assert_eq!(
+        body["errors"][0]["message"],
+        "Request body is larger than the limit of 1024 bytes"
+    );
+    assert_eq!(body["errors"][0]["extensions"]["code"], "PAYLOAD_TOO_LARGE");
+}
+
+/// `L0` selects two fields; `L{i}` spreads `L{i-1}` twice: 2^(depth+1) fields once
+/// expanded, from a text of about 40 bytes per level.
+fn fragment_chain(depth: usize) -> String {
+    let mut query = format!("{{ me {{ ...L{depth} }} }} fragment L0 on User {{ id name }}");
+    for i in 1..=depth {
+        query.push_str(&format!(
+            " fragment L{i} on User {{ ...L{} ...L{} }}",
+            i - 1,
+            i - 1
+        ));
+    }
+    query
+}
+
+/// Documents whose validation would walk exponentially many fields are refused after
+/// work proportional to their text (the walk at depth 30 took minutes before). The
+/// timeout only stops a regression from hanging the suite.
+#[tokio::test]
+async fn hostile_documents_are_refused_before_they_are_expanded() {
+    let app = spawn_app().await;
+    let hostile = [
+        (fragment_chain(30), "Query is too large"),
+        (fragment_chain(2000), "Query is too large"),
+        (
+            format!("{{ {} }}", "me { ...F } ".repeat(3000))
+                + "fragment F on User { id name username }",
+            "Query is too large",
+        ),
+        (format!("{}{}", "{a".repeat(30_000), "}".repeat(30_000)), ""),
+        (
+            "{ me { ...A } } fragment A on User { ...B ...B } fragment B on User { ...A ...A }"
+                .to_owned(),
+            "Cannot spread fragment",
+        ),
+        (
+            format!("{{ __typename }} # {}", "x".repeat(200_000)),
+            "Query is 200",
+        ),
+    ];
+    for (query, message) in hostile {
+        let answer = tokio::time::timeout(
+            std::time::Duration::from_secs(20),
+            app.graphql(&query, json!({}), None),
+        )
+        .await;
+        let (status, body) = answer.expect("answered without expanding the document");
+        assert_eq!(status, 400, "{}: {body}", &query[..60]);
+        let text = body["errors"][0]["message"].as_str().unwrap_or_default();
+        assert!(text.starts_with(message), "{}: {body}", &query[..60]);
+    }
+    // The server stayed responsive.
+    let (status, _) = app.graphql("{ __typename }", json!({}), None).await;
+    assert_eq!(status, 200);
+}
+
+#[tokio::test]
+async fn no_field_suggestions_when_introspection_is_off() {
+    let app = spawn_app_with(|env| {
+        env.insert("GRAPHQL_INTROSPECTION".into(), "false".into());
+    })
+    .await;
+    let (status, body) = app.graphql("{ chatz { id } }", json!({}), None).await;
+    assert_eq!(status, 400, "{body}");
+    let text = body["errors"][0]["message"].as_str().unwrap_or_default();
+    assert!(text.contains("chatz"), "{body}");
+    assert!(
+        !text.contains("Did you mean"),
+        "suggestions leak the schema: {body}"
+    );
+
+    let open = spawn_app().await;
+    let (_, body) = open.graphql("{ chatz { id } }", json!({}), None).await;
+    assert!(
+        body["errors"][0]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("Did you mean")),
+        "{body}"
+    );
 }
 
 #[tokio::test]

@@ -428,3 +428,53 @@ async fn forwarded_for_names_the_client_only_behind_a_trusted_proxy() {
         "an untrusted peer cannot pick its own address"
     );
 }
+
+/// Validly signed initData whose fields exceed what is stored: names are cut, a username
+/// too long to keep is left out; GraphQL, the Mini App shim and `/api/v1` all sign in.
+#[tokio::test]
+async fn over_long_telegram_fields_are_trimmed_not_server_errors() {
+    let app = spawn_app().await;
+    let long = |telegram_id: i64| {
+        sign_init_data(
+            BOT_TOKEN,
+            now_unix(),
+            json!({ "user": {
+                "id": telegram_id,
+                "first_name": "F".repeat(300),
+                "last_name": "L".repeat(300),
+                "username": "u".repeat(80),
+                "language_code": "x".repeat(40),
+                "photo_url": format!("https://t.me/{}", "p".repeat(3000)),
+            } }),
+        )
+    };
+    let auth = format!("Bearer {}", long(unique_telegram_id()));
+    let response = call(&app, Method::POST, "/api/auth/validate", Some(&auth), None).await;
+    let (status, body) = enveloped(response).await;
+    assert_eq!(status, 200, "{body}");
+    let user = &body["data"];
+    assert_eq!(
+        user["first_name"].as_str().map(|n| n.chars().count()),
+        Some(256)
+    );
+    assert_eq!(user["username"], Value::Null, "{user}");
+
+    let response = call(&app, Method::GET, "/api/v1/users/me", Some(&auth), None).await;
+    assert!(response.status().as_u16() < 500, "{:?}", response.status());
+
+    let (status, body) = app
+        .graphql(
+            "mutation($d: String!) { authenticateTelegram(initData: $d) { user { firstName lastName username } } }",
+            json!({ "d": long(unique_telegram_id()) }),
+            None,
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let user = &body["data"]["authenticateTelegram"]["user"];
+    assert_eq!(
+        user["lastName"].as_str().map(|n| n.chars().count()),
+        Some(256),
+        "{body}"
+    );
+    assert_eq!(user["username"], Value::Null);
+}
