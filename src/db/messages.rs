@@ -293,22 +293,35 @@ pub async fn edit(db: impl PgExecutor<'_>, id: i64, text: &str) -> Result<Messag
     .await
 }
 
-/// Deletes for everyone (a tombstone without text) and repoints the chat's last message.
-pub async fn delete_for_all(db: impl PgExecutor<'_>, message: &Message) -> Result<(), sqlx::Error> {
-    sqlx::query!(
+/// Deletes for everyone (a tombstone without text), repoints the chat's last message and
+/// clears the pin when it was this message. Returns `true` when the pin was cleared.
+pub async fn delete_for_all(
+    db: impl PgExecutor<'_>,
+    message: &Message,
+) -> Result<bool, sqlx::Error> {
+    let unpinned = sqlx::query_scalar!(
         r#"with gone as (
                update messages set deleted_at = now(), text = null where id = $2
+           ), before as (
+               select pinned_message_id from chats where id = $1
            )
            update chats c
-              set last_message_id = (select max(id) from messages
-                                      where chat_id = $1 and deleted_at is null and id <> $2)
-            where c.id = $1 and c.last_message_id = $2"#,
+              set last_message_id = case when c.last_message_id = $2
+                                         then (select max(id) from messages
+                                                where chat_id = $1 and deleted_at is null
+                                                  and id <> $2)
+                                         else c.last_message_id end,
+                  pinned_message_id = case when c.pinned_message_id = $2 then null
+                                           else c.pinned_message_id end
+            where c.id = $1 and (c.last_message_id = $2 or c.pinned_message_id = $2)
+           returning coalesce((select b.pinned_message_id = $2 from before b), false)
+                     as "unpinned!""#,
         message.chat_id,
         message.id
     )
-    .execute(db)
+    .fetch_optional(db)
     .await?;
-    Ok(())
+    Ok(unpinned.unwrap_or(false))
 }
 
 pub async fn hide(

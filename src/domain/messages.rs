@@ -156,6 +156,7 @@ impl MessageService<'_> {
         if message.sender_id != caller.user_id {
             return Err(AppError::forbidden("Only the sender can edit a message"));
         }
+        self.require_not_blocked(caller, message.chat_id).await?;
         let mut checks = Checks::default();
         let text = checks.text("text", text, MAX_TEXT);
         checks.finish()?;
@@ -193,12 +194,21 @@ impl MessageService<'_> {
                 ));
             }
         }
-        db::messages::delete_for_all(db.exec(), &message).await?;
+        let unpinned = db::messages::delete_for_all(db.exec(), &message).await?;
         let event = Event::MessageDeleted {
             chat_id: message.chat_id,
             message_id,
         };
         self.publish(message.chat_id, event).await;
+        if unpinned {
+            self.publish(
+                message.chat_id,
+                Event::ChatUpdated {
+                    chat_id: message.chat_id,
+                },
+            )
+            .await;
+        }
         Ok(())
     }
 
@@ -214,6 +224,7 @@ impl MessageService<'_> {
             return Err(AppError::invalid("emoji", "must be 1-32 characters"));
         }
         let message = self.get(caller, message_id).await?;
+        self.require_not_blocked(caller, message.chat_id).await?;
         let db = self.0.db();
         db::messages::toggle_reaction(db.exec(), message_id, caller.user_id, emoji).await?;
         let counts = self
@@ -282,6 +293,22 @@ impl MessageService<'_> {
             self.0.chats().require_member(caller, chat_id).await?;
         }
         Ok(db::messages::search(self.0.db().exec(), caller.user_id, query, chat_id, limit).await?)
+    }
+
+    /// In a private chat, nothing new goes across a block, in either direction: no
+    /// message, reply, forward, edit or reaction.
+    async fn require_not_blocked(&self, caller: &Principal, chat_id: i64) -> AppResult<()> {
+        let chat = db::chats::find(self.0.db().exec(), chat_id)
+            .await?
+            .ok_or_else(|| AppError::not_found("Chat not found"))?;
+        if ChatKind::of(&chat) != ChatKind::Private {
+            return Ok(());
+        }
+        let other = chat.counterpart_of(caller.user_id).unwrap_or_default();
+        if db::chats::blocked_between(self.0.db().exec(), caller.user_id, other).await? {
+            return Err(AppError::forbidden("You cannot message this user"));
+        }
+        Ok(())
     }
 
     async fn publish(&self, chat_id: i64, event: Event) {

@@ -359,3 +359,156 @@ async fn sending_is_rate_limited_per_user_and_duplicates_cool_down() {
         .await;
     assert_eq!(crate::helpers::error_code(&body), Some("RATE_LIMITED"));
 }
+
+/// Across a block in a private chat nothing new goes either way: no reaction, edit, reply
+/// or forward (sending is covered in `chats.rs`).
+#[tokio::test]
+async fn a_block_stops_reactions_edits_replies_and_forwards_in_the_private_chat() {
+    let app = spawn_app().await;
+    let (alice, alice_id) = quick_user(&app, "Alice").await;
+    let (bob, bob_id) = quick_user(&app, "Bob").await;
+    let chat = crate::chats::private(&app, &alice, &bob_id).await;
+    let from_alice = gql(
+        &app,
+        &alice,
+        crate::chats::SEND,
+        json!({ "c": chat, "t": "hi bob" }),
+    )
+    .await["sendMessage"]["id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    let from_bob = gql(
+        &app,
+        &bob,
+        crate::chats::SEND,
+        json!({ "c": chat, "t": "hi alice" }),
+    )
+    .await["sendMessage"]["id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    gql(
+        &app,
+        &alice,
+        "mutation($u: ID!) { blockUser(userId: $u) { id } }",
+        json!({ "u": bob_id }),
+    )
+    .await;
+    let _ = alice_id;
+    let refused = [
+        (
+            "mutation($m: ID!) { toggleReaction(messageId: $m, emoji: \"👍\") { count } }",
+            json!({ "m": from_alice }),
+        ),
+        (
+            "mutation($m: ID!) { editMessage(messageId: $m, text: \"still here\") { id } }",
+            json!({ "m": from_bob }),
+        ),
+        (
+            "mutation($i: SendMessageInput!) { sendMessage(input: $i) { id } }",
+            json!({ "i": { "chatId": chat, "text": "a reply", "replyToMessageId": from_alice } }),
+        ),
+        (
+            "mutation($m: ID!, $c: [ID!]!) { forwardMessage(messageId: $m, targetChatIds: $c) { id } }",
+            json!({ "m": from_bob, "c": [chat] }),
+        ),
+    ];
+    for (query, variables) in refused {
+        let (status, body) = app
+            .graphql(query, variables, Some(&format!("Bearer {bob}")))
+            .await;
+        assert_eq!(status, 200, "{body}");
+        assert_eq!(
+            body["errors"][0]["extensions"]["code"], "FORBIDDEN",
+            "{query}: {body}"
+        );
+        assert_eq!(
+            body["errors"][0]["message"], "You cannot message this user",
+            "{body}"
+        );
+    }
+    // The blocker cannot react across it either; the history stays readable.
+    let code = gql_error(
+        &app,
+        &alice,
+        "mutation($m: ID!) { toggleReaction(messageId: $m, emoji: \"👍\") { count } }",
+        json!({ "m": from_bob }),
+    )
+    .await;
+    assert_eq!(code, "FORBIDDEN");
+    let history = gql(
+        &app,
+        &bob,
+        "query($c: ID!) { messages(chatId: $c, last: 10) { edges { node { id } } } }",
+        json!({ "c": chat }),
+    )
+    .await;
+    assert_eq!(
+        history["messages"]["edges"].as_array().map(Vec::len),
+        Some(2)
+    );
+}
+
+#[tokio::test]
+async fn deleting_the_pinned_message_for_everyone_clears_the_pin() {
+    let app = spawn_app().await;
+    let (owner, _) = quick_user(&app, "Owner").await;
+    let (member, member_id) = quick_user(&app, "Member").await;
+    let chat = crate::chats::group(&app, &owner, "Pins", &[&member_id]).await;
+    let send = |text: &'static str| {
+        let (app, owner, chat) = (&app, owner.clone(), chat.clone());
+        async move {
+            gql(
+                app,
+                &owner,
+                crate::chats::SEND,
+                json!({ "c": chat, "t": text }),
+            )
+            .await["sendMessage"]["id"]
+                .as_str()
+                .expect("id")
+                .to_owned()
+        }
+    };
+    let pinned = send("pin me").await;
+    let other = send("keep me").await;
+    let data = gql(
+        &app,
+        &owner,
+        "mutation($c: ID!, $m: ID) { pinMessage(chatId: $c, messageId: $m) { pinnedMessage { id } } }",
+        json!({ "c": chat, "m": pinned }),
+    )
+    .await;
+    assert_eq!(data["pinMessage"]["pinnedMessage"]["id"], pinned);
+    // Deleting another message leaves the pin alone.
+    gql(
+        &app,
+        &owner,
+        "mutation($m: ID!) { deleteMessage(messageId: $m, forAll: true) }",
+        json!({ "m": other }),
+    )
+    .await;
+    let query = "query($c: ID!) { chat(id: $c) { pinnedMessage { id } } }";
+    let data = gql(&app, &member, query, json!({ "c": chat })).await;
+    assert_eq!(data["chat"]["pinnedMessage"]["id"], pinned);
+    gql(
+        &app,
+        &owner,
+        "mutation($m: ID!) { deleteMessage(messageId: $m, forAll: true) }",
+        json!({ "m": pinned }),
+    )
+    .await;
+    let data = gql(&app, &member, query, json!({ "c": chat })).await;
+    assert_eq!(data["chat"]["pinnedMessage"], Value::Null);
+    // The REST shim says the same.
+    let response = app
+        .http
+        .get(app.url(&format!("/api/v1/chats/{chat}")))
+        .bearer_auth(&member)
+        .send()
+        .await
+        .expect("request");
+    let body: Value = response.json().await.expect("json");
+    assert_eq!(body["pinned_message_id"], Value::Null, "{body}");
+}

@@ -206,12 +206,8 @@ impl MessageService<'_> {
                 AppError::forbidden("Only the owner or an admin can post in a channel"),
             ),
             ChatKind::Private => {
-                let other = view.chat.counterpart_of(caller.user_id).unwrap_or_default();
-                if db::chats::blocked_between(self.0.db().exec(), caller.user_id, other).await? {
-                    Err(AppError::forbidden("You cannot message this user"))
-                } else {
-                    Ok(view)
-                }
+                self.require_not_blocked(caller, chat_id).await?;
+                Ok(view)
             }
             _ => Ok(view),
         }
