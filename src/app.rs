@@ -14,7 +14,7 @@ use crate::{
     db::Db,
     domain::{Clock, Domain, SystemClock},
     graphql,
-    realtime::EventBus,
+    realtime::{EventBus, RedisSettings},
     state::{AppState, Shutdown},
 };
 
@@ -39,10 +39,14 @@ impl Application {
         db.migrate().await?;
         let bus = match &config.redis_url {
             Some(url) => {
-                let bus = EventBus::redis(url.expose_secret(), &config.redis_key_prefix)
-                    .await
-                    .map_err(|e| anyhow::anyhow!(e.message()))
-                    .context("connecting to Redis (REDIS_URL)")?;
+                let bus = EventBus::redis(&RedisSettings {
+                    url: url.expose_secret().to_owned(),
+                    prefix: config.redis_key_prefix.clone(),
+                    command_timeout: config.redis_command_timeout,
+                    publish_queue: config.redis_publish_queue,
+                })
+                .map_err(|e| anyhow::anyhow!(e.message()))
+                .context("setting up Redis (REDIS_URL)")?;
                 tracing::info!("events go through Redis pub/sub: instances share them");
                 bus
             }

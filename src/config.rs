@@ -34,6 +34,12 @@ pub struct Config {
     /// `REDIS_KEY_PREFIX`: prefix of every Redis key and channel (lets tests and
     /// several deployments share one Redis).
     pub redis_key_prefix: String,
+    /// `REDIS_COMMAND_TIMEOUT_MS`: longest wait for one Redis command (or connection
+    /// attempt); past it the caller goes on without Redis.
+    pub redis_command_timeout: Duration,
+    /// `REDIS_PUBLISH_QUEUE`: events waiting to be published; past it new events are
+    /// dropped (counted and logged; subscribers resynchronise from Postgres).
+    pub redis_publish_queue: usize,
     /// `BIND_ADDR`: where the HTTP server listens.
     pub bind_addr: SocketAddr,
     /// `JWT_SECRET`: HS256 key for access and refresh tokens (≥ 32 bytes).
@@ -213,6 +219,10 @@ impl Config {
             database_max_connections: env.parse("DATABASE_MAX_CONNECTIONS", 10)?,
             redis_url: env.optional("REDIS_URL").map(Into::into),
             redis_key_prefix: env.string("REDIS_KEY_PREFIX", "mg:"),
+            redis_command_timeout: Duration::from_millis(
+                env.parse("REDIS_COMMAND_TIMEOUT_MS", 250)?,
+            ),
+            redis_publish_queue: env.parse("REDIS_PUBLISH_QUEUE", 10_000)?,
             bind_addr: env.parse("BIND_ADDR", SocketAddr::from(([0, 0, 0, 0], 8000)))?,
             jwt_secret: jwt_secret.into(),
             access_token_ttl: Duration::from_secs(env.parse("ACCESS_TOKEN_TTL_SECONDS", 900)?),

@@ -92,6 +92,19 @@ impl AuthService<'_> {
         })
     }
 
+    /// Whether a credential accepted earlier still holds (its session not revoked, the
+    /// user not signed out everywhere). Only a definite "no" is `false`: when the
+    /// database cannot answer, the connection is kept and checked again later.
+    pub async fn still_valid(&self, credential: &Credential) -> bool {
+        match credential {
+            Credential::AccessToken(token) => !matches!(
+                self.verify_access_token(token).await,
+                Err(AppError::Unauthenticated(_))
+            ),
+            Credential::InitData(raw) => self.validate_init_data(raw).is_ok(),
+        }
+    }
+
     /// Unix time after which `credential` stops being valid by itself (an access token's
     /// `exp`; initData's `auth_date` + the accepted age). Long-lived connections close
     /// then. `None`: no expiry (initData without an age limit) or not verifiable.

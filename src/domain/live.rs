@@ -84,6 +84,7 @@ impl LiveService<'_> {
         let me = caller.user_id;
         let chats = crate::db::chats::chat_ids_of(self.0.db().exec(), me).await?;
         let bus = self.0.bus().clone();
+        let domain = self.0.clone();
         let (tx, rx) = tokio::sync::mpsc::channel(64);
         tokio::spawn(async move {
             let mut streams = tokio_stream::StreamMap::new();
@@ -101,6 +102,31 @@ impl LiveService<'_> {
                 let Delivery::Event(envelope) = delivery else {
                     continue;
                 };
+                if matches!(envelope.event, Event::Resync) {
+                    // Joins and leaves announced while the link was down are lost: ask
+                    // Postgres, and tell the client the difference.
+                    let Ok(fresh) = crate::db::chats::chat_ids_of(domain.db().exec(), me).await
+                    else {
+                        return; // fail closed: the client resubscribes
+                    };
+                    let fresh: std::collections::HashSet<i64> = fresh.into_iter().collect();
+                    let known: Vec<i64> = streams.keys().copied().filter(|c| *c != 0).collect();
+                    let mut updates = Vec::new();
+                    for chat_id in known.iter().filter(|c| !fresh.contains(c)) {
+                        streams.remove(chat_id);
+                        updates.push(ChatUpdate::Removed { chat_id: *chat_id });
+                    }
+                    for chat_id in fresh.iter().filter(|c| !known.contains(c)) {
+                        streams.insert(*chat_id, bus.subscribe(&topics::chat(*chat_id)));
+                        updates.push(ChatUpdate::Added { chat_id: *chat_id });
+                    }
+                    for update in updates {
+                        if tx.send(update).await.is_err() {
+                            return;
+                        }
+                    }
+                    continue;
+                }
                 let update = match &envelope.event {
                     Event::MembershipChanged {
                         chat_id,

@@ -13,6 +13,7 @@ use std::sync::Arc;
 
 pub use events::{topics, Envelope, Event};
 pub use hub::TopicStream;
+pub use redis_bus::RedisSettings;
 
 use crate::error::AppResult;
 
@@ -32,9 +33,11 @@ impl EventBus {
         }
     }
 
-    /// A bus over Redis pub/sub; connects lazily and reconnects by itself.
-    pub async fn redis(url: &str, prefix: &str) -> AppResult<Self> {
-        let (redis, commands) = redis_bus::RedisBus::connect(url, prefix).await?;
+    /// A bus over Redis pub/sub; connects lazily and reconnects by itself, so it is
+    /// built even while Redis is down (the process is then not ready). Fails only on an
+    /// invalid URL.
+    pub fn redis(settings: &RedisSettings) -> AppResult<Self> {
+        let (redis, commands) = redis_bus::RedisBus::connect(settings)?;
         let hub = Arc::new(hub::Hub::new(Some(commands)));
         let redis = Arc::new(redis);
         redis.spawn_listener(Arc::clone(&hub));
@@ -44,14 +47,20 @@ impl EventBus {
         })
     }
 
-    /// Publishes `event` on `topic`. Failures are logged, never returned: the change
-    /// this event announces has already committed, and clients resync from Postgres.
+    /// Publishes `event` on `topic` without waiting for Redis (it is queued). Failures
+    /// are counted and logged, never returned: the change this event announces has
+    /// already committed, and clients resync from Postgres.
     pub async fn publish(&self, topic: &str, event: Event) {
         let envelope = Arc::new(Envelope::new(event));
         match &self.redis {
-            Some(redis) => redis.publish(topic, &envelope).await,
+            Some(redis) => redis.publish(topic, &envelope),
             None => self.hub.deliver(topic, envelope),
         }
+    }
+
+    /// Events dropped instead of published (0 without Redis).
+    pub fn dropped_events(&self) -> u64 {
+        self.redis.as_ref().map_or(0, |r| r.dropped_events())
     }
 
     /// A stream of the events published on `topic` from now on.

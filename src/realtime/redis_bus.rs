@@ -1,17 +1,24 @@
-//! Redis pub/sub transport: one multiplexed connection to publish, and ONE pub/sub
+//! Redis pub/sub transport: one multiplexed command connection, and ONE pub/sub
 //! connection per process, owned by a listener task that resubscribes every live topic
 //! after a reconnect.
+//!
+//! Redis is never on a request's critical path for long: the command connection is made
+//! lazily (the server starts while Redis is down, and reports not ready), every command
+//! and connection attempt times out after `REDIS_COMMAND_TIMEOUT_MS`, and publishing only
+//! puts the event on a bounded in-process queue that one task drains into Redis in
+//! pipelined batches (in order). Events dropped because the queue is full or Redis
+//! refused them are counted and logged; subscribers resynchronise from Postgres.
 
 use std::{
     sync::{
-        atomic::{AtomicBool, Ordering},
+        atomic::{AtomicBool, AtomicU64, Ordering},
         Arc,
     },
     time::Duration,
 };
 
 use futures_util::StreamExt;
-use redis::aio::ConnectionManager;
+use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use tokio::sync::{mpsc, Notify};
 
 use super::{
@@ -20,38 +27,65 @@ use super::{
 };
 use crate::error::{AppError, AppResult};
 
-const PING_TIMEOUT: Duration = Duration::from_secs(2);
 const MAX_BACKOFF: Duration = Duration::from_secs(5);
+/// Events published in one pipelined round trip at most.
+const PUBLISH_BATCH: usize = 256;
+
+/// How the process talks to Redis.
+#[derive(Clone, Debug)]
+pub struct RedisSettings {
+    pub url: String,
+    pub prefix: String,
+    /// Longest wait for one command or connection attempt.
+    pub command_timeout: Duration,
+    /// Events waiting to be published before new ones are dropped.
+    pub publish_queue: usize,
+}
 
 pub struct RedisBus {
     client: redis::Client,
     publisher: ConnectionManager,
     prefix: String,
+    command_timeout: Duration,
     commands: std::sync::Mutex<Option<mpsc::UnboundedReceiver<Command>>>,
+    outbox: mpsc::Sender<(String, String)>,
+    dropped: Arc<AtomicU64>,
     linked: Arc<AtomicBool>,
     stop: Arc<Notify>,
 }
 
 impl RedisBus {
-    pub async fn connect(
-        url: &str,
-        prefix: &str,
-    ) -> AppResult<(Self, mpsc::UnboundedSender<Command>)> {
-        let client = redis::Client::open(url)
+    /// Sets the connections up without waiting for Redis: they connect on first use and
+    /// reconnect by themselves. Fails only on an invalid URL.
+    pub fn connect(settings: &RedisSettings) -> AppResult<(Self, mpsc::UnboundedSender<Command>)> {
+        let client = redis::Client::open(settings.url.as_str())
             .map_err(|e| AppError::internal(anyhow::anyhow!("REDIS_URL is invalid: {e}")))?;
-        let publisher = client.get_connection_manager().await.map_err(|e| {
-            tracing::error!(error = %e, "cannot connect to Redis");
-            AppError::Unavailable("Redis is unavailable".into())
-        })?;
+        let config = ConnectionManagerConfig::new()
+            .set_connection_timeout(Some(settings.command_timeout))
+            .set_response_timeout(Some(settings.command_timeout))
+            .set_number_of_retries(0);
+        let publisher = ConnectionManager::new_lazy_with_config(client.clone(), config)
+            .map_err(|e| AppError::internal(anyhow::anyhow!("Redis client setup: {e}")))?;
         let (tx, rx) = mpsc::unbounded_channel();
+        let (outbox, queued) = mpsc::channel(settings.publish_queue.max(1));
+        let dropped = Arc::new(AtomicU64::new(0));
+        let stop = Arc::new(Notify::new());
+        tokio::spawn(drain_outbox(
+            publisher.clone(),
+            queued,
+            Arc::clone(&dropped),
+        ));
         Ok((
             Self {
                 client,
                 publisher,
-                prefix: prefix.to_owned(),
+                prefix: settings.prefix.clone(),
+                command_timeout: settings.command_timeout,
                 commands: std::sync::Mutex::new(Some(rx)),
+                outbox,
+                dropped,
                 linked: Arc::new(AtomicBool::new(false)),
-                stop: Arc::new(Notify::new()),
+                stop,
             },
             tx,
         ))
@@ -61,7 +95,8 @@ impl RedisBus {
         format!("{}events:{topic}", self.prefix)
     }
 
-    pub async fn publish(&self, topic: &str, envelope: &Envelope) {
+    /// Queues the event for Redis; never waits. A full queue drops it (counted).
+    pub fn publish(&self, topic: &str, envelope: &Envelope) {
         let payload = match serde_json::to_string(envelope) {
             Ok(payload) => payload,
             Err(error) => {
@@ -69,15 +104,18 @@ impl RedisBus {
                 return;
             }
         };
-        let mut conn = self.publisher.clone();
-        let result: redis::RedisResult<i64> = redis::cmd("PUBLISH")
-            .arg(self.channel(topic))
-            .arg(payload)
-            .query_async(&mut conn)
-            .await;
-        if let Err(error) = result {
-            tracing::warn!(%error, topic, "event not published");
+        if self
+            .outbox
+            .try_send((self.channel(topic), payload))
+            .is_err()
+        {
+            count_dropped(&self.dropped, 1, "the publish queue is full");
         }
+    }
+
+    /// Events not published since the process started (queue full or Redis failing).
+    pub fn dropped_events(&self) -> u64 {
+        self.dropped.load(Ordering::Relaxed)
     }
 
     /// The shared command connection (multiplexed), for other Redis users of the process.
@@ -93,7 +131,10 @@ impl RedisBus {
         let mut conn = self.publisher.clone();
         let command = redis::cmd("PING");
         let ping = command.query_async::<String>(&mut conn);
-        let answered = matches!(tokio::time::timeout(PING_TIMEOUT, ping).await, Ok(Ok(_)));
+        let answered = matches!(
+            tokio::time::timeout(self.command_timeout, ping).await,
+            Ok(Ok(_))
+        );
         answered && self.linked.load(Ordering::Relaxed)
     }
 
@@ -126,6 +167,37 @@ impl RedisBus {
                 () = stop.notified() => {}
             }
         });
+    }
+}
+
+/// Adds `n` to the dropped-events counter, logging the first drop and then every
+/// thousandth, so an outage does not flood the log.
+fn count_dropped(dropped: &AtomicU64, n: u64, why: &str) {
+    let before = dropped.fetch_add(n, Ordering::Relaxed);
+    if before == 0 || before / 1000 != (before + n) / 1000 {
+        tracing::warn!(dropped_total = before + n, why, "realtime events dropped");
+    }
+}
+
+/// Publishes queued events in order, in pipelined batches; a failed batch is dropped
+/// (counted): the changes are committed, and subscribers resynchronise from Postgres.
+async fn drain_outbox(
+    publisher: ConnectionManager,
+    mut queued: mpsc::Receiver<(String, String)>,
+    dropped: Arc<AtomicU64>,
+) {
+    let mut batch = Vec::with_capacity(PUBLISH_BATCH);
+    while queued.recv_many(&mut batch, PUBLISH_BATCH).await > 0 {
+        let mut pipe = redis::pipe();
+        for (channel, payload) in &batch {
+            pipe.cmd("PUBLISH").arg(channel).arg(payload).ignore();
+        }
+        let mut conn = publisher.clone();
+        if let Err(error) = pipe.query_async::<()>(&mut conn).await {
+            tracing::debug!(%error, "publish batch failed");
+            count_dropped(&dropped, batch.len() as u64, "Redis did not take them");
+        }
+        batch.clear();
     }
 }
 

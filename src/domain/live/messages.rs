@@ -207,6 +207,8 @@ impl State {
                 joined,
             } if *user_id == self.viewer => self.membership(*chat_id, *joined).await,
             Event::Resync => {
+                // Membership changes announced while the link was down are lost too.
+                self.recheck_membership().await?;
                 let all: Vec<i64> = self.chats.iter().copied().collect();
                 self.resync(&all).await
             }
@@ -238,6 +240,32 @@ impl State {
                 .and_then(|c| c.last_message_id)
                 .unwrap_or(0);
             self.last_seen.insert(chat_id, last);
+        }
+        Ok(())
+    }
+
+    /// Re-reads the caller's chats from Postgres and follows the difference: chats left
+    /// meanwhile are dropped (a single-chat stream of one ends), chats joined are added.
+    /// When the database cannot tell, the stream ends (fails closed); the client
+    /// resubscribes with `afterMessageId`.
+    async fn recheck_membership(&mut self) -> Result<(), Gone> {
+        let db = self.domain.db();
+        let fresh: HashSet<i64> = match db::chats::chat_ids_of(db.exec(), self.viewer).await {
+            Ok(ids) => ids.into_iter().collect(),
+            Err(error) => {
+                tracing::warn!(%error, "membership recheck failed; ending the stream");
+                return Err(Gone);
+            }
+        };
+        let left: Vec<i64> = self.chats.difference(&fresh).copied().collect();
+        for chat in left {
+            self.membership(chat, false).await?;
+        }
+        if self.only.is_none() {
+            let joined: Vec<i64> = fresh.difference(&self.chats).copied().collect();
+            for chat in joined {
+                self.membership(chat, true).await?;
+            }
         }
         Ok(())
     }

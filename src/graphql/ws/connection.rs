@@ -47,6 +47,8 @@ struct Connection {
     operations: HashMap<String, AbortHandle>,
     out: mpsc::Sender<Outgoing>,
     expires_at: Option<i64>,
+    /// What the socket signed in with, to check again after events may have been lost.
+    credential: Option<Credential>,
     revocations: Option<TopicStream>,
     presence: Option<(PresenceHandle, tokio::task::JoinHandle<()>)>,
 }
@@ -65,6 +67,7 @@ pub async fn serve(state: AppState, socket: WebSocket, protocol: Protocol, clien
         operations: HashMap::new(),
         out,
         expires_at: None,
+        credential: None,
         revocations: None,
         presence: None,
     };
@@ -118,7 +121,15 @@ pub async fn serve(state: AppState, socket: WebSocket, protocol: Protocol, clien
             () = &mut expiry, if conn.expires_at.is_some() => {
                 break Some(Close::new(4403, "Forbidden: credentials expired"));
             }
-            revoked = next_revocation(&mut conn.revocations, conn.principal.as_ref()) => {
+            watch = next_revocation(&mut conn.revocations, conn.principal.as_ref()) => {
+                let revoked = match watch {
+                    Watch::Revoked => true,
+                    // Revocations announced while Redis was away are lost: ask Postgres.
+                    Watch::Recheck => match &conn.credential {
+                        Some(credential) => !conn.state.domain.auth().still_valid(credential).await,
+                        None => false,
+                    },
+                };
                 if revoked {
                     break Some(Close::new(4403, "Forbidden: session revoked"));
                 }
@@ -143,9 +154,17 @@ pub async fn serve(state: AppState, socket: WebSocket, protocol: Protocol, clien
     }
 }
 
-/// Resolves `true` when the connection's session is revoked; pends forever without a
-/// watch.
-async fn next_revocation(watch: &mut Option<TopicStream>, principal: Option<&Principal>) -> bool {
+/// What the revocation watch saw.
+enum Watch {
+    /// The connection's session was revoked.
+    Revoked,
+    /// Events may have been lost (a lag, or the Redis link came back): check again.
+    Recheck,
+}
+
+/// Resolves when the connection's session is revoked or must be checked again; pends
+/// forever without a watch.
+async fn next_revocation(watch: &mut Option<TopicStream>, principal: Option<&Principal>) -> Watch {
     let Some(stream) = watch.as_mut() else {
         return std::future::pending().await;
     };
@@ -153,13 +172,20 @@ async fn next_revocation(watch: &mut Option<TopicStream>, principal: Option<&Pri
         Some(AuthMethod::AccessToken { session_id }) => *session_id,
         _ => None,
     };
-    match stream.next().await {
-        Some(Delivery::Event(envelope)) => match &envelope.event {
-            Event::SessionRevoked { family_id, .. } => family_id.is_none() || *family_id == session,
-            _ => false,
-        },
-        Some(Delivery::Lagged { .. }) => false,
-        None => std::future::pending().await,
+    loop {
+        match stream.next().await {
+            Some(Delivery::Event(envelope)) => match &envelope.event {
+                Event::SessionRevoked { family_id, .. }
+                    if family_id.is_none() || *family_id == session =>
+                {
+                    return Watch::Revoked
+                }
+                Event::Resync => return Watch::Recheck,
+                _ => {}
+            },
+            Some(Delivery::Lagged { .. }) => return Watch::Recheck,
+            None => return std::future::pending().await,
+        }
     }
 }
 
@@ -215,6 +241,7 @@ impl Connection {
                     .map_err(|e| Close::new(4403, format!("Forbidden: {}", e.message())))?;
                 self.expires_at = domain.auth().credential_expiry(credential);
                 self.revocations = Some(domain.bus().subscribe(&topics::user(principal.user_id)));
+                self.credential = Some(credential.clone());
                 let handle = domain.presence().join(principal.user_id).await;
                 let refresher = crate::domain::presence::keep_alive(
                     domain.clone(),

@@ -182,3 +182,167 @@ async fn killed_pubsub_links_and_a_redis_restart_lose_no_message() {
         "the server reconnected to Redis by itself"
     );
 }
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("port")
+        .port()
+}
+
+/// Polls `/health/ready` until it answers `want` (bounded).
+async fn wait_ready(app: &crate::helpers::TestApp, want: u16) {
+    for _ in 0..200 {
+        let status = app
+            .http
+            .get(app.url("/health/ready"))
+            .send()
+            .await
+            .expect("sent")
+            .status()
+            .as_u16();
+        if status == want {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("/health/ready never answered {want}");
+}
+
+/// Signs the same Telegram user in again: a second session, same user.
+async fn second_session(app: &crate::helpers::TestApp, telegram_id: i64) -> String {
+    let (status, body) = app
+        .graphql(
+            "mutation($d: String!) { authenticateTelegram(initData: $d) { accessToken } }",
+            json!({ "d": crate::helpers::quick_init_data(telegram_id, "Bob") }),
+            None,
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    body["data"]["authenticateTelegram"]["accessToken"]
+        .as_str()
+        .expect("token")
+        .to_owned()
+}
+
+/// Redis down at boot: the server starts, serves requests (publishing does not block
+/// them), reports not ready, and becomes ready once Redis answers.
+#[tokio::test]
+async fn the_server_starts_without_redis_and_becomes_ready_when_it_answers() {
+    let port = free_port();
+    let url = format!("redis://127.0.0.1:{port}");
+    let app = spawn_app_with(|env| {
+        env.insert("REDIS_URL".into(), url);
+    })
+    .await;
+    wait_ready(&app, 503).await;
+    let (alice, _) = quick_user(&app, "Alice").await;
+    let chat = group(&app, &alice, "No Redis yet", &[]).await;
+    let data = gql(
+        &app,
+        &alice,
+        SEND,
+        json!({ "c": chat, "t": "stored anyway" }),
+    )
+    .await;
+    assert!(data["sendMessage"]["id"].is_string(), "{data}");
+
+    let redis = PrivateRedis::start(port);
+    redis.ready().await;
+    wait_ready(&app, 200).await;
+    let mut socket = open(&app, &alice).await;
+    subscribe(&mut socket, "m", MESSAGES, json!({ "c": chat, "a": "0" })).await;
+    let replayed = super::take(&mut socket, "m", 1).await;
+    assert_eq!(
+        replayed[0]["data"]["messageEvents"]["message"]["text"],
+        "stored anyway"
+    );
+}
+
+/// What happened while Redis was away is enforced when it returns: a member removed
+/// meanwhile stops receiving the chat on the all-chats stream, and a socket whose
+/// session was ended meanwhile is closed with 4403.
+#[tokio::test]
+async fn removals_and_revocations_during_an_outage_hold_after_it() {
+    let port = free_port();
+    let mut redis = PrivateRedis::start(port);
+    redis.ready().await;
+    let url = redis.url();
+    let app = spawn_app_with(|env| {
+        env.insert("REDIS_URL".into(), url);
+    })
+    .await;
+    let (alice, _) = quick_user(&app, "Alice").await;
+    let bob_telegram = crate::helpers::unique_telegram_id();
+    let bob_first = second_session(&app, bob_telegram).await;
+    let bob_second = second_session(&app, bob_telegram).await;
+    let bob_id = gql(&app, &bob_second, "{ me { id } }", json!({})).await["me"]["id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    let gone = group(&app, &alice, "Bob leaves this", &[&bob_id]).await;
+    let stays = group(&app, &alice, "Bob stays here", &[&bob_id]).await;
+
+    let mut doomed = open(&app, &bob_first).await;
+    let mut all_chats = open(&app, &bob_second).await;
+    subscribe(&mut all_chats, "all", MESSAGES, json!({})).await;
+    // Live once a message in each chat arrives.
+    for chat in [&gone, &stays] {
+        let mut arrived = false;
+        for _ in 0..20 {
+            gql(&app, &alice, SEND, json!({ "c": chat, "t": "probe" })).await;
+            if let Ok(frame) =
+                tokio::time::timeout(Duration::from_millis(300), next_json(&mut all_chats)).await
+            {
+                arrived |= frame["type"] == "next";
+            }
+            if arrived {
+                break;
+            }
+        }
+        assert!(arrived, "the all-chats stream is live");
+    }
+    // Drain the probes.
+    while tokio::time::timeout(Duration::from_millis(300), next_json(&mut all_chats))
+        .await
+        .is_ok()
+    {}
+
+    redis.stop();
+    wait_ready(&app, 503).await;
+    let removed = gql(
+        &app,
+        &alice,
+        "mutation($c: ID!, $u: ID!) { removeChatMember(chatId: $c, userId: $u) }",
+        json!({ "c": gone, "u": bob_id }),
+    )
+    .await;
+    assert_eq!(removed["removeChatMember"], true);
+    let out = gql(&app, &bob_first, "mutation { logout }", json!({})).await;
+    assert_eq!(out["logout"], true);
+
+    redis = PrivateRedis::start(port);
+    redis.ready().await;
+    wait_ready(&app, 200).await;
+    assert_eq!(
+        super::close_code(&mut doomed, Duration::from_secs(10)).await,
+        Some(4403),
+        "the revoked session's socket is closed"
+    );
+    gql(&app, &alice, SEND, json!({ "c": gone, "t": "not for bob" })).await;
+    gql(&app, &alice, SEND, json!({ "c": stays, "t": "for bob" })).await;
+    let mut texts = Vec::new();
+    while let Ok(frame) =
+        tokio::time::timeout(Duration::from_secs(5), next_json(&mut all_chats)).await
+    {
+        if frame["type"] == "next" {
+            let text = frame["payload"]["data"]["messageEvents"]["message"]["text"].clone();
+            texts.push(text.clone());
+            if text == "for bob" {
+                break;
+            }
+        }
+    }
+    assert!(!texts.contains(&json!("not for bob")), "{texts:?}");
+    assert!(texts.contains(&json!("for bob")), "{texts:?}");
+}
