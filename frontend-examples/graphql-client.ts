@@ -154,10 +154,9 @@ const ME = `query Me { me { ${USER_FIELDS} } }`;
 
 /** Signs the Telegram user in; creates the account on first use. */
 export async function authenticateTelegram(initData: string): Promise<AuthPayload> {
-  const data = await graphql<{ authenticateTelegram: AuthPayload }, { initData: string }>(
-    AUTHENTICATE_TELEGRAM,
-    { initData },
-  );
+  const data = await graphql<{ authenticateTelegram: AuthPayload }, { initData: string }>(AUTHENTICATE_TELEGRAM, {
+    initData,
+  });
   return data.authenticateTelegram;
 }
 

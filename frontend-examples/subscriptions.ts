@@ -29,18 +29,26 @@ export function connect(token: string, url: string = defaultUrl()): Client {
   });
 }
 
-export type UserEventKind = "PROFILE_UPDATED";
+export type UserEventKind = "PROFILE_UPDATED" | "ONLINE" | "OFFLINE";
 
 export interface UserEvent {
   kind: UserEventKind;
-  user: { id: string; displayName: string };
+  userId: string;
+  /** The new profile (`PROFILE_UPDATED` only). */
+  user: { id: string; displayName: string } | null;
+  /** `ONLINE` / `OFFLINE` only. */
+  isOnline: boolean | null;
+  lastSeenAt: string | null;
 }
 
 const USER_EVENTS = `
   subscription UserEvents($userIds: [ID!]!) {
     userEvents(userIds: $userIds) {
       kind
+      userId
       user { id displayName }
+      isOnline
+      lastSeenAt
     }
   }
 `;
@@ -49,7 +57,7 @@ export interface WatchHandlers {
   onEvent: (event: UserEvent) => void;
   /** GraphQL errors (e.g. UNAUTHENTICATED, BAD_USER_INPUT for more than 200 ids). */
   onErrors?: (errors: readonly GraphQLFormattedError[]) => void;
-  /** The socket closed for good (e.g. code 1002 "Forbidden: …" for a rejected token). */
+  /** The socket closed for good (e.g. code 4403 "Forbidden: …" for a rejected or expired token). */
   onClosed?: (reason: string) => void;
 }
 
@@ -84,7 +92,7 @@ function isCloseEvent(value: unknown): value is { code: number; reason: string }
 //   const { accessToken } = await authenticateTelegram(window.Telegram!.WebApp.initData);
 //   const client = connect(accessToken);
 //   const stop = watchUsers(client, ["1", "2"], {
-//     onEvent: (e) => console.log(e.kind, e.user.displayName),
+//     onEvent: (e) => console.log(e.kind, e.userId, e.user?.displayName ?? e.isOnline),
 //     onErrors: (errors) => console.warn(errors.map((x) => x.extensions?.code)),
 //   });
 //   // later: stop(); client.dispose();
