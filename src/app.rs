@@ -3,7 +3,11 @@
 //! serves until the shutdown future resolves, then drains in-flight requests and closes
 //! WebSockets cleanly.
 
-use std::{future::Future, net::SocketAddr, sync::Arc};
+use std::{
+    future::{Future, IntoFuture},
+    net::SocketAddr,
+    sync::Arc,
+};
 
 use anyhow::Context as _;
 use secrecy::ExposeSecret;
@@ -114,14 +118,41 @@ impl Application {
         tracing::info!(addr = %listener.local_addr()?, "listening");
         let app = crate::http::router(state).into_make_service_with_connect_info::<SocketAddr>();
         let drain = signal.clone();
+        // When the shutdown signal came: the grace period bounds everything after it.
+        let signalled_at = Arc::new(std::sync::OnceLock::<tokio::time::Instant>::new());
+        let mark = Arc::clone(&signalled_at);
+        let notify = Arc::new(tokio::sync::Notify::new());
+        let notified = Arc::clone(&notify);
         let server = axum::serve(listener, app).with_graceful_shutdown(async move {
             shutdown.await;
             tracing::info!("shutting down: draining requests and closing WebSockets");
+            let _ = mark.set(tokio::time::Instant::now());
+            notified.notify_one();
             drain.token().cancel();
         });
-        server.await.context("serving HTTP")?;
+        let cut = async {
+            notify.notified().await;
+            let at = signalled_at
+                .get()
+                .copied()
+                .unwrap_or_else(tokio::time::Instant::now);
+            tokio::time::sleep_until(at + grace).await;
+        };
+        tokio::select! {
+            served = server.into_future() => served.context("serving HTTP")?,
+            // Requests still running are cut: dropping the server drops their connections.
+            () = cut => tracing::warn!(
+                grace_seconds = grace.as_secs(),
+                "requests still running at the end of the grace period were cut"
+            ),
+        }
+        let deadline = signalled_at
+            .get()
+            .copied()
+            .unwrap_or_else(tokio::time::Instant::now)
+            + grace;
         signal.tracker().close();
-        if tokio::time::timeout(grace, signal.tracker().wait())
+        if tokio::time::timeout_at(deadline, signal.tracker().wait())
             .await
             .is_err()
         {

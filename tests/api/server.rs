@@ -111,3 +111,29 @@ async fn a_socket_that_never_initialises_is_closed_with_4408_and_idle_sockets_ge
         other => panic!("expected a ping, got {other:?}"),
     }
 }
+
+/// `SHUTDOWN_GRACE_SECONDS` bounds the whole shutdown: a request that is still running
+/// (here: its body never finishes arriving) is cut when the grace period ends.
+#[tokio::test]
+async fn the_grace_period_bounds_shutdown_even_with_a_request_in_flight() {
+    use tokio::io::AsyncWriteExt as _;
+    let app = crate::helpers::spawn_app_with(|env| {
+        env.insert("SHUTDOWN_GRACE_SECONDS".into(), "1".into());
+    })
+    .await;
+    let mut slow = tokio::net::TcpStream::connect(app.addr)
+        .await
+        .expect("connects");
+    slow.write_all(
+        b"POST /graphql HTTP/1.1\r\nHost: x\r\ncontent-type: application/json\r\ncontent-length: 1000\r\n\r\n{\"query\":",
+    )
+    .await
+    .expect("writes");
+    slow.flush().await.expect("flush");
+    // A full round trip on another connection: by then the slow request is being served.
+    let (status, _) = app.graphql("{ __typename }", json!({}), None).await;
+    assert_eq!(status, 200);
+    // `stop` fails the test when the server has not stopped within 10 s.
+    app.stop().await.expect("stops");
+    drop(slow);
+}
