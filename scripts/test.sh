@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Quickstart "test", and what CI runs (.ci/run):
 #   services -> node deps -> cargo fmt --check -> clippy -D warnings -> cargo test
+#   -> browser tests of frontend-examples/ (scripts/browser-tests.sh)
 #
 #   bash scripts/test.sh                 # everything
 #   bash scripts/test.sh some_test_name  # extra args go to `cargo test`
@@ -115,5 +116,12 @@ cargo clippy --locked --all-targets -- -D warnings
 
 section "cargo test"
 cargo test --locked "$@"
+
+# The example apps in a real browser, against the binary `cargo test` just built. Skipped
+# when a test filter was given (a focused run), or with SKIP_BROWSER_TESTS=1.
+if [[ $# -eq 0 && "${SKIP_BROWSER_TESTS:-0}" != 1 ]]; then
+  section "browser tests (frontend-examples in Chromium)"
+  bash scripts/browser-tests.sh
+fi
 
 section "all checks passed"
