@@ -450,12 +450,16 @@ pub struct ListedChat {
     pub last_message_at: DateTime<Utc>,
 }
 
+/// One page of `user_id`'s chat list, in list order (pinned first, then by last
+/// activity): the chats after `cursor`, or with `backward` the chats before it, nearest
+/// first (the caller reverses those).
 pub async fn list_for_user(
     db: impl PgExecutor<'_>,
     user_id: i64,
     archived: bool,
     search: Option<&str>,
-    after: Option<&ChatCursor>,
+    cursor: Option<&ChatCursor>,
+    backward: bool,
     limit: i64,
 ) -> Result<Vec<ListedChat>, sqlx::Error> {
     sqlx::query_as!(
@@ -474,19 +478,28 @@ pub async fn list_for_user(
                                  and (u.name ilike $3 or u.username ilike $3
                                       or u.first_name ilike $3 or u.last_name ilike $3)))
               and ($4::boolean is null
-                   or (m.pinned, coalesce(m.pinned_at, 'epoch'::timestamptz), c.last_message_at, c.id)
-                      < ($4, $5, $6, $7))
-            order by m.pinned desc, coalesce(m.pinned_at, 'epoch'::timestamptz) desc,
-                     c.last_message_at desc, c.id desc
+                   or (not $9 and (m.pinned, coalesce(m.pinned_at, 'epoch'::timestamptz),
+                                   c.last_message_at, c.id) < ($4, $5, $6, $7))
+                   or ($9 and (m.pinned, coalesce(m.pinned_at, 'epoch'::timestamptz),
+                               c.last_message_at, c.id) > ($4, $5, $6, $7)))
+            order by case when not $9 then m.pinned end desc,
+                     case when not $9 then coalesce(m.pinned_at, 'epoch'::timestamptz) end desc,
+                     case when not $9 then c.last_message_at end desc,
+                     case when not $9 then c.id end desc,
+                     case when $9 then m.pinned end,
+                     case when $9 then coalesce(m.pinned_at, 'epoch'::timestamptz) end,
+                     case when $9 then c.last_message_at end,
+                     case when $9 then c.id end
             limit $8"#,
         user_id,
         archived,
         search,
-        after.map(|c| c.pinned),
-        after.map(|c| c.pinned_at),
-        after.map(|c| c.last_message_at),
-        after.map(|c| c.id),
-        limit
+        cursor.map(|c| c.pinned),
+        cursor.map(|c| c.pinned_at),
+        cursor.map(|c| c.last_message_at),
+        cursor.map(|c| c.id),
+        limit,
+        backward
     )
     .fetch_all(db)
     .await

@@ -97,7 +97,23 @@ pub struct CreateChat {
 /// A page of the chat list.
 pub struct ChatPage {
     pub items: Vec<(ChatView, ChatCursor)>,
+    pub has_previous: bool,
     pub has_next: bool,
+}
+
+/// Which part of the chat list a page holds.
+#[derive(Clone, Copy, Debug)]
+pub enum ChatPageRequest<'a> {
+    /// The first `n` chats after `after` (or from the top of the list).
+    Forward {
+        after: Option<&'a ChatCursor>,
+        n: i64,
+    },
+    /// The last `n` chats before `before` (or at the bottom of the list).
+    Backward {
+        before: Option<&'a ChatCursor>,
+        n: i64,
+    },
 }
 
 pub struct ChatService<'a>(pub(super) &'a Domain);
@@ -131,10 +147,13 @@ impl ChatService<'_> {
         caller: &Principal,
         archived: bool,
         query: Option<&str>,
-        after: Option<&ChatCursor>,
-        limit: i64,
+        request: ChatPageRequest<'_>,
     ) -> AppResult<ChatPage> {
-        let limit = super::page_size(limit)?;
+        let (cursor, backward, n) = match request {
+            ChatPageRequest::Forward { after, n } => (after, false, n),
+            ChatPageRequest::Backward { before, n } => (before, true, n),
+        };
+        let limit = super::page_size(n)?;
         let pattern = query
             .map(str::trim)
             .filter(|q| !q.is_empty())
@@ -145,12 +164,21 @@ impl ChatService<'_> {
             caller.user_id,
             archived,
             pattern.as_deref(),
-            after,
+            cursor,
+            backward,
             limit + 1,
         )
         .await?;
-        let has_next = rows.len() as i64 > limit;
+        let more = rows.len() as i64 > limit;
         rows.truncate(limit as usize);
+        if backward {
+            rows.reverse();
+        }
+        let (has_previous, has_next) = if backward {
+            (more, cursor.is_some())
+        } else {
+            (cursor.is_some(), more)
+        };
         let ids: Vec<i64> = rows.iter().map(|r| r.chat_id).collect();
         let (mut chats, mut members) = tokio::try_join!(
             db::chats::find_many(db.exec(), &ids),
@@ -170,7 +198,11 @@ impl ChatService<'_> {
                 Some((ChatView { chat, member }, cursor))
             })
             .collect();
-        Ok(ChatPage { items, has_next })
+        Ok(ChatPage {
+            items,
+            has_previous,
+            has_next,
+        })
     }
 
     /// `chats` paged by a chat id (REST `GET /chats?before_id=`): the page that follows
@@ -196,8 +228,11 @@ impl ChatService<'_> {
                 }
             }
         };
-        self.list(caller, archived, query, cursor.as_ref(), limit)
-            .await
+        let request = ChatPageRequest::Forward {
+            after: cursor.as_ref(),
+            n: limit,
+        };
+        self.list(caller, archived, query, request).await
     }
 
     /// Batch: the members of many chats (for loaders; the caller already holds the chats).

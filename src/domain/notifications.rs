@@ -8,18 +8,27 @@ pub use crate::db::notifications::Notification;
 
 pub struct NotificationService<'a>(pub(super) &'a Domain);
 
+/// A page of the caller's notifications, newest first.
+pub struct NotificationPage {
+    pub items: Vec<Notification>,
+    /// Older notifications follow.
+    pub has_next: bool,
+}
+
 impl NotificationService<'_> {
-    /// `notifications`: the caller's, newest first.
+    /// `notifications`: the caller's, newest first; `before` continues below that id.
     pub async fn list(
         &self,
         caller: &Principal,
         before: Option<i64>,
         limit: i64,
-    ) -> AppResult<Vec<Notification>> {
+    ) -> AppResult<NotificationPage> {
         let limit = super::page_size(limit)?;
-        Ok(
-            crate::db::notifications::list(self.0.db().exec(), caller.user_id, before, limit)
-                .await?,
-        )
+        let mut items =
+            crate::db::notifications::list(self.0.db().exec(), caller.user_id, before, limit + 1)
+                .await?;
+        let has_next = items.len() as i64 > limit;
+        items.truncate(limit as usize);
+        Ok(NotificationPage { items, has_next })
     }
 }

@@ -30,7 +30,15 @@ impl SearchService<'_> {
         let (users, chats, messages) = (self.0.users(), self.0.chats(), self.0.messages());
         let (users, chats, messages) = tokio::try_join!(
             users.search(caller, query, limits.users),
-            chats.list(caller, false, Some(query), None, limits.chats),
+            chats.list(
+                caller,
+                false,
+                Some(query),
+                super::chats::ChatPageRequest::Forward {
+                    after: None,
+                    n: limits.chats,
+                },
+            ),
             messages.search(caller, query, None, limits.messages),
         )?;
         Ok(GlobalResults {

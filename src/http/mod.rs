@@ -4,6 +4,7 @@
 mod health;
 mod middleware;
 pub mod peer;
+pub mod rejection;
 
 use std::net::SocketAddr;
 

@@ -77,7 +77,7 @@ impl From<JsonRejection> for Detail {
     fn from(rejection: JsonRejection) -> Self {
         Self {
             status: rejection.status(),
-            message: rejection.body_text(),
+            message: crate::http::rejection::in_plain_words(&rejection.body_text()),
             retry_after: None,
         }
     }

@@ -239,16 +239,17 @@ async fn a_send_costs_the_same_statements_and_rows_for_3_and_1000_members() {
     assert_eq!(small_cost.1, 2, "rows written by one send");
 }
 
-const NOTIFICATIONS: &str = "query($b: ID) { notifications(first: 10, before: $b) {
-    id eventType payload } }";
+const NOTIFICATIONS: &str = "query($a: String, $n: Int) { notifications(first: $n, after: $a) {
+    edges { cursor node { id eventType payload } } pageInfo { hasNextPage } } }";
 
 /// (event type, message id in the payload) of a user's notifications, newest first.
-async fn notifications_of(app: &TestApp, token: &str, before: Option<&str>) -> Vec<(String, i64)> {
-    let data = gql(app, token, NOTIFICATIONS, json!({ "b": before })).await;
-    data["notifications"]
+async fn notifications_of(app: &TestApp, token: &str, after: Option<&str>) -> Vec<(String, i64)> {
+    let data = gql(app, token, NOTIFICATIONS, json!({ "a": after, "n": 10 })).await;
+    data["notifications"]["edges"]
         .as_array()
         .expect("list")
         .iter()
+        .map(|e| &e["node"])
         .map(|n| {
             let payload: Value =
                 serde_json::from_str(n["payload"].as_str().expect("payload")).expect("json");
@@ -309,14 +310,15 @@ async fn message_notifications_are_derived_from_memberships_mutes_and_mentions()
         [("chat_member_added".to_owned(), 0)]
     );
 
-    // Paging with `before` continues across both kinds of rows.
-    let data = gql(&app, &reader, NOTIFICATIONS, json!({})).await;
-    let second_id = data["notifications"][1]["id"]
+    // Paging with `after` continues across both kinds of rows.
+    let data = gql(&app, &reader, NOTIFICATIONS, json!({ "n": 2 })).await;
+    assert_eq!(data["notifications"]["pageInfo"]["hasNextPage"], true);
+    let cursor = data["notifications"]["edges"][1]["cursor"]
         .as_str()
-        .expect("id")
+        .expect("cursor")
         .to_owned();
     assert_eq!(
-        notifications_of(&app, &reader, Some(&second_id)).await,
+        notifications_of(&app, &reader, Some(&cursor)).await,
         reader_sees[2..]
     );
 

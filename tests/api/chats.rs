@@ -365,6 +365,30 @@ async fn the_chat_list_pages_with_cursors_and_filters_by_query() {
         after = data["chats"]["pageInfo"]["endCursor"].clone();
     }
     assert_eq!(seen, created);
+    // Backward from the end with last/before gives the same list, page by page.
+    let back = "query($b: String) { chats(last: 2, before: $b) { edges { cursor node { id } } pageInfo { hasPreviousPage hasNextPage startCursor } } }";
+    let mut pages: Vec<Vec<String>> = Vec::new();
+    let mut before = Value::Null;
+    for _ in 0..5 {
+        let data = gql(&app, &alice, back, json!({ "b": before })).await;
+        assert_eq!(
+            data["chats"]["pageInfo"]["hasNextPage"],
+            !before.is_null(),
+            "{data}"
+        );
+        pages.push(ids(&data));
+        if data["chats"]["pageInfo"]["hasPreviousPage"] == false {
+            break;
+        }
+        before = data["chats"]["pageInfo"]["startCursor"].clone();
+    }
+    pages.reverse();
+    assert_eq!(pages.concat(), created);
+    assert_eq!(
+        pages[0].len(),
+        1,
+        "the first page holds what is left: {pages:?}"
+    );
     let data = gql(
         &app,
         &alice,

@@ -267,20 +267,23 @@ async fn forwards_reactions_receipts_mentions_and_notifications() {
     let data = gql(
         &app,
         &bob,
-        "{ notifications { eventType payload } }",
+        "{ notifications { edges { node { eventType payload } } } }",
         json!({}),
     )
     .await;
-    let kinds: Vec<&str> = data["notifications"]
+    let kinds: Vec<&str> = data["notifications"]["edges"]
         .as_array()
         .expect("list")
         .iter()
-        .map(|n| n["eventType"].as_str().expect("type"))
+        .map(|n| n["node"]["eventType"].as_str().expect("type"))
         .collect();
     assert_eq!(kinds, ["mention", "chat_member_added"]);
-    let payload: Value =
-        serde_json::from_str(data["notifications"][0]["payload"].as_str().expect("json"))
-            .expect("json");
+    let payload: Value = serde_json::from_str(
+        data["notifications"]["edges"][0]["node"]["payload"]
+            .as_str()
+            .expect("json"),
+    )
+    .expect("json");
     assert_eq!(payload["sender_id"].to_string(), alice_id);
 }
 

@@ -10,7 +10,7 @@ use crate::{
     db::chats::{ChatCursor, MemberSettings},
     domain::chats::{
         admin::{ChatProfileInput, Role},
-        CreateChat,
+        ChatPageRequest, CreateChat,
     },
     error::AppError,
     graphql::{
@@ -26,11 +26,11 @@ fn encode_cursor(cursor: &ChatCursor) -> String {
     B64.encode(serde_json::to_vec(cursor).unwrap_or_default())
 }
 
-fn decode_cursor(raw: &str) -> Result<ChatCursor, AppError> {
+fn decode_cursor(raw: &str, field: &str) -> Result<ChatCursor, AppError> {
     B64.decode(raw)
         .ok()
         .and_then(|bytes| serde_json::from_slice(&bytes).ok())
-        .ok_or_else(|| AppError::invalid("after", "is not a cursor of this list"))
+        .ok_or_else(|| AppError::invalid(field, "is not a cursor of this list"))
 }
 
 #[derive(Default)]
@@ -40,28 +40,48 @@ pub struct ChatQuery;
 impl ChatQuery {
     /// The caller's chats: pinned first, then by last activity. `query` matches titles,
     /// handles, the type, and private chats' counterpart names.
-    #[graphql(complexity = "first.unwrap_or(50).max(0) as usize * child_complexity")]
+    /// Pages forward with `first`/`after`, or backward from the end with
+    /// `last`/`before`; not both directions at once.
+    #[graphql(complexity = "last.or(first).unwrap_or(50).max(0) as usize * child_complexity")]
+    #[allow(clippy::too_many_arguments)]
     async fn chats(
         &self,
         ctx: &Context<'_>,
         #[graphql(default = 50)] first: Option<i32>,
         after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
         #[graphql(default_with = "Some(false)")] archived: Option<bool>,
         query: Option<String>,
     ) -> async_graphql::Result<Connection<String, ChatObject>> {
         let principal = principal(ctx).await?;
-        let after = after.as_deref().map(decode_cursor).transpose()?;
+        let after = after.map(|c| decode_cursor(&c, "after")).transpose()?;
+        let before = before.map(|c| decode_cursor(&c, "before")).transpose()?;
+        let backward = last.is_some() || before.is_some();
+        if backward && after.is_some() {
+            return Err(AppError::invalid("after", "cannot be combined with last/before").into());
+        }
+        let request = if backward {
+            ChatPageRequest::Backward {
+                before: before.as_ref(),
+                n: i64::from(last.unwrap_or(50)),
+            }
+        } else {
+            ChatPageRequest::Forward {
+                after: after.as_ref(),
+                n: i64::from(first.unwrap_or(50)),
+            }
+        };
         let page = services(ctx)
             .chats()
             .list(
                 &principal,
                 archived.unwrap_or(false),
                 query.as_deref(),
-                after.as_ref(),
-                i64::from(first.unwrap_or(50)),
+                request,
             )
             .await?;
-        let mut connection = Connection::new(after.is_some(), page.has_next);
+        let mut connection = Connection::new(page.has_previous, page.has_next);
         connection.edges.extend(
             page.items
                 .into_iter()

@@ -1,6 +1,9 @@
 //! Search and notifications (messenger-rest-api.md §8 search, §10, §11).
 
-use async_graphql::{Context, Object, SimpleObject, ID};
+use async_graphql::{
+    connection::{Connection, Edge},
+    Context, Object, SimpleObject, ID,
+};
 
 use crate::{
     domain::{messages::Message, notifications::Notification, search::SearchLimits, users::User},
@@ -68,19 +71,29 @@ impl SearchQuery {
         })
     }
 
-    /// The caller's notifications, newest first.
+    /// The caller's notifications, newest first, as a connection: `first` per page,
+    /// `after` (an edge's cursor, the notification id) continues with older ones.
     #[graphql(complexity = "first.unwrap_or(50).max(0) as usize * child_complexity")]
     async fn notifications(
         &self,
         ctx: &Context<'_>,
         #[graphql(default = 50)] first: Option<i32>,
-        before: Option<ID>,
-    ) -> async_graphql::Result<Vec<Notification>> {
+        after: Option<String>,
+    ) -> async_graphql::Result<Connection<String, Notification>> {
         let principal = principal(ctx).await?;
-        let before = before.map(|id| parse_id(&id, "before")).transpose()?;
-        Ok(services(ctx)
+        let after = after
+            .map(|cursor| parse_id(&ID(cursor), "after"))
+            .transpose()?;
+        let page = services(ctx)
             .notifications()
-            .list(&principal, before, i64::from(first.unwrap_or(50)))
-            .await?)
+            .list(&principal, after, i64::from(first.unwrap_or(50)))
+            .await?;
+        let mut connection = Connection::new(after.is_some(), page.has_next);
+        connection.edges.extend(
+            page.items
+                .into_iter()
+                .map(|n| Edge::new(n.id.to_string(), n)),
+        );
+        Ok(connection)
     }
 }

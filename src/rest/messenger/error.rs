@@ -11,7 +11,10 @@ use axum::{
 };
 use serde_json::json;
 
-use crate::error::{AppError, FieldError};
+use crate::{
+    error::{AppError, FieldError},
+    http::rejection::in_plain_words,
+};
 
 /// An error response of this API.
 #[derive(Debug)]
@@ -121,19 +124,19 @@ impl From<JsonRejection> for ApiError {
         if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
             return Self::new(StatusCode::PAYLOAD_TOO_LARGE, rejection.body_text());
         }
-        Self::unparsable(rejection.body_text())
+        Self::unparsable(in_plain_words(&rejection.body_text()))
     }
 }
 
 impl From<QueryRejection> for ApiError {
     fn from(rejection: QueryRejection) -> Self {
-        Self::unparsable(rejection.body_text())
+        Self::unparsable(in_plain_words(&rejection.body_text()))
     }
 }
 
 impl From<PathRejection> for ApiError {
     fn from(rejection: PathRejection) -> Self {
-        Self::unparsable(rejection.body_text())
+        Self::unparsable(in_plain_words(&rejection.body_text()))
     }
 }
 

@@ -58,5 +58,5 @@ pub(super) async fn list(
         .notifications()
         .list(&caller, params.before_id, params.limit)
         .await?;
-    Ok(Json(found.into_iter().map(Into::into).collect()))
+    Ok(Json(found.items.into_iter().map(Into::into).collect()))
 }
