@@ -118,6 +118,9 @@ pub struct AccountsConfig {
 pub struct RateLimits {
     /// `LOGIN_RATE_LIMIT_PER_MINUTE`.
     pub login_per_minute: u32,
+    /// `LOGIN_LOCKOUT_AFTER_FAILURES`: failed logins of one account (any IP) after which
+    /// it is locked out for a doubling back-off (0: never).
+    pub login_lockout_failures: u32,
     /// `REGISTER_RATE_LIMIT_PER_MINUTE`.
     pub register_per_minute: u32,
     /// `REFRESH_RATE_LIMIT_PER_MINUTE`.
@@ -161,6 +164,9 @@ pub struct GraphqlLimits {
     pub ws_init_timeout: Duration,
     /// `GRAPHQL_WS_MAX_OPERATIONS`: operations one socket may run at once.
     pub ws_max_operations: usize,
+    /// `GRAPHQL_RATE_LIMIT_PER_MINUTE`: operations (HTTP and WebSocket subscriptions)
+    /// one user, or one IP for anonymous callers, may start per minute (0: no limit).
+    pub operations_per_minute: u32,
 }
 
 impl Default for GraphqlLimits {
@@ -179,6 +185,7 @@ impl Default for GraphqlLimits {
             ws_keepalive: Duration::from_secs(15),
             ws_init_timeout: Duration::from_secs(10),
             ws_max_operations: 100,
+            operations_per_minute: 0,
         }
     }
 }
@@ -259,6 +266,10 @@ impl Config {
                     ),
                     ws_max_operations: env
                         .parse("GRAPHQL_WS_MAX_OPERATIONS", defaults.ws_max_operations)?,
+                    operations_per_minute: env.parse(
+                        "GRAPHQL_RATE_LIMIT_PER_MINUTE",
+                        defaults.operations_per_minute,
+                    )?,
                 }
             },
             accounts: AccountsConfig {
@@ -274,6 +285,7 @@ impl Config {
                 require_verified_email: env.parse("REQUIRE_VERIFIED_EMAIL", true)?,
                 limits: RateLimits {
                     login_per_minute: env.parse("LOGIN_RATE_LIMIT_PER_MINUTE", 10)?,
+                    login_lockout_failures: env.parse("LOGIN_LOCKOUT_AFTER_FAILURES", 5)?,
                     register_per_minute: env.parse("REGISTER_RATE_LIMIT_PER_MINUTE", 5)?,
                     refresh_per_minute: env.parse("REFRESH_RATE_LIMIT_PER_MINUTE", 30)?,
                     reset_per_minute: env.parse("RESET_RATE_LIMIT_PER_MINUTE", 5)?,

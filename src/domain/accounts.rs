@@ -202,6 +202,14 @@ impl AccountService<'_> {
                 self.0.now(),
             )
             .await?;
+        // Per account, whatever the IP: repeated failures lock the address out (the same
+        // for unknown addresses, so the answer tells nothing about which exist).
+        let account = format!("login:{}", email.trim().to_lowercase());
+        let lockout = config.accounts.limits.login_lockout_failures;
+        let limiter = self.0.limiter();
+        limiter
+            .check_lockout(&account, lockout, self.0.now())
+            .await?;
         let denied = || AppError::unauthenticated("Invalid email or password");
         let db = self.0.db();
         let credentials = db::accounts::credentials_by_email(db.exec(), email.trim()).await?;
@@ -209,9 +217,15 @@ impl AccountService<'_> {
             credentials.and_then(|c| c.password_hash.clone().map(|h| (c, h)))
         else {
             password::burn(password.to_owned()).await;
+            limiter
+                .record_failure(&account, lockout, self.0.now())
+                .await;
             return Err(denied());
         };
         if !password::verify(password.to_owned(), hash).await {
+            limiter
+                .record_failure(&account, lockout, self.0.now())
+                .await;
             return Err(denied());
         }
         if config.accounts.require_verified_email && !credentials.email_verified {
@@ -220,9 +234,17 @@ impl AccountService<'_> {
         if credentials.twofa_enabled {
             let code =
                 otp_code.ok_or_else(|| AppError::unauthenticated("Two-factor code required"))?;
-            self.check_totp(credentials.id, credentials.twofa_secret.as_deref(), code)
-                .await?;
+            if let Err(error) = self
+                .check_totp(credentials.id, credentials.twofa_secret.as_deref(), code)
+                .await
+            {
+                limiter
+                    .record_failure(&account, lockout, self.0.now())
+                    .await;
+                return Err(error);
+            }
         }
+        limiter.clear_failures(&account).await;
         let tokens = self.0.auth().open_session(credentials.id, client).await?;
         let user = self
             .0

@@ -92,6 +92,45 @@ impl AuthService<'_> {
         })
     }
 
+    /// `GRAPHQL_RATE_LIMIT_PER_MINUTE`: counts `operations` GraphQL operations against
+    /// the caller, the user a well-signed credential names (checked without the
+    /// database), else the client IP. `RATE_LIMITED` with `retryAfter` past the limit.
+    pub async fn charge_operations(
+        &self,
+        credential: Option<&Credential>,
+        client: &ClientInfo,
+        operations: usize,
+    ) -> AppResult<()> {
+        let per_minute = self.0.config().graphql.operations_per_minute;
+        if per_minute == 0 {
+            return Ok(());
+        }
+        let who = match credential {
+            Some(Credential::AccessToken(token)) => self
+                .0
+                 .0
+                .tokens
+                .verify(token, TokenKind::Access)
+                .ok()
+                .and_then(|claims| claims.user_id())
+                .map(|id| format!("user:{id}")),
+            Some(Credential::InitData(raw)) => self
+                .validate_init_data(raw)
+                .ok()
+                .and_then(|data| data.user.map(|u| format!("tg:{}", u.id))),
+            None => None,
+        }
+        .unwrap_or_else(|| format!("ip:{}", client.ip.as_deref().unwrap_or("unknown")));
+        let now = self.0.now();
+        for _ in 0..operations {
+            self.0
+                .limiter()
+                .hit("graphql", &who, per_minute, now)
+                .await?;
+        }
+        Ok(())
+    }
+
     /// Whether a credential accepted earlier still holds (its session not revoked, the
     /// user not signed out everywhere). Only a definite "no" is `false`: when the
     /// database cannot answer, the connection is kept and checked again later.

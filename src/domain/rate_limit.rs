@@ -12,6 +12,19 @@ pub struct RateLimiter {
     redis: Option<(ConnectionManager, String)>,
     local: Mutex<HashMap<String, u32>>,
     cooldowns: Mutex<HashMap<String, i64>>,
+    /// Failures per key and until when they count (without Redis).
+    failures: Mutex<HashMap<String, (u32, i64)>>,
+}
+
+/// How long failures are remembered while below the lockout threshold.
+const FAILURE_WINDOW_SECONDS: i64 = 15 * 60;
+/// The first lockout; each further failure doubles it, up to [`FAILURE_WINDOW_SECONDS`].
+const FIRST_LOCKOUT_SECONDS: i64 = 30;
+
+/// The lockout after `failures` failures (`threshold` or more).
+fn lockout_seconds(failures: u32, threshold: u32) -> i64 {
+    let doublings = failures.saturating_sub(threshold).min(10);
+    (FIRST_LOCKOUT_SECONDS << doublings).min(FAILURE_WINDOW_SECONDS)
 }
 
 impl RateLimiter {
@@ -20,7 +33,118 @@ impl RateLimiter {
             redis,
             local: Mutex::new(HashMap::new()),
             cooldowns: Mutex::new(HashMap::new()),
+            failures: Mutex::new(HashMap::new()),
         }
+    }
+
+    /// `RATE_LIMITED` while `key` (e.g. one account's logins) is locked out: it failed
+    /// `threshold` times within 15 minutes of each other. The lockout starts at 30 s and
+    /// doubles with each further failure, up to 15 minutes; the failures are forgotten
+    /// 15 minutes after the last one (or on success). `threshold = 0` never locks.
+    pub async fn check_lockout(
+        &self,
+        key: &str,
+        threshold: u32,
+        now: DateTime<Utc>,
+    ) -> AppResult<()> {
+        if threshold == 0 {
+            return Ok(());
+        }
+        let lock = format!("lock:{key}");
+        let left = match &self.redis {
+            Some((conn, prefix)) => {
+                let mut conn = conn.clone();
+                let ttl: redis::RedisResult<i64> = redis::cmd("TTL")
+                    .arg(format!("{prefix}{lock}"))
+                    .query_async(&mut conn)
+                    .await;
+                match ttl {
+                    Ok(ttl) => Some(ttl),
+                    Err(error) => {
+                        tracing::warn!(%error, "lockout falls back to process memory");
+                        None
+                    }
+                }
+            }
+            None => None,
+        };
+        let left = left.unwrap_or_else(|| {
+            let locks = self.cooldowns.lock().unwrap_or_else(|e| e.into_inner());
+            locks.get(&lock).map_or(0, |until| until - now.timestamp())
+        });
+        if left > 0 {
+            return Err(AppError::RateLimited {
+                retry_after: u64::try_from(left).unwrap_or(1),
+            });
+        }
+        Ok(())
+    }
+
+    /// Counts one failure of `key`; from the threshold on, each failure locks it out.
+    pub async fn record_failure(&self, key: &str, threshold: u32, now: DateTime<Utc>) {
+        if threshold == 0 {
+            return;
+        }
+        let (fail, lock) = (format!("fail:{key}"), format!("lock:{key}"));
+        if let Some((conn, prefix)) = &self.redis {
+            let mut conn = conn.clone();
+            let (fail, lock) = (format!("{prefix}{fail}"), format!("{prefix}{lock}"));
+            let counted: redis::RedisResult<(u32, ())> = redis::pipe()
+                .incr(&fail, 1)
+                .expire(&fail, FAILURE_WINDOW_SECONDS)
+                .query_async(&mut conn)
+                .await;
+            match counted {
+                Ok((count, ())) if count < threshold => return,
+                Ok((count, ())) => {
+                    let locked: redis::RedisResult<()> = redis::cmd("SET")
+                        .arg(&lock)
+                        .arg(1)
+                        .arg("EX")
+                        .arg(lockout_seconds(count, threshold))
+                        .query_async(&mut conn)
+                        .await;
+                    if locked.is_ok() {
+                        return;
+                    }
+                }
+                Err(error) => tracing::warn!(%error, "lockout falls back to process memory"),
+            }
+        }
+        let now = now.timestamp();
+        let count = {
+            let mut failures = self.failures.lock().unwrap_or_else(|e| e.into_inner());
+            failures.retain(|_, (_, until)| *until > now);
+            let entry = failures.entry(fail).or_insert((0, now));
+            entry.0 += 1;
+            entry.1 = now + FAILURE_WINDOW_SECONDS;
+            entry.0
+        };
+        if count >= threshold {
+            let mut locks = self.cooldowns.lock().unwrap_or_else(|e| e.into_inner());
+            locks.insert(lock, now + lockout_seconds(count, threshold));
+        }
+    }
+
+    /// Forgets `key`'s failures and lockout (after a success).
+    pub async fn clear_failures(&self, key: &str) {
+        let (fail, lock) = (format!("fail:{key}"), format!("lock:{key}"));
+        if let Some((conn, prefix)) = &self.redis {
+            let mut conn = conn.clone();
+            let _: redis::RedisResult<()> = redis::cmd("DEL")
+                .arg(format!("{prefix}{fail}"))
+                .arg(format!("{prefix}{lock}"))
+                .query_async(&mut conn)
+                .await;
+        }
+        self.failures
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(&fail);
+        self.cooldowns
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(&lock);
     }
 
     /// Counts one `action` by `client`; `RATE_LIMITED` with the seconds left in the
@@ -138,6 +262,31 @@ impl RateLimiter {
 mod tests {
     use super::*;
     use chrono::TimeZone;
+
+    #[tokio::test]
+    async fn failures_lock_a_key_out_with_a_doubling_back_off() {
+        let limiter = RateLimiter::new(None);
+        let t = Utc.timestamp_opt(1_700_000_000, 0).single().expect("time");
+        for _ in 0..3 {
+            assert!(limiter.check_lockout("a@x", 3, t).await.is_ok());
+            limiter.record_failure("a@x", 3, t).await;
+        }
+        match limiter.check_lockout("a@x", 3, t).await {
+            Err(AppError::RateLimited { retry_after }) => assert_eq!(retry_after, 30),
+            other => panic!("expected RATE_LIMITED, got {other:?}"),
+        }
+        assert!(limiter.check_lockout("b@x", 3, t).await.is_ok(), "per key");
+        let later = t + chrono::Duration::seconds(31);
+        assert!(limiter.check_lockout("a@x", 3, later).await.is_ok());
+        limiter.record_failure("a@x", 3, later).await;
+        match limiter.check_lockout("a@x", 3, later).await {
+            Err(AppError::RateLimited { retry_after }) => assert_eq!(retry_after, 60),
+            other => panic!("expected a doubled lockout, got {other:?}"),
+        }
+        limiter.clear_failures("a@x").await;
+        assert!(limiter.check_lockout("a@x", 3, later).await.is_ok());
+        assert_eq!(lockout_seconds(40, 3), 15 * 60);
+    }
 
     #[tokio::test]
     async fn the_limit_applies_per_window_and_tells_the_seconds_left() {

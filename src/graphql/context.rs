@@ -27,6 +27,14 @@ impl RequestAuth {
         }
     }
 
+    /// The credential the request presented, if it parsed (not verified).
+    pub fn credential(&self) -> Option<&Credential> {
+        match &self.credential {
+            Some(Ok(credential)) => Some(credential),
+            _ => None,
+        }
+    }
+
     /// A caller whose credential is already verified (WebSocket `connection_init`).
     pub fn verified(principal: Principal) -> Self {
         Self {

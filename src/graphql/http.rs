@@ -109,6 +109,32 @@ impl RequestError {
     }
 }
 
+/// A request refused before execution by a domain rule (the operation rate limit):
+/// 429 with `Retry-After` when rate-limited, 503 when a dependency failed.
+fn refused(media: MediaType, error: &crate::error::AppError) -> HttpResponse {
+    use crate::error::AppError;
+    error.log();
+    let (status, retry_after) = match error {
+        AppError::RateLimited { retry_after } => {
+            (StatusCode::TOO_MANY_REQUESTS, Some(*retry_after))
+        }
+        AppError::Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, None),
+        _ => (StatusCode::BAD_REQUEST, None),
+    };
+    let mut extensions = json!({ "code": error.code() });
+    if let Some(seconds) = retry_after {
+        extensions["retryAfter"] = json!(seconds);
+    }
+    let body = json!({ "errors": [{ "message": error.message(), "extensions": extensions }] });
+    let mut response = json_response(status, media, &body);
+    if let Some(seconds) = retry_after {
+        response
+            .headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+    }
+    response
+}
+
 fn json_response(status: StatusCode, media: MediaType, body: &Value) -> HttpResponse {
     let mut response = (status, body.to_string()).into_response();
     response
@@ -382,6 +408,18 @@ async fn execute(state: &AppState, call: GraphqlCall, batch: BatchRequest) -> Ht
         auth,
         client,
     } = call;
+    let operations = match &batch {
+        BatchRequest::Single(_) => 1,
+        BatchRequest::Batch(requests) => requests.len(),
+    };
+    if let Err(error) = state
+        .domain
+        .auth()
+        .charge_operations(auth.credential(), &client, operations)
+        .await
+    {
+        return refused(media, &error);
+    }
     let loaders = Arc::new(Loaders::new(&state.domain));
     let with_data = |request: Request| {
         request

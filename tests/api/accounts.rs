@@ -648,3 +648,92 @@ async fn an_email_user_and_a_telegram_user_talk() {
         "READ"
     );
 }
+
+/// Repeated wrong passwords lock the account out, from any IP and even for the right
+/// password, for a back-off; unknown addresses behave alike; a good login clears it.
+#[tokio::test]
+async fn repeated_failures_lock_the_account_out_whatever_the_ip() {
+    let sink = SmtpSink::start().await;
+    let url = sink.url();
+    let app = spawn_app_with(|env| {
+        env.insert("SMTP_URL".into(), url);
+        env.insert("LOGIN_RATE_LIMIT_PER_MINUTE".into(), "0".into());
+        env.insert("LOGIN_LOCKOUT_AFTER_FAILURES".into(), "3".into());
+    })
+    .await;
+    let address = email();
+    verified_user(&app, &sink, &address, "correct horse battery").await;
+    let wrong = json!({ "e": address, "p": "wrong password 1" });
+    for _ in 0..3 {
+        assert_eq!(
+            error_code(&op(&app, LOGIN, wrong.clone(), None).await),
+            Some("UNAUTHENTICATED")
+        );
+    }
+    let right = json!({ "e": address.to_uppercase(), "p": "correct horse battery" });
+    let body = op(&app, LOGIN, right, None).await;
+    assert_eq!(error_code(&body), Some("RATE_LIMITED"), "{body}");
+    assert_eq!(body["errors"][0]["extensions"]["retryAfter"], 30);
+
+    // An unknown address locks out the same way; another address is not affected.
+    let nobody = json!({ "e": "nobody.locked@example.com", "p": "whatever12" });
+    for _ in 0..3 {
+        op(&app, LOGIN, nobody.clone(), None).await;
+    }
+    assert_eq!(
+        error_code(&op(&app, LOGIN, nobody, None).await),
+        Some("RATE_LIMITED")
+    );
+    let other = json!({ "e": "someone.else@example.com", "p": "whatever12" });
+    assert_eq!(
+        error_code(&op(&app, LOGIN, other, None).await),
+        Some("UNAUTHENTICATED")
+    );
+}
+
+/// `GRAPHQL_RATE_LIMIT_PER_MINUTE` counts operations per user (per IP when anonymous)
+/// and refuses with 429, `RATE_LIMITED` and the seconds to wait.
+#[tokio::test]
+async fn graphql_operations_are_rate_limited_per_caller() {
+    let app = spawn_app_with(|env| {
+        env.insert("GRAPHQL_RATE_LIMIT_PER_MINUTE".into(), "3".into());
+    })
+    .await;
+    // 7 requests span at most two one-minute windows: at least one is refused.
+    let mut refused = None;
+    for _ in 0..7 {
+        let response = app
+            .http
+            .post(app.url("/graphql"))
+            .json(&json!({ "query": "{ __typename }" }))
+            .send()
+            .await
+            .expect("sent");
+        if response.status() == 429 {
+            let retry_after: u64 = response.headers()["retry-after"]
+                .to_str()
+                .expect("ascii")
+                .parse()
+                .expect("seconds");
+            let body: Value = response.json().await.expect("json");
+            refused = Some((retry_after, body));
+            break;
+        }
+        assert_eq!(response.status(), 200);
+    }
+    let (retry_after, body) = refused.expect("the fourth operation in a minute is refused");
+    assert!((1..=60).contains(&retry_after));
+    assert_eq!(error_code(&body), Some("RATE_LIMITED"));
+    assert_eq!(body["errors"][0]["extensions"]["retryAfter"], retry_after);
+    // A signed-in user has a budget of their own (here signed in with raw initData).
+    let init_data = quick_init_data(unique_telegram_id(), "Budget");
+    let (status, body) = app
+        .graphql(
+            "{ me { id } }",
+            json!({}),
+            Some(&format!("tma {init_data}")),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert!(body["data"]["me"]["id"].is_string(), "{body}");
+}

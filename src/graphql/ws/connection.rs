@@ -291,6 +291,24 @@ impl Connection {
                 .await;
             return Ok(());
         }
+        if let Err(error) = self
+            .state
+            .domain
+            .auth()
+            .charge_operations(self.credential.as_ref(), &self.client, 1)
+            .await
+        {
+            let mut extensions = serde_json::json!({ "code": error.code() });
+            if let crate::error::AppError::RateLimited { retry_after } = error {
+                extensions["retryAfter"] = serde_json::json!(retry_after);
+            }
+            let errors =
+                serde_json::json!([{ "message": error.message(), "extensions": extensions }]);
+            let _ = sink
+                .send(Message::Text(self.protocol.error(&id, errors).into()))
+                .await;
+            return Ok(());
+        }
         let mut request = Request::new(payload["query"].as_str().unwrap_or_default());
         if let Some(name) = payload.get("operationName").and_then(Value::as_str) {
             request = request.operation_name(name);
