@@ -77,7 +77,7 @@ impl MediaType {
 }
 
 /// A request-level failure, before or instead of execution.
-struct RequestError {
+pub(super) struct RequestError {
     status: StatusCode,
     message: String,
 }
@@ -232,7 +232,7 @@ fn wants_html(headers: &HeaderMap) -> bool {
         .is_some_and(|accept| accept.contains("text/html"))
 }
 
-fn parse_post(
+pub(super) fn parse_post(
     headers: &HeaderMap,
     body: &[u8],
     max_batch: usize,
@@ -338,7 +338,7 @@ fn build_request(
     Ok(request)
 }
 
-fn parse_get(raw_query: &str) -> Result<Request, RequestError> {
+pub(super) fn parse_get(raw_query: &str) -> Result<Request, RequestError> {
     let mut query = None;
     let mut operation_name = None;
     let mut variables = None;

@@ -60,6 +60,35 @@ pub fn sdl() -> String {
     schema_builder(&GraphqlLimits::default()).finish().sdl()
 }
 
+/// Entry points for the fuzz targets in `fuzz/`: the decoders of untrusted input, with
+/// their results reduced to "accepted". Not an API.
+#[doc(hidden)]
+pub mod fuzzing {
+    use axum::http::{header, HeaderMap, HeaderValue};
+
+    /// A `POST /graphql` body with `content_type`, decoded into a request or batch.
+    pub fn decode_http_post(content_type: &str, body: &[u8]) -> bool {
+        let mut headers = HeaderMap::new();
+        if let Ok(value) = HeaderValue::from_str(content_type) {
+            headers.insert(header::CONTENT_TYPE, value);
+        }
+        super::http::parse_post(&headers, body, 10).is_ok()
+    }
+
+    /// A `GET /graphql` query string, decoded into a request.
+    pub fn decode_http_get(query: &str) -> bool {
+        super::http::parse_get(query).is_ok()
+    }
+
+    /// A WebSocket text frame, decoded under both subprotocols.
+    pub fn decode_ws_message(text: &str) -> bool {
+        use super::ws::protocol::{parse, Protocol};
+        let modern = parse(Protocol::TransportWs, text).is_ok();
+        let legacy = parse(Protocol::Legacy, text).is_ok();
+        modern || legacy
+    }
+}
+
 /// `/graphql`: POST and GET queries, GraphiQL for browsers, WebSocket subscriptions.
 pub fn router() -> Router<AppState> {
     Router::new().route("/graphql", get(http::get).post(http::post))
