@@ -69,11 +69,18 @@ impl Application {
         let listener = TcpListener::bind(config.bind_addr)
             .await
             .with_context(|| format!("binding {}", config.bind_addr))?;
+        let sockets = graphql::SocketGate::new(graphql::GateLimits {
+            sockets: config.graphql.ws_max_sockets,
+            sockets_per_ip: config.graphql.ws_max_sockets_per_ip,
+            subscriptions: config.graphql.ws_max_subscriptions,
+        });
+        warn_if_descriptors_are_short(config.graphql.ws_max_sockets);
         let state = AppState {
             config,
             domain,
             schema,
             shutdown: Shutdown::default(),
+            sockets,
         };
         Ok(Self {
             listener,
@@ -163,6 +170,30 @@ impl Application {
         tracing::info!("stopped");
         Ok(())
     }
+}
+
+/// Warns when the process may open fewer files than the WebSocket cap needs (one
+/// descriptor per socket, plus some for the database, Redis and listeners).
+fn warn_if_descriptors_are_short(max_sockets: usize) {
+    let Some(limit) = open_files_limit() else {
+        return;
+    };
+    let needed = max_sockets as u64 + 256;
+    if limit < needed {
+        tracing::warn!(
+            nofile = limit,
+            needed,
+            "the open-files limit (RLIMIT_NOFILE) is below WS_MAX_SOCKETS + 256: sockets past \
+             it fail to open; raise `ulimit -n` / LimitNOFILE, or lower WS_MAX_SOCKETS"
+        );
+    }
+}
+
+/// The soft `Max open files` limit of this process (Linux `/proc`), when it can be read.
+fn open_files_limit() -> Option<u64> {
+    let limits = std::fs::read_to_string("/proc/self/limits").ok()?;
+    let line = limits.lines().find(|l| l.starts_with("Max open files"))?;
+    line.split_whitespace().nth(3)?.parse().ok()
 }
 
 /// Resolves on Ctrl-C or SIGTERM.

@@ -164,6 +164,15 @@ pub struct GraphqlLimits {
     pub ws_init_timeout: Duration,
     /// `GRAPHQL_WS_MAX_OPERATIONS`: operations one socket may run at once.
     pub ws_max_operations: usize,
+    /// `WS_MAX_SOCKETS`: WebSockets one instance holds at most (refused with 1013).
+    pub ws_max_sockets: usize,
+    /// `WS_MAX_SOCKETS_PER_IP`: WebSockets from one client IP (refused with 4429).
+    pub ws_max_sockets_per_ip: usize,
+    /// `WS_MAX_SUBSCRIPTIONS`: subscriptions running on one instance at most.
+    pub ws_max_subscriptions: usize,
+    /// `WS_SEND_QUEUE`: frames queued for one socket; a socket that falls this far
+    /// behind is closed with 4429.
+    pub ws_send_queue: usize,
     /// `GRAPHQL_RATE_LIMIT_PER_MINUTE`: operations (HTTP and WebSocket subscriptions)
     /// one user, or one IP for anonymous callers, may start per minute (0: no limit).
     pub operations_per_minute: u32,
@@ -185,6 +194,10 @@ impl Default for GraphqlLimits {
             ws_keepalive: Duration::from_secs(15),
             ws_init_timeout: Duration::from_secs(10),
             ws_max_operations: 100,
+            ws_max_sockets: 20_000,
+            ws_max_sockets_per_ip: 500,
+            ws_max_subscriptions: 100_000,
+            ws_send_queue: 256,
             operations_per_minute: 0,
         }
     }
@@ -266,6 +279,12 @@ impl Config {
                     ),
                     ws_max_operations: env
                         .parse("GRAPHQL_WS_MAX_OPERATIONS", defaults.ws_max_operations)?,
+                    ws_max_sockets: env.parse("WS_MAX_SOCKETS", defaults.ws_max_sockets)?,
+                    ws_max_sockets_per_ip: env
+                        .parse("WS_MAX_SOCKETS_PER_IP", defaults.ws_max_sockets_per_ip)?,
+                    ws_max_subscriptions: env
+                        .parse("WS_MAX_SUBSCRIPTIONS", defaults.ws_max_subscriptions)?,
+                    ws_send_queue: env.parse("WS_SEND_QUEUE", defaults.ws_send_queue)?,
                     operations_per_minute: env.parse(
                         "GRAPHQL_RATE_LIMIT_PER_MINUTE",
                         defaults.operations_per_minute,

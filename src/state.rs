@@ -4,7 +4,11 @@ use std::sync::Arc;
 
 use tokio_util::{sync::CancellationToken, task::TaskTracker};
 
-use crate::{config::Config, domain::Domain, graphql::AppSchema};
+use crate::{
+    config::Config,
+    domain::Domain,
+    graphql::{AppSchema, SocketGate},
+};
 
 #[derive(Clone)]
 pub struct AppState {
@@ -12,6 +16,8 @@ pub struct AppState {
     pub domain: Domain,
     pub schema: AppSchema,
     pub shutdown: Shutdown,
+    /// The WebSocket caps of this instance.
+    pub sockets: Arc<SocketGate>,
 }
 
 /// Cancelled when the server starts draining; WebSockets and other long tasks are

@@ -15,6 +15,7 @@ use async_graphql::{Schema, SchemaBuilder};
 use axum::{routing::get, Router};
 
 pub use roots::{MutationRoot, QueryRoot, SubscriptionRoot};
+pub use ws::gate::{GateLimits, SocketGate};
 
 use crate::{config::GraphqlLimits, domain::Domain, state::AppState};
 

@@ -40,6 +40,8 @@ impl Close {
 
 struct Connection {
     state: AppState,
+    /// Signalled by an operation whose frame did not fit the send queue.
+    lagging: Arc<tokio::sync::Notify>,
     protocol: Protocol,
     client: ClientInfo,
     auth: Option<Arc<RequestAuth>>,
@@ -55,10 +57,12 @@ struct Connection {
 
 pub async fn serve(state: AppState, socket: WebSocket, protocol: Protocol, client: ClientInfo) {
     let (mut sink, mut incoming) = socket.split();
-    let (out, mut outgoing) = mpsc::channel(256);
     let limits = state.config.graphql.clone();
+    let (out, mut outgoing) = mpsc::channel(limits.ws_send_queue.max(1));
     let shutdown = state.shutdown.token().clone();
+    let lagging = Arc::new(tokio::sync::Notify::new());
     let mut conn = Connection {
+        lagging: Arc::clone(&lagging),
         state,
         protocol,
         client,
@@ -133,6 +137,9 @@ pub async fn serve(state: AppState, socket: WebSocket, protocol: Protocol, clien
                 if revoked {
                     break Some(Close::new(4403, "Forbidden: session revoked"));
                 }
+            }
+            () = lagging.notified() => {
+                break Some(Close::new(4429, "Too slow: too many messages waiting to be sent"));
             }
             () = shutdown.cancelled() => break Some(Close::new(1001, "server shutting down")),
         }
@@ -309,8 +316,35 @@ impl Connection {
                 .await;
             return Ok(());
         }
-        let mut request = Request::new(payload["query"].as_str().unwrap_or_default());
-        if let Some(name) = payload.get("operationName").and_then(Value::as_str) {
+        let query = payload["query"].as_str().unwrap_or_default();
+        let operation_name = payload.get("operationName").and_then(Value::as_str);
+        if self.principal.is_none() && !only_public_subscriptions(query, operation_name) {
+            // As for any source stream that cannot be created: one `next` carrying the
+            // error, then `complete` (what graphql-js servers do).
+            let result = serde_json::json!({ "errors": [{
+                "message": "Sign in to subscribe: send a credential in connection_init",
+                "extensions": { "code": "UNAUTHENTICATED" },
+            }] });
+            let _ = sink
+                .send(Message::Text(self.protocol.next(&id, result).into()))
+                .await;
+            let _ = sink
+                .send(Message::Text(self.protocol.complete(&id).into()))
+                .await;
+            return Ok(());
+        }
+        let Some(permit) = self.state.sockets.subscription() else {
+            let errors = serde_json::json!([{
+                "message": "Server busy: too many subscriptions; try again later",
+                "extensions": { "code": "SERVICE_UNAVAILABLE" },
+            }]);
+            let _ = sink
+                .send(Message::Text(self.protocol.error(&id, errors).into()))
+                .await;
+            return Ok(());
+        };
+        let mut request = Request::new(query);
+        if let Some(name) = operation_name {
             request = request.operation_name(name);
         }
         if let Some(variables) = payload.get("variables").filter(|v| v.is_object()) {
@@ -322,31 +356,85 @@ impl Connection {
             .data(self.client.clone());
         let mut stream = self.state.schema.execute_stream(request);
         let out = self.out.clone();
+        let lagging = Arc::clone(&self.lagging);
         let protocol = self.protocol;
         let op_id = id.clone();
         let task = tokio::spawn(async move {
+            let _permit = permit;
+            // Never waits on a slow reader: a full queue ends the socket (4429).
+            let push = |message: Outgoing| match out.try_send(message) {
+                Ok(()) => true,
+                Err(mpsc::error::TrySendError::Full(_)) => {
+                    lagging.notify_one();
+                    false
+                }
+                Err(mpsc::error::TrySendError::Closed(_)) => false,
+            };
             let mut first = true;
             while let Some(response) = stream.next().await {
                 let request_error = is_request_error(&response);
                 let text = if first && request_error {
                     let errors = serde_json::to_value(&response.errors).unwrap_or(Value::Null);
-                    let _ = out
-                        .send(Outgoing::Text(protocol.error(&op_id, errors)))
-                        .await;
-                    let _ = out.send(Outgoing::Done(op_id)).await;
+                    let _ = push(Outgoing::Text(protocol.error(&op_id, errors)))
+                        && push(Outgoing::Done(op_id));
                     return;
                 } else {
                     protocol.next(&op_id, render(response, request_error))
                 };
                 first = false;
-                if out.send(Outgoing::Text(text)).await.is_err() {
+                if !push(Outgoing::Text(text)) {
                     return;
                 }
             }
-            let _ = out.send(Outgoing::Text(protocol.complete(&op_id))).await;
-            let _ = out.send(Outgoing::Done(op_id)).await;
+            let _ = push(Outgoing::Text(protocol.complete(&op_id))) && push(Outgoing::Done(op_id));
         });
         self.operations.insert(id, task.abort_handle());
         Ok(())
     }
+}
+
+/// Closes a socket refused by the instance's caps, with the code that says why.
+pub(super) async fn refuse(socket: WebSocket, refusal: super::gate::Refusal) {
+    let (mut sink, _) = socket.split();
+    let frame = CloseFrame {
+        code: refusal.close_code(),
+        reason: refusal.reason().into(),
+    };
+    let _ = sink.send(Message::Close(Some(frame))).await;
+    let _ = sink.close().await;
+}
+
+/// Whether every root field the operation selects may be subscribed to without signing
+/// in (`botAuthSession`: the sign-in itself). Unparsable documents pass: execution
+/// answers them with the usual error.
+fn only_public_subscriptions(query: &str, operation_name: Option<&str>) -> bool {
+    use async_graphql::parser::types::{DocumentOperations, Selection};
+    let Ok(document) = async_graphql::parser::parse_query(query) else {
+        return true;
+    };
+    let operation = match (&document.operations, operation_name) {
+        (DocumentOperations::Single(op), _) => Some(op),
+        (DocumentOperations::Multiple(ops), Some(name)) => ops.get(name),
+        (DocumentOperations::Multiple(ops), None) if ops.len() == 1 => ops.values().next(),
+        (DocumentOperations::Multiple(_), None) => None,
+    };
+    let Some(operation) = operation else {
+        return true;
+    };
+    operation
+        .node
+        .selection_set
+        .node
+        .items
+        .iter()
+        .all(|item| match &item.node {
+            Selection::Field(field) => {
+                matches!(
+                    field.node.name.node.as_str(),
+                    "botAuthSession" | "__typename"
+                )
+            }
+            // Fragments at the root: refused unless signed in (nothing public needs them).
+            _ => false,
+        })
 }
