@@ -1,6 +1,11 @@
 //! CLI entry point: `serve` (default), `migrate`, `print-schema`, `create-analytics-app`.
 
 use clap::{Parser, Subcommand};
+
+#[cfg(feature = "mimalloc")]
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use messenger_gateway::{app, config::Config, db::Db, graphql, telemetry};
 use secrecy::ExposeSecret;
 
