@@ -122,6 +122,7 @@ impl Application {
         let grace = state.config.shutdown_grace;
         let signal = state.shutdown.clone();
         let bus = state.domain.bus().clone();
+        let domain = state.domain.clone();
         tracing::info!(addr = %listener.local_addr()?, "listening");
         let app = crate::http::router(state).into_make_service_with_connect_info::<SocketAddr>();
         let drain = signal.clone();
@@ -164,6 +165,13 @@ impl Application {
             .is_err()
         {
             tracing::warn!("some WebSockets did not close within the grace period");
+        }
+        // Presence of the closed sockets: record their last_seen_at before leaving.
+        if tokio::time::timeout_at(deadline, domain.presence().flush())
+            .await
+            .is_err()
+        {
+            tracing::warn!("presence leaves not settled within the grace period");
         }
         bus.shutdown();
         db.close().await;

@@ -333,13 +333,23 @@ pub async fn update_profile(
 }
 
 /// Records when a user was last online.
-pub async fn touch_last_seen(
+/// Records `at` as the last-seen time of many users in one statement; returns each
+/// one's `privacy_last_seen` (for the "offline" events).
+pub async fn touch_last_seen_many(
     db: impl PgExecutor<'_>,
-    id: i64,
+    ids: &[i64],
     at: DateTime<Utc>,
-) -> Result<(), sqlx::Error> {
-    sqlx::query!("update users set last_seen_at = $2 where id = $1", id, at)
-        .execute(db)
-        .await?;
-    Ok(())
+) -> Result<Vec<(i64, String)>, sqlx::Error> {
+    let rows = sqlx::query!(
+        "update users set last_seen_at = $2 where id = any($1) returning id, privacy_last_seen",
+        ids,
+        at
+    )
+    .fetch_all(db)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| (r.id, r.privacy_last_seen))
+        .collect())
 }
+

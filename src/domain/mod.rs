@@ -105,6 +105,7 @@ struct Inner {
     mailer: Mailer,
     limiter: rate_limit::RateLimiter,
     local_presence: presence::LocalPresence,
+    presence_leaves: tokio::sync::mpsc::UnboundedSender<presence::LeaveCommand>,
 }
 
 /// The handle every adapter holds; services are views onto it.
@@ -122,7 +123,8 @@ impl Domain {
         let bots = bot_auth::BotClients::new(&config)?;
         let mailer = Mailer::from_config(&config.accounts)?;
         let limiter = rate_limit::RateLimiter::new(bus.redis_commands());
-        Ok(Self(Arc::new(Inner {
+        let (presence_leaves, queued) = tokio::sync::mpsc::unbounded_channel();
+        let domain = Self(Arc::new(Inner {
             config,
             db,
             bus,
@@ -132,7 +134,10 @@ impl Domain {
             mailer,
             limiter,
             local_presence: presence::LocalPresence::default(),
-        })))
+            presence_leaves,
+        }));
+        tokio::spawn(presence::run_leaves(Arc::downgrade(&domain.0), queued));
+        Ok(domain)
     }
 
     pub fn accounts(&self) -> accounts::AccountService<'_> {
@@ -201,6 +206,10 @@ impl Domain {
 
     pub fn presence(&self) -> presence::PresenceService<'_> {
         presence::PresenceService(self)
+    }
+
+    fn presence_leaves(&self) -> &tokio::sync::mpsc::UnboundedSender<presence::LeaveCommand> {
+        &self.0.presence_leaves
     }
 
     fn local_presence(&self) -> &presence::LocalPresence {

@@ -18,6 +18,49 @@ use crate::{
 /// How long a connection counts as online without a heartbeat.
 pub const PRESENCE_TTL: Duration = Duration::from_secs(60);
 
+/// Attempts at a batch of leaves (Redis, then the database) before giving up.
+const LEAVE_ATTEMPTS: u32 = 6;
+/// Leaves settled in one batch at most.
+const LEAVE_BATCH: usize = 512;
+
+/// 50 ms, doubling per attempt, at most 2 s.
+fn retry_pause(attempt: u32) -> Duration {
+    Duration::from_millis((50u64 << attempt.min(5)).min(2_000))
+}
+
+/// What the leaves worker is asked.
+pub(super) enum LeaveCommand {
+    Leave(PresenceHandle),
+    /// Answer once everything queued before is settled.
+    Flush(tokio::sync::oneshot::Sender<()>),
+}
+
+/// The leaves worker: settles queued leaves in batches until the domain is dropped.
+pub(super) async fn run_leaves(
+    domain: std::sync::Weak<super::Inner>,
+    mut queued: tokio::sync::mpsc::UnboundedReceiver<LeaveCommand>,
+) {
+    let mut batch = Vec::with_capacity(LEAVE_BATCH);
+    while queued.recv_many(&mut batch, LEAVE_BATCH).await > 0 {
+        let Some(inner) = domain.upgrade() else {
+            return;
+        };
+        let domain = Domain(inner);
+        let mut leaves = Vec::with_capacity(batch.len());
+        let mut flushes = Vec::new();
+        for command in batch.drain(..) {
+            match command {
+                LeaveCommand::Leave(handle) => leaves.push(handle),
+                LeaveCommand::Flush(done) => flushes.push(done),
+            }
+        }
+        domain.presence().settle(&leaves).await;
+        for done in flushes {
+            let _ = done.send(());
+        }
+    }
+}
+
 /// Process-local counts, for running without Redis.
 #[derive(Default)]
 pub struct LocalPresence(Mutex<HashMap<i64, usize>>);
@@ -42,7 +85,7 @@ impl PresenceService<'_> {
             user_id,
             connection: uuid::Uuid::new_v4().simple().to_string(),
         };
-        let first = match self.0.bus().redis_commands() {
+        let first = match self.0.bus().redis_presence() {
             Some((mut conn, prefix)) => {
                 let key = Self::key(&prefix, user_id);
                 let now = self.0.now().timestamp();
@@ -94,7 +137,7 @@ impl PresenceService<'_> {
 
     /// Keeps a connection counted (called from the socket's keep-alive).
     pub async fn refresh(&self, handle: &PresenceHandle) {
-        if let Some((mut conn, prefix)) = self.0.bus().redis_commands() {
+        if let Some((mut conn, prefix)) = self.0.bus().redis_presence() {
             let expires = self.0.now().timestamp() + PRESENCE_TTL.as_secs() as i64;
             let result: redis::RedisResult<()> = redis::cmd("ZADD")
                 .arg(Self::key(&prefix, handle.user_id))
@@ -109,27 +152,43 @@ impl PresenceService<'_> {
         }
     }
 
-    /// Unregisters a connection; the user's last one records `last_seen_at` and
-    /// publishes "offline".
+    /// Unregisters a connection. The work is queued for the leaves worker, which
+    /// handles leaves in batches: one Redis pipeline per batch (retried on failure, never
+    /// taken as "still online"), one statement recording `last_seen_at` for every user
+    /// whose last connection it was, then their "offline" events. So a burst of
+    /// disconnects costs a few round trips, not one per socket.
     pub async fn leave(&self, handle: &PresenceHandle) {
-        let last = match self.0.bus().redis_commands() {
-            Some((mut conn, prefix)) => {
-                let key = Self::key(&prefix, handle.user_id);
-                let now = self.0.now().timestamp();
-                let result: redis::RedisResult<((), (), i64)> = redis::pipe()
-                    .cmd("ZREM")
-                    .arg(&key)
-                    .arg(&handle.connection)
-                    .cmd("ZREMRANGEBYSCORE")
-                    .arg(&key)
-                    .arg("-inf")
-                    .arg(now)
-                    .cmd("ZCARD")
-                    .arg(&key)
-                    .query_async(&mut conn)
-                    .await;
-                matches!(result, Ok((_, _, 0)))
-            }
+        if self
+            .0
+            .presence_leaves()
+            .send(LeaveCommand::Leave(handle.clone()))
+            .is_err()
+        {
+            tracing::warn!(user_id = handle.user_id, "presence worker gone; leave dropped");
+        }
+    }
+
+    /// Waits until every leave queued so far is settled (at shutdown).
+    pub async fn flush(&self) {
+        let (done, settled) = tokio::sync::oneshot::channel();
+        if self
+            .0
+            .presence_leaves()
+            .send(LeaveCommand::Flush(done))
+            .is_ok()
+        {
+            let _ = settled.await;
+        }
+    }
+
+    /// Settles a batch of leaves (see [`Self::leave`]).
+    async fn settle(&self, leaves: &[PresenceHandle]) {
+        if leaves.is_empty() {
+            return;
+        }
+        let now = self.0.now();
+        let last = match self.0.bus().redis_presence() {
+            Some((conn, prefix)) => Self::settle_in_redis(conn, &prefix, leaves, now).await,
             None => {
                 let mut counts = self
                     .0
@@ -137,33 +196,96 @@ impl PresenceService<'_> {
                     .0
                     .lock()
                     .unwrap_or_else(|e| e.into_inner());
-                let count = counts.entry(handle.user_id).or_insert(1);
-                *count = count.saturating_sub(1);
-                let last = *count == 0;
-                if last {
-                    counts.remove(&handle.user_id);
+                let mut last = Vec::new();
+                for handle in leaves {
+                    let count = counts.entry(handle.user_id).or_insert(1);
+                    *count = count.saturating_sub(1);
+                    if *count == 0 {
+                        counts.remove(&handle.user_id);
+                        last.push(handle.user_id);
+                    }
                 }
                 last
             }
         };
-        if last {
-            let now = self.0.now();
-            if let Err(error) =
-                db::users::touch_last_seen(self.0.db().exec(), handle.user_id, now).await
-            {
-                tracing::warn!(error = ?error, "last_seen_at not recorded");
+        if last.is_empty() {
+            return;
+        }
+        let mut recorded = None;
+        for attempt in 0..LEAVE_ATTEMPTS {
+            match db::users::touch_last_seen_many(self.0.db().exec(), &last, now).await {
+                Ok(rows) => {
+                    recorded = Some(rows);
+                    break;
+                }
+                Err(error) => {
+                    tracing::warn!(%error, users = last.len(), attempt, "last_seen_at not recorded yet");
+                    tokio::time::sleep(retry_pause(attempt)).await;
+                }
             }
+        }
+        let privacy: HashMap<i64, String> = recorded.unwrap_or_default().into_iter().collect();
+        for user_id in last {
             let event = Event::Presence {
-                user_id: handle.user_id,
+                user_id,
                 online: false,
                 last_seen_at: Some(now),
-                privacy_last_seen: self.privacy_of(handle.user_id).await,
+                // Unknown (the write failed): the safe default.
+                privacy_last_seen: privacy
+                    .get(&user_id)
+                    .cloned()
+                    .unwrap_or_else(|| "nobody".to_owned()),
             };
-            self.0
-                .bus()
-                .publish(&topics::user(handle.user_id), event)
-                .await;
+            self.0.bus().publish(&topics::user(user_id), event).await;
         }
+    }
+
+    /// Removes the batch's connections from Redis in one pipeline (retried while Redis
+    /// fails); returns the users left without any live connection.
+    async fn settle_in_redis(
+        mut conn: redis::aio::ConnectionManager,
+        prefix: &str,
+        leaves: &[PresenceHandle],
+        now: DateTime<Utc>,
+    ) -> Vec<i64> {
+        let mut pipe = redis::pipe();
+        for handle in leaves {
+            let key = Self::key(prefix, handle.user_id);
+            pipe.cmd("ZREM")
+                .arg(&key)
+                .arg(&handle.connection)
+                .ignore()
+                .cmd("ZREMRANGEBYSCORE")
+                .arg(&key)
+                .arg("-inf")
+                .arg(now.timestamp())
+                .ignore()
+                .cmd("ZCARD")
+                .arg(&key);
+        }
+        for attempt in 0..LEAVE_ATTEMPTS {
+            match pipe.query_async::<Vec<i64>>(&mut conn).await {
+                Ok(counts) => {
+                    // The last count of a user in the batch is the one after all of theirs.
+                    let mut left: HashMap<i64, i64> = HashMap::new();
+                    for (handle, count) in leaves.iter().zip(counts) {
+                        left.insert(handle.user_id, count);
+                    }
+                    return left
+                        .into_iter()
+                        .filter(|(_, count)| *count == 0)
+                        .map(|(user_id, _)| user_id)
+                        .collect();
+                }
+                Err(error) => {
+                    tracing::warn!(%error, leaves = leaves.len(), attempt, "presence leave retried");
+                    tokio::time::sleep(retry_pause(attempt)).await;
+                }
+            }
+        }
+        // Redis stayed away: the entries age out after PRESENCE_TTL on their own.
+        tracing::warn!(leaves = leaves.len(), "presence leaves abandoned after retries");
+        Vec::new()
     }
 
     /// The user's `privacy_last_seen` (`nobody` when unknown, the safe default).
@@ -177,7 +299,7 @@ impl PresenceService<'_> {
     /// Batch for loaders: which of `user_ids` are online now (one Redis round trip).
     pub async fn online(&self, user_ids: &[i64]) -> AppResult<HashMap<i64, bool>> {
         let now = self.0.now().timestamp();
-        match self.0.bus().redis_commands() {
+        match self.0.bus().redis_presence() {
             Some((mut conn, prefix)) => {
                 let mut pipe = redis::pipe();
                 for id in user_ids {

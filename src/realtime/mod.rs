@@ -84,6 +84,14 @@ impl EventBus {
             .map(|r| (r.connection(), r.prefix().to_owned()))
     }
 
+    /// The process's Redis connection for presence and the key prefix, when Redis is
+    /// configured.
+    pub fn redis_presence(&self) -> Option<(redis::aio::ConnectionManager, String)> {
+        self.redis
+            .as_ref()
+            .map(|r| (r.presence_connection(), r.prefix().to_owned()))
+    }
+
     /// Topics with at least one local listener (for tests and metrics).
     pub fn live_topics(&self) -> usize {
         self.hub.topic_count()

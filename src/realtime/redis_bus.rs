@@ -45,6 +45,9 @@ pub struct RedisSettings {
 pub struct RedisBus {
     client: redis::Client,
     publisher: ConnectionManager,
+    /// Presence's own connection, so a burst of joins and leaves never queues behind
+    /// (or in front of) publishing and rate limits.
+    presence: ConnectionManager,
     prefix: String,
     command_timeout: Duration,
     commands: std::sync::Mutex<Option<mpsc::UnboundedReceiver<Command>>>,
@@ -64,7 +67,9 @@ impl RedisBus {
             .set_connection_timeout(Some(settings.command_timeout))
             .set_response_timeout(Some(settings.command_timeout))
             .set_number_of_retries(0);
-        let publisher = ConnectionManager::new_lazy_with_config(client.clone(), config)
+        let publisher = ConnectionManager::new_lazy_with_config(client.clone(), config.clone())
+            .map_err(|e| AppError::internal(anyhow::anyhow!("Redis client setup: {e}")))?;
+        let presence = ConnectionManager::new_lazy_with_config(client.clone(), config)
             .map_err(|e| AppError::internal(anyhow::anyhow!("Redis client setup: {e}")))?;
         let (tx, rx) = mpsc::unbounded_channel();
         let (outbox, queued) = mpsc::channel(settings.publish_queue.max(1));
@@ -79,6 +84,7 @@ impl RedisBus {
             Self {
                 client,
                 publisher,
+                presence,
                 prefix: settings.prefix.clone(),
                 command_timeout: settings.command_timeout,
                 commands: std::sync::Mutex::new(Some(rx)),
@@ -121,6 +127,11 @@ impl RedisBus {
     /// The shared command connection (multiplexed), for other Redis users of the process.
     pub fn connection(&self) -> ConnectionManager {
         self.publisher.clone()
+    }
+
+    /// The presence connection (multiplexed).
+    pub fn presence_connection(&self) -> ConnectionManager {
+        self.presence.clone()
     }
 
     pub fn prefix(&self) -> &str {
