@@ -28,6 +28,8 @@ use super::{
 use crate::error::{AppError, AppResult};
 
 const MAX_BACKOFF: Duration = Duration::from_secs(5);
+/// Channels in one SUBSCRIBE / UNSUBSCRIBE at most.
+const COMMAND_BATCH: usize = 512;
 /// Events published in one pipelined round trip at most.
 const PUBLISH_BATCH: usize = 256;
 
@@ -237,13 +239,27 @@ impl Listener {
         }
     }
 
+    fn channel_of(&self, command: Command) -> String {
+        match command {
+            Command::Subscribe(topic) | Command::Unsubscribe(topic) => {
+                format!("{}{topic}", self.channel_prefix)
+            }
+        }
+    }
+
     /// One connected period; returns `Ok` only when the command channel closes.
     async fn session(&mut self, connected_before: &mut bool) -> redis::RedisResult<()> {
+        let mut pending = Vec::with_capacity(COMMAND_BATCH);
         let pubsub = self.client.get_async_pubsub().await?;
         let (mut sink, mut stream) = pubsub.split();
-        for topic in self.hub.topic_names() {
-            sink.subscribe(format!("{}{topic}", self.channel_prefix))
-                .await?;
+        let live: Vec<String> = self
+            .hub
+            .topic_names()
+            .into_iter()
+            .map(|topic| format!("{}{topic}", self.channel_prefix))
+            .collect();
+        for chunk in live.chunks(COMMAND_BATCH) {
+            sink.subscribe(chunk.to_vec()).await?;
         }
         self.linked.store(true, Ordering::Relaxed);
         tracing::info!("Redis pub/sub link up");
@@ -256,15 +272,28 @@ impl Listener {
         *connected_before = true;
         loop {
             tokio::select! {
-                command = self.commands.recv() => match command {
-                    None => return Ok(()),
-                    Some(Command::Subscribe(topic)) => {
-                        sink.subscribe(format!("{}{topic}", self.channel_prefix)).await?;
+                received = self.commands.recv_many(&mut pending, COMMAND_BATCH) => {
+                    if received == 0 {
+                        return Ok(());
                     }
-                    Some(Command::Unsubscribe(topic)) => {
-                        sink.unsubscribe(format!("{}{topic}", self.channel_prefix)).await?;
+                    // A burst of joins or leaves becomes a few SUBSCRIBE / UNSUBSCRIBE
+                    // commands with many channels each, in the order asked.
+                    let mut commands = pending.drain(..).peekable();
+                    while let Some(first) = commands.next() {
+                        let subscribe = matches!(first, Command::Subscribe(_));
+                        let mut channels = vec![self.channel_of(first)];
+                        while let Some(next) = commands.next_if(|c| {
+                            matches!(c, Command::Subscribe(_)) == subscribe
+                        }) {
+                            channels.push(self.channel_of(next));
+                        }
+                        if subscribe {
+                            sink.subscribe(channels).await?;
+                        } else {
+                            sink.unsubscribe(channels).await?;
+                        }
                     }
-                },
+                }
                 message = stream.next() => {
                     let Some(message) = message else {
                         return Err(redis::RedisError::from((
