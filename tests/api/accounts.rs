@@ -569,9 +569,36 @@ async fn an_expired_access_token_is_refused_as_expired() {
     })
     .await;
     let (access, _) = telegram_sign_in(&app, unique_telegram_id()).await;
-    tokio::time::sleep(Duration::from_millis(2100)).await;
+    // JWT expiry is checked by the `jsonwebtoken` crate against the system time, not the
+    // app's clock: wait (bounded) until the system time is past the token's `exp`.
+    let exp = jwt_exp(&access);
+    assert!(
+        exp <= crate::helpers::now_unix() + 5,
+        "exp {exp} is far off"
+    );
+    for _ in 0..100 {
+        if crate::helpers::now_unix() > exp {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(
+        crate::helpers::now_unix() > exp,
+        "the token's exp has passed"
+    );
     let body = op(&app, "{ me { id } }", json!({}), Some(&access)).await;
     assert_eq!(body["errors"][0]["message"], "Access token has expired");
+}
+
+/// The `exp` claim of a JWT (read without verifying it).
+fn jwt_exp(token: &str) -> i64 {
+    use base64::Engine as _;
+    let payload = token.split('.').nth(1).expect("a JWT has a payload");
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(payload)
+        .expect("base64url payload");
+    let claims: Value = serde_json::from_slice(&bytes).expect("JSON claims");
+    claims["exp"].as_i64().expect("exp")
 }
 
 /// A scripted conversation between an e-mail user and a Telegram user, through GraphQL

@@ -12,7 +12,7 @@ use serde_json::{json, Value};
 
 use crate::{
     fake_bot_api::{Call, FakeBotApi},
-    helpers::{error_code, gql, quick_init_data, spawn_app_with, TestApp},
+    helpers::{error_code, gql, quick_init_data, spawn_app_with_clock, TestApp, TestClock},
 };
 
 const TELEGRAM_SECRET: &str = "tg-webhook-secret_0123456789";
@@ -30,12 +30,14 @@ struct BotApp {
     app: TestApp,
     api: FakeBotApi,
     redis_prefix: String,
+    /// The app's clock: code and session expiry follow it.
+    clock: TestClock,
 }
 
 async fn spawn_bots(edit: impl FnOnce(&mut std::collections::HashMap<String, String>)) -> BotApp {
     let api = FakeBotApi::start().await;
     let redis_prefix = format!("mgtest:{}:", uuid::Uuid::new_v4().simple());
-    let app = spawn_app_with(|env| {
+    let (app, clock) = spawn_app_with_clock(|env| {
         for (key, value) in [
             ("TELEGRAM_BOT_USERNAME", "GatewayLoginBot".to_owned()),
             ("TELEGRAM_BOT_API_URL", api.url()),
@@ -57,6 +59,7 @@ async fn spawn_bots(edit: impl FnOnce(&mut std::collections::HashMap<String, Str
         app,
         api,
         redis_prefix,
+        clock,
     }
 }
 

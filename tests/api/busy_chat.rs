@@ -3,15 +3,17 @@
 //! see every message once, in order), and the cost of a send does not grow with the
 //! chat's size. Counted, not timed.
 
-use std::{collections::HashSet, time::Duration};
+use std::collections::HashSet;
 
 use serde_json::{json, Value};
 
 use crate::{
     chats::group,
-    helpers::{gql, quick_user, spawn_app, TestApp},
-    realtime::{open, subscribe, take, MESSAGES},
-    subscriptions::{next_json, Socket},
+    helpers::{
+        gql, quick_user, spawn_app,
+        ws::{open, subscribe, take, wait_until_live, MESSAGES},
+        TestApp,
+    },
 };
 
 const SEND_INPUT: &str = "mutation($i: SendMessageInput!) { sendMessage(input: $i) { id chatId } }";
@@ -31,22 +33,6 @@ fn id_of(body: &Value) -> i64 {
         .as_str()
         .and_then(|id| id.parse().ok())
         .unwrap_or_else(|| panic!("no message id: {body}"))
-}
-
-/// Sends probes until `socket`'s operation `op` delivers one: the subscription is live.
-async fn wait_until_live(app: &TestApp, token: &str, chat: &str, socket: &mut Socket, op: &str) {
-    for attempt in 0..50 {
-        let (_, body) = try_send(app, token, chat, &format!("probe {attempt}")).await;
-        let probe = id_of(&body);
-        let deadline = tokio::time::Instant::now() + Duration::from_millis(200);
-        while let Ok(frame) = tokio::time::timeout_at(deadline, next_json(socket)).await {
-            let event = &frame["payload"]["data"]["messageEvents"];
-            if frame["id"] == op && event["messageId"].as_str() == Some(&probe.to_string()) {
-                return;
-            }
-        }
-    }
-    panic!("the subscription never delivered a probe");
 }
 
 fn message_ids(events: &[Value]) -> Vec<i64> {
@@ -377,13 +363,11 @@ fn failures(body: &Value) -> Vec<String> {
     codes
 }
 
+/// A GraphQL query (or `""`), its variables (the body, for REST) and the REST path.
+type Op = (&'static str, Value, Option<&'static str>);
+
 /// One operation over HTTP: GraphQL when `rest` is `None`, else a REST POST.
-async fn call(
-    http: reqwest::Client,
-    base: String,
-    token: String,
-    op: (&'static str, Value, Option<&'static str>),
-) -> (u16, Value) {
+async fn call(http: reqwest::Client, base: String, token: String, op: Op) -> (u16, Value) {
     let (query, variables, rest) = op;
     let request = match rest {
         None => http
@@ -425,7 +409,7 @@ async fn sends_forwards_edits_deletes_and_reactions_racing_in_one_chat_never_fai
     }
     let chat_id: i64 = chat.parse().expect("id");
 
-    let mut plans: Vec<(String, Vec<(&'static str, Value, Option<&'static str>)>)> = vec![
+    let mut plans: Vec<(String, Vec<Op>)> = vec![
         // The owner edits then deletes the seeded messages, while the others react to them.
         (
             owner.clone(),

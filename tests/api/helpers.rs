@@ -1,15 +1,27 @@
 //! `spawn_app()`: the real server on 127.0.0.1:0 with its own database and Redis key
 //! prefix, plus small clients for GraphQL over HTTP and the Node tools in `tests/js`.
+//! `spawn_app_with_clock()` runs it on a [`TestClock`] the test moves forward; [`ws`]
+//! holds the WebSocket clients.
+
+pub mod ws;
 
 use std::{
     collections::HashMap,
     net::SocketAddr,
     path::PathBuf,
     process::Command,
+    sync::{
+        atomic::{AtomicI64, Ordering},
+        Arc,
+    },
     time::{Duration, SystemTime, UNIX_EPOCH},
 };
 
-use messenger_gateway::{app::Application, config::Config};
+use messenger_gateway::{
+    app::Application,
+    config::Config,
+    domain::{Clock, SystemClock},
+};
 use serde_json::{json, Value};
 use tokio::{sync::oneshot, task::JoinHandle};
 
@@ -83,6 +95,40 @@ pub async fn spawn_app_with(edit: impl FnOnce(&mut HashMap<String, String>)) -> 
     spawn_from_env(db_name, env, true).await
 }
 
+/// The app's clock in tests: the system time plus an offset that only the test moves
+/// (forward), so expiry decided by the domain clock needs no waiting.
+#[derive(Clone, Default)]
+pub struct TestClock {
+    offset_ms: Arc<AtomicI64>,
+}
+
+impl TestClock {
+    /// Moves the app's "now" forward by `by`.
+    pub fn advance(&self, by: Duration) {
+        let ms = i64::try_from(by.as_millis()).expect("a test-sized duration");
+        self.offset_ms.fetch_add(ms, Ordering::SeqCst);
+    }
+}
+
+impl Clock for TestClock {
+    fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        chrono::Utc::now() + chrono::Duration::milliseconds(self.offset_ms.load(Ordering::SeqCst))
+    }
+}
+
+/// Like [`spawn_app_with`], on a [`TestClock`] the test advances. JWT expiry is not
+/// decided by it (the `jsonwebtoken` crate reads the system time).
+pub async fn spawn_app_with_clock(
+    edit: impl FnOnce(&mut HashMap<String, String>),
+) -> (TestApp, TestClock) {
+    let db_name = new_db_name();
+    let mut env = base_env(&db_name);
+    edit(&mut env);
+    let clock = TestClock::default();
+    let app = spawn_from_env_on(db_name, env, true, Arc::new(clock.clone())).await;
+    (app, clock)
+}
+
 /// A second instance of `first`'s deployment: same database, Redis and key prefix.
 pub async fn spawn_sibling(first: &TestApp) -> TestApp {
     spawn_from_env(first.db_name.clone(), first.env.clone(), false).await
@@ -93,9 +139,20 @@ pub async fn spawn_from_env(
     env: HashMap<String, String>,
     owns_db: bool,
 ) -> TestApp {
+    spawn_from_env_on(db_name, env, owns_db, Arc::new(SystemClock)).await
+}
+
+async fn spawn_from_env_on(
+    db_name: String,
+    env: HashMap<String, String>,
+    owns_db: bool,
+    clock: Arc<dyn Clock>,
+) -> TestApp {
     let config = Config::from_lookup(|k| env.get(k).cloned()).expect("test config");
     let saved_env = env.clone();
-    let app = Application::build(config).await.expect("app builds");
+    let app = Application::build_with_clock(config, clock)
+        .await
+        .expect("app builds");
     let addr = app.local_addr();
     let db = app.db();
     let bus = app.bus();

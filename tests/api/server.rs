@@ -11,9 +11,9 @@ use futures_util::StreamExt;
 use serde_json::json;
 use tokio_tungstenite::tungstenite::Message;
 
-use crate::{
-    helpers::{base_env, drop_database, new_db_name, spawn_app},
-    subscriptions::{connect, next_json, send},
+use crate::helpers::{
+    base_env, drop_database, new_db_name, spawn_app,
+    ws::{connect, next_json, send},
 };
 
 #[test]

@@ -2,58 +2,13 @@
 
 use std::time::Duration;
 
-use futures_util::{SinkExt, StreamExt};
 use serde_json::{json, Value};
-use tokio_tungstenite::{
-    connect_async,
-    tungstenite::{client::IntoClientRequest, http::HeaderValue, Message},
+
+use crate::helpers::{
+    sign_in, spawn_app, spawn_app_with, unique_telegram_id,
+    ws::{connect, next_json, send, Socket},
+    TestApp,
 };
-
-use crate::helpers::{sign_in, spawn_app, spawn_app_with, unique_telegram_id, TestApp};
-
-pub type Socket =
-    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
-
-pub async fn connect(app: &TestApp, protocol: &str) -> Socket {
-    let mut request = app.ws_url().into_client_request().expect("request");
-    request.headers_mut().insert(
-        "sec-websocket-protocol",
-        HeaderValue::from_str(protocol).expect("header"),
-    );
-    let (socket, response) = connect_async(request).await.expect("WebSocket connects");
-    assert_eq!(response.headers()["sec-websocket-protocol"], protocol);
-    socket
-}
-
-pub async fn send(socket: &mut Socket, message: Value) {
-    socket
-        .send(Message::Text(message.to_string().into()))
-        .await
-        .expect("sent");
-}
-
-/// The next JSON text frame, skipping server pings; panics after 5 s.
-pub async fn next_json(socket: &mut Socket) -> Value {
-    let deadline = Duration::from_secs(5);
-    loop {
-        let frame = tokio::time::timeout(deadline, socket.next())
-            .await
-            .expect("a frame within 5 s")
-            .expect("socket open")
-            .expect("valid frame");
-        match frame {
-            Message::Text(text) => {
-                let value: Value = serde_json::from_str(&text).expect("JSON frame");
-                if value["type"] == "ping" || value["type"] == "ka" {
-                    continue;
-                }
-                return value;
-            }
-            Message::Close(frame) => panic!("closed: {frame:?}"),
-            _ => continue,
-        }
-    }
-}
 
 /// Renames the Telegram user until the subscriber sees an event (the subscription is
 /// registered asynchronously after `subscribe`, so the first change may precede it).

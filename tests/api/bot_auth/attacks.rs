@@ -97,12 +97,13 @@ async fn an_unconfigured_webhook_is_not_there() {
 #[tokio::test]
 async fn an_expired_code_is_neither_handed_out_nor_accepted() {
     let bots = spawn_bots(|env| {
-        env.insert("BOT_AUTH_CODE_TTL_SECONDS".into(), "1".into());
+        env.insert("BOT_AUTH_CODE_TTL_SECONDS".into(), "60".into());
     })
     .await;
     let id = bots.session("late").await;
     let code = telegram_login(&bots, &id).await;
-    tokio::time::sleep(Duration::from_millis(1_200)).await;
+    // Past the code's lifetime, within the session's (300 s by default).
+    bots.clock.advance(Duration::from_secs(61));
     assert_eq!(bots.poll(&id).await, json!({ "status": "expired" }));
     let (status, body) = bots.post("/v1/auth/verify", json!({ "code": code })).await;
     assert_eq!(

@@ -322,28 +322,28 @@ async fn the_bot_auth_session_subscription_replaces_polling() {
         .await;
     let id = created["session_id"].as_str().expect("id").to_owned();
 
-    let mut socket = crate::subscriptions::connect(&bots.app, "graphql-transport-ws").await;
-    crate::subscriptions::send(&mut socket, json!({ "type": "connection_init" })).await;
+    let mut socket = crate::helpers::ws::connect(&bots.app, "graphql-transport-ws").await;
+    crate::helpers::ws::send(&mut socket, json!({ "type": "connection_init" })).await;
     assert_eq!(
-        crate::subscriptions::next_json(&mut socket).await["type"],
+        crate::helpers::ws::next_json(&mut socket).await["type"],
         "connection_ack"
     );
     let query = "subscription($id: ID!) { botAuthSession(id: $id) { status code } }";
-    crate::subscriptions::send(&mut socket, json!({ "id": "b", "type": "subscribe", "payload": { "query": query, "variables": { "id": id } } })).await;
-    let pending = crate::subscriptions::next_json(&mut socket).await;
+    crate::helpers::ws::send(&mut socket, json!({ "id": "b", "type": "subscribe", "payload": { "query": query, "variables": { "id": id } } })).await;
+    let pending = crate::helpers::ws::next_json(&mut socket).await;
     assert_eq!(
         pending["payload"]["data"]["botAuthSession"],
         json!({ "status": "PENDING", "code": null })
     );
 
     let code = telegram_login(&bots, &id).await;
-    let completed = crate::subscriptions::next_json(&mut socket).await;
+    let completed = crate::helpers::ws::next_json(&mut socket).await;
     assert_eq!(
         completed["payload"]["data"]["botAuthSession"],
         json!({ "status": "COMPLETED", "code": code })
     );
     assert_eq!(
-        crate::subscriptions::next_json(&mut socket).await,
+        crate::helpers::ws::next_json(&mut socket).await,
         json!({ "id": "b", "type": "complete" })
     );
     assert_eq!(

@@ -3,13 +3,17 @@
 
 use std::time::Duration;
 
-use serde_json::json;
+use serde_json::{json, Value};
 
-use super::{close_code, open, subscribe, take, MESSAGES};
 use crate::{
     chats::{group, SEND},
-    helpers::{gql, gql_error, quick_user, redis_url, spawn_app, spawn_sibling},
-    subscriptions::next_json,
+    helpers::{
+        gql, gql_error, quick_user, redis_url, spawn_app, spawn_sibling,
+        ws::{
+            close_code, next_json, open, subscribe, take, take_skipping, wait_until_all_live,
+            wait_until_live, Socket, MESSAGES,
+        },
+    },
 };
 
 async fn send_text(app: &crate::helpers::TestApp, token: &str, chat: &str, text: &str) -> String {
@@ -26,7 +30,8 @@ async fn a_message_sent_through_one_instance_reaches_a_subscriber_on_the_other()
     let chat = group(&first, &alice, "Two instances", &[&bob_id]).await;
     let mut socket = open(&second, &bob).await;
     subscribe(&mut socket, "m", MESSAGES, json!({ "c": chat })).await;
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    // Probes sent through the first instance: the cross-instance path is live.
+    wait_until_live(&first, &alice, &chat, &mut socket, "m").await;
     send_text(&first, &alice, &chat, "across").await;
     let events = take(&mut socket, "m", 1).await;
     let event = &events[0]["data"]["messageEvents"];
@@ -75,20 +80,16 @@ async fn fan_out_to_50_subscribers_costs_the_same_statements_as_to_1() {
         let mut sockets = Vec::new();
         for i in 0..n {
             let mut socket = open(&app, &alice).await;
-            subscribe(
-                &mut socket,
-                &format!("s{i}"),
-                MESSAGES,
-                json!({ "c": chat }),
-            )
-            .await;
-            sockets.push(socket);
+            let op = format!("s{i}");
+            subscribe(&mut socket, &op, MESSAGES, json!({ "c": chat })).await;
+            sockets.push((socket, op));
         }
-        tokio::time::sleep(Duration::from_millis(500)).await;
+        // Every subscription set up (and no probe left unread) before counting.
+        wait_until_all_live(&app, &alice, &chat, &mut sockets).await;
         let before = app.db.statements_executed();
         send_text(&app, &alice, &chat, &format!("to {n}")).await;
-        for (i, socket) in sockets.iter_mut().enumerate() {
-            let got = take(socket, &format!("s{i}"), 1).await;
+        for (socket, op) in &mut sockets {
+            let got = take(socket, op, 1).await;
             assert_eq!(
                 got[0]["data"]["messageEvents"]["message"]["text"],
                 format!("to {n}")
@@ -121,7 +122,7 @@ async fn outsiders_are_refused_and_removed_members_stop_receiving() {
 
     let mut socket = open(&app, &member).await;
     subscribe(&mut socket, "m", MESSAGES, json!({ "c": chat })).await;
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    wait_until_live(&app, &owner, &chat, &mut socket, "m").await;
     send_text(&app, &owner, &chat, "before").await;
     assert_eq!(
         take(&mut socket, "m", 1).await[0]["data"]["messageEvents"]["message"]["text"],
@@ -196,7 +197,34 @@ async fn presence_follows_sockets_across_instances_and_typing_reaches_members() 
         json!({}),
     )
     .await;
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    // Live once each stream delivered a probe: a profile change of Alice on `u`, Alice
+    // not typing on `c`. Later probe events are passed over; the test expects neither.
+    let profile_probe = |e: &Value| e["data"]["userEvents"]["kind"] == "PROFILE_UPDATED";
+    let typing_probe = |e: &Value| {
+        e["data"]["chatEvents"]
+            == json!({ "kind": "TYPING", "chatId": chat, "userId": alice_id, "typing": false })
+    };
+    let (on_first, as_alice, in_chat) = (&first, alice.as_str(), chat.as_str());
+    wait_for_probe(&mut watcher, "u", &profile_probe, move || async move {
+        gql(
+            on_first,
+            as_alice,
+            "mutation($b: String!) { updateProfile(input: { bio: $b }) { id } }",
+            json!({ "b": format!("probe {}", uuid::Uuid::new_v4()) }),
+        )
+        .await;
+    })
+    .await;
+    wait_for_probe(&mut watcher, "c", &typing_probe, move || async move {
+        gql(
+            on_first,
+            as_alice,
+            "mutation($c: ID!) { setTyping(chatId: $c, typing: false) }",
+            json!({ "c": in_chat }),
+        )
+        .await;
+    })
+    .await;
     let online = "query($u: ID!) { user(id: $u) { isOnline lastSeenAt } }";
     assert_eq!(
         gql(&first, &bob, online, json!({ "u": alice_id })).await["user"]["isOnline"],
@@ -204,8 +232,8 @@ async fn presence_follows_sockets_across_instances_and_typing_reaches_members() 
     );
 
     let alice_socket = open(&second, &alice).await; // Alice connects to the other instance
-    let event = take(&mut watcher, "u", 1).await;
-    assert_eq!(event[0]["data"]["userEvents"]["kind"], "ONLINE");
+    let event = take_skipping(&mut watcher, "u", profile_probe).await;
+    assert_eq!(event["data"]["userEvents"]["kind"], "ONLINE", "{event}");
     assert_eq!(
         gql(&first, &bob, online, json!({ "u": alice_id })).await["user"]["isOnline"],
         true
@@ -218,16 +246,16 @@ async fn presence_follows_sockets_across_instances_and_typing_reaches_members() 
         json!({ "c": chat }),
     )
     .await;
-    let typing = take(&mut watcher, "c", 1).await;
+    let typing = take_skipping(&mut watcher, "c", typing_probe).await;
     assert_eq!(
-        typing[0]["data"]["chatEvents"],
+        typing["data"]["chatEvents"],
         json!({ "kind": "TYPING", "chatId": chat, "userId": alice_id, "typing": true })
     );
 
     drop(alice_socket);
-    let event = take(&mut watcher, "u", 1).await;
-    assert_eq!(event[0]["data"]["userEvents"]["kind"], "OFFLINE");
-    assert!(event[0]["data"]["userEvents"]["lastSeenAt"].is_string());
+    let event = take_skipping(&mut watcher, "u", profile_probe).await;
+    assert_eq!(event["data"]["userEvents"]["kind"], "OFFLINE", "{event}");
+    assert!(event["data"]["userEvents"]["lastSeenAt"].is_string());
     let after = gql(&first, &bob, online, json!({ "u": alice_id })).await;
     assert_eq!(after["user"]["isOnline"], false);
     assert!(after["user"]["lastSeenAt"].is_string());
@@ -249,16 +277,11 @@ async fn topics_and_redis_channels_are_released_when_clients_leave() {
     let mut sockets = Vec::new();
     for i in 0..5 {
         let mut socket = open(&app, &alice).await;
-        subscribe(
-            &mut socket,
-            &format!("s{i}"),
-            MESSAGES,
-            json!({ "c": chat }),
-        )
-        .await;
-        sockets.push(socket);
+        let op = format!("s{i}");
+        subscribe(&mut socket, &op, MESSAGES, json!({ "c": chat })).await;
+        sockets.push((socket, op));
     }
-    tokio::time::sleep(Duration::from_millis(500)).await;
+    wait_until_all_live(&app, &alice, &chat, &mut sockets).await;
     let channel = format!("{}events:chat:{chat}", app.env["REDIS_KEY_PREFIX"]);
     assert!(app.bus.live_topics() > 0);
     assert_eq!(
@@ -281,6 +304,29 @@ async fn topics_and_redis_channels_are_released_when_clients_leave() {
         app.bus.live_topics(),
         numsub(&channel).await
     );
+}
+
+/// Runs `probe` until operation `op` on `socket` delivers an event `is_probe` matches
+/// (bounded: 50 probes, 400 ms each); other frames are consumed.
+async fn wait_for_probe<F, Fut>(
+    socket: &mut Socket,
+    op: &str,
+    is_probe: &impl Fn(&Value) -> bool,
+    probe: F,
+) where
+    F: Fn() -> Fut,
+    Fut: std::future::Future<Output = ()>,
+{
+    for _ in 0..50 {
+        probe().await;
+        let deadline = tokio::time::Instant::now() + Duration::from_millis(400);
+        while let Ok(frame) = tokio::time::timeout_at(deadline, next_json(socket)).await {
+            if frame["id"] == op && frame["type"] == "next" && is_probe(&frame["payload"]) {
+                return;
+            }
+        }
+    }
+    panic!("operation {op} never delivered a probe");
 }
 
 async fn numsub(channel: &str) -> i64 {

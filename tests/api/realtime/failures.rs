@@ -10,11 +10,12 @@ use std::{
 
 use serde_json::json;
 
-use super::{open, subscribe, MESSAGES};
 use crate::{
     chats::{group, SEND},
-    helpers::{gql, quick_user, spawn_app_with},
-    subscriptions::next_json,
+    helpers::{
+        gql, quick_user, spawn_app_with,
+        ws::{close_code, next_json, open, subscribe, take, wait_until_live, MESSAGES},
+    },
 };
 
 struct PrivateRedis {
@@ -87,11 +88,11 @@ async fn killed_pubsub_links_and_a_redis_restart_lose_no_message() {
     let chat = group(&app, &alice, "Storm", &[]).await;
     let mut socket = open(&app, &alice).await;
     subscribe(&mut socket, "m", MESSAGES, json!({ "c": chat })).await;
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    // The probes come before everything counted below; none is left unread.
+    let mut last_seen = wait_until_live(&app, &alice, &chat, &mut socket, "m").await;
 
     let mut sent = Vec::new();
     let mut received: Vec<i64> = Vec::new();
-    let mut last_seen = String::from("0");
     for round in 0..3 {
         for i in 0..5 {
             let data = gql(
@@ -156,17 +157,17 @@ async fn killed_pubsub_links_and_a_redis_restart_lose_no_message() {
         json!({ "c": chat, "a": last_seen }),
     )
     .await;
+    // Read the replay until it makes up the count (bounded), then anything extra that
+    // follows at once (a duplicate would).
+    let missing = sent.len().saturating_sub(received.len());
+    for event in take(&mut resumed, "r", missing).await {
+        received.push(message_id(&event));
+    }
     while let Ok(frame) =
-        tokio::time::timeout(Duration::from_millis(1500), next_json(&mut resumed)).await
+        tokio::time::timeout(Duration::from_millis(500), next_json(&mut resumed)).await
     {
         if frame["type"] == "next" {
-            received.push(
-                frame["payload"]["data"]["messageEvents"]["messageId"]
-                    .as_str()
-                    .expect("id")
-                    .parse()
-                    .expect("id"),
-            );
+            received.push(message_id(&frame["payload"]));
         }
     }
     assert_eq!(received, sent, "every message exactly once, in order");
@@ -181,6 +182,13 @@ async fn killed_pubsub_links_and_a_redis_restart_lose_no_message() {
         200,
         "the server reconnected to Redis by itself"
     );
+}
+
+fn message_id(payload: &serde_json::Value) -> i64 {
+    payload["data"]["messageEvents"]["messageId"]
+        .as_str()
+        .and_then(|id| id.parse().ok())
+        .unwrap_or_else(|| panic!("no message id: {payload}"))
 }
 
 fn free_port() -> u16 {
@@ -252,7 +260,7 @@ async fn the_server_starts_without_redis_and_becomes_ready_when_it_answers() {
     wait_ready(&app, 200).await;
     let mut socket = open(&app, &alice).await;
     subscribe(&mut socket, "m", MESSAGES, json!({ "c": chat, "a": "0" })).await;
-    let replayed = super::take(&mut socket, "m", 1).await;
+    let replayed = take(&mut socket, "m", 1).await;
     assert_eq!(
         replayed[0]["data"]["messageEvents"]["message"]["text"],
         "stored anyway"
@@ -286,27 +294,10 @@ async fn removals_and_revocations_during_an_outage_hold_after_it() {
     let mut doomed = open(&app, &bob_first).await;
     let mut all_chats = open(&app, &bob_second).await;
     subscribe(&mut all_chats, "all", MESSAGES, json!({})).await;
-    // Live once a message in each chat arrives.
+    // Live once a probe in each chat arrives (no probe is left unread after it).
     for chat in [&gone, &stays] {
-        let mut arrived = false;
-        for _ in 0..20 {
-            gql(&app, &alice, SEND, json!({ "c": chat, "t": "probe" })).await;
-            if let Ok(frame) =
-                tokio::time::timeout(Duration::from_millis(300), next_json(&mut all_chats)).await
-            {
-                arrived |= frame["type"] == "next";
-            }
-            if arrived {
-                break;
-            }
-        }
-        assert!(arrived, "the all-chats stream is live");
+        wait_until_live(&app, &alice, chat, &mut all_chats, "all").await;
     }
-    // Drain the probes.
-    while tokio::time::timeout(Duration::from_millis(300), next_json(&mut all_chats))
-        .await
-        .is_ok()
-    {}
 
     redis.stop();
     wait_ready(&app, 503).await;
@@ -325,7 +316,7 @@ async fn removals_and_revocations_during_an_outage_hold_after_it() {
     redis.ready().await;
     wait_ready(&app, 200).await;
     assert_eq!(
-        super::close_code(&mut doomed, Duration::from_secs(10)).await,
+        close_code(&mut doomed, Duration::from_secs(10)).await,
         Some(4403),
         "the revoked session's socket is closed"
     );

@@ -1,13 +1,16 @@
 //! graphql-transport-ws conformance with raw frames, and the npm `graphql-ws` client.
 
-use std::{process::Command, time::Duration};
+use std::{
+    io::{BufRead, BufReader},
+    process::{Command, Stdio},
+    time::Duration,
+};
 
 use serde_json::{json, Value};
 
-use super::{close_code, open, subscribe};
-use crate::{
-    helpers::{js_dir, quick_user, spawn_app, spawn_app_with},
-    subscriptions::{connect, next_json, send},
+use crate::helpers::{
+    js_dir, quick_user, spawn_app, spawn_app_with,
+    ws::{close_code, connect, next_json, open, send, subscribe},
 };
 
 #[tokio::test]
@@ -134,46 +137,82 @@ async fn operations_run_complete_and_are_capped_per_socket() {
     );
 }
 
+/// The text of a `messageEvents` result line the npm client printed.
+fn text_of(line: &str) -> Option<Value> {
+    let value: Value = serde_json::from_str(line).ok()?;
+    value["data"]["messageEvents"]["message"]["text"]
+        .as_str()
+        .map(|t| json!(t))
+}
+
 #[tokio::test]
 async fn the_npm_graphql_ws_client_receives_messages() {
     let app = spawn_app().await;
     let (alice, _) = quick_user(&app, "Alice").await;
     let chat = crate::chats::group(&app, &alice, "npm", &[]).await;
+    // With `afterMessageId` the first message arrives whether it is sent before the
+    // client has subscribed (replayed) or after (live); the second is sent once the
+    // first arrived, so it comes live.
     let input = json!({
-        "url": app.ws_url(), "token": alice, "count": 2, "timeoutMs": 15000,
-        "query": super::MESSAGES, "variables": { "c": chat },
+        "url": app.ws_url(), "token": alice, "count": 2, "timeoutMs": 30000,
+        "query": crate::helpers::ws::MESSAGES, "variables": { "c": chat, "a": "0" },
     });
-    let child = tokio::task::spawn_blocking(move || {
-        Command::new("node")
-            .arg(js_dir().join("ws-client.mjs"))
-            .arg(input.to_string())
-            .output()
+    let mut child = Command::new("node")
+        .arg(js_dir().join("ws-client.mjs"))
+        .arg(input.to_string())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("node runs");
+    let stdout = child.stdout.take().expect("piped stdout");
+    let (tx, mut lines) = tokio::sync::mpsc::unbounded_channel();
+    let reader = std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines() {
+            let Ok(line) = line else { break };
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
     });
-    tokio::time::sleep(Duration::from_millis(1500)).await;
-    for text in ["one", "two"] {
+    let send_text = |text: &'static str| {
         crate::helpers::gql(
             &app,
             &alice,
             crate::chats::SEND,
             json!({ "c": chat, "t": text }),
         )
-        .await;
+    };
+
+    send_text("one").await;
+    let mut printed = Vec::new();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    while !printed
+        .iter()
+        .any(|l: &String| text_of(l) == Some(json!("one")))
+    {
+        match tokio::time::timeout_at(deadline, lines.recv()).await {
+            Ok(Some(line)) => printed.push(line),
+            Ok(None) | Err(_) => break, // the client exited or is late: checked below
+        }
     }
-    let output = child.await.expect("joined").expect("node runs");
-    let stdout = String::from_utf8_lossy(&output.stdout);
+    send_text("two").await;
+    // The rest of the output, until the client exits (it has its own 30 s limit).
+    while let Ok(Some(line)) =
+        tokio::time::timeout_at(deadline + Duration::from_secs(5), lines.recv()).await
+    {
+        printed.push(line);
+    }
+    let output = tokio::task::spawn_blocking(move || child.wait_with_output())
+        .await
+        .expect("joined")
+        .expect("node ran");
+    reader.join().expect("reader thread");
+    let stdout = printed.join("\n");
     assert!(
         output.status.success(),
         "{stdout} {}",
         String::from_utf8_lossy(&output.stderr)
     );
-    let texts: Vec<Value> = stdout
-        .lines()
-        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
-        .filter_map(|v| {
-            v["data"]["messageEvents"]["message"]["text"]
-                .as_str()
-                .map(|t| json!(t))
-        })
-        .collect();
+    let texts: Vec<Value> = printed.iter().filter_map(|l| text_of(l)).collect();
     assert_eq!(texts, [json!("one"), json!("two")], "{stdout}");
 }

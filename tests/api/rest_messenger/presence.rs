@@ -6,9 +6,9 @@ use std::time::Duration;
 use serde_json::{json, Value};
 
 use super::{rest_group, user, Client};
-use crate::{
-    helpers::spawn_app,
-    subscriptions::{connect, next_json, send},
+use crate::helpers::{
+    spawn_app,
+    ws::{connect, next_json, send},
 };
 
 async fn chat(client: &Client<'_>, id: i64) -> Value {
