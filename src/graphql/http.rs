@@ -14,7 +14,6 @@
 use std::sync::Arc;
 
 use async_graphql::{
-    http::GraphiQLSource,
     parser::types::{DocumentOperations, OperationType},
     BatchRequest, BatchResponse, Request, Response, Variables,
 };
@@ -26,11 +25,15 @@ use axum::{
         FromRequestParts, RawQuery, State,
     },
     http::{header, request::Parts, HeaderMap, HeaderValue, StatusCode},
-    response::{Html, IntoResponse, Response as HttpResponse},
+    response::{IntoResponse, Response as HttpResponse},
 };
 use serde_json::{json, Map, Value};
 
-use super::{context::RequestAuth, loaders::Loaders, ws};
+use super::{
+    context::RequestAuth,
+    loaders::{run_in_waves, Loaders},
+    ws,
+};
 use crate::{auth::Credential, domain::ClientInfo, state::AppState};
 
 const GRAPHQL_RESPONSE_JSON: &str = "application/graphql-response+json";
@@ -210,14 +213,8 @@ pub async fn get(
     let media = call.media;
     let query = query.unwrap_or_default();
     if query.is_empty() && wants_html(&headers) && state.config.graphql.graphiql {
-        return Html(
-            GraphiQLSource::build()
-                .endpoint("/graphql")
-                .subscription_endpoint("/graphql")
-                .title("messenger-gateway")
-                .finish(),
-        )
-        .into_response();
+        // Bundled and served by the gateway itself: it works offline.
+        return crate::http::consoles::graphiql();
     }
     match parse_get(&query) {
         Ok(request) => execute(&state, call, BatchRequest::Single(request)).await,
@@ -420,7 +417,8 @@ async fn execute(state: &AppState, call: GraphqlCall, batch: BatchRequest) -> Ht
     {
         return refused(media, &error);
     }
-    let loaders = Arc::new(Loaders::new(&state.domain));
+    let (loaders, fetches) = Loaders::for_request(&state.domain);
+    let loaders = Arc::new(loaders);
     let with_data = |request: Request| {
         request
             .data(Arc::clone(&auth))
@@ -433,7 +431,7 @@ async fn execute(state: &AppState, call: GraphqlCall, batch: BatchRequest) -> Ht
             BatchRequest::Batch(requests.into_iter().map(with_data).collect())
         }
     };
-    match state.schema.execute_batch(batch).await {
+    match run_in_waves(fetches, state.schema.execute_batch(batch)).await {
         BatchResponse::Single(response) => {
             let request_error = is_request_error(&response);
             let status = if request_error && media == MediaType::GraphqlResponseJson {

@@ -8,16 +8,21 @@ use crate::{
     helpers::{gql, quick_user, spawn_app, TestApp},
 };
 
-/// Statements one request runs. The fewest of three runs: loaders batch by time, so a
-/// machine under load can split one batch in two; an N+1 shows in every run.
+/// Statements one request runs. Loader batches run in waves within the request (see
+/// `graphql::loaders::run_in_waves`), so the count is exact: the same on every run,
+/// whatever else the machine is doing. Three runs must agree.
 async fn statements_for(app: &TestApp, token: &str, query: &str, variables: Value) -> u64 {
-    let mut fewest = u64::MAX;
+    let mut counts = Vec::new();
     for _ in 0..3 {
         let before = app.db.statements_executed();
         gql(app, token, query, variables.clone()).await;
-        fewest = fewest.min(app.db.statements_executed() - before);
+        counts.push(app.db.statements_executed() - before);
     }
-    fewest
+    assert!(
+        counts.windows(2).all(|w| w[0] == w[1]),
+        "the same request ran {counts:?} statements"
+    );
+    counts[0]
 }
 
 const CHATS: &str = "query($n: Int) { chats(first: $n) { edges { node {
@@ -26,9 +31,9 @@ const CHATS: &str = "query($n: Int) { chats(first: $n) { edges { node {
     members { role user { id } }
     counterpart { id displayName } } } } }";
 
-/// Bound: 6 statements for any page size — auth, the list, chats by id, memberships,
-/// then one batch each for last messages, members, unread counts, member counts and users
-/// (those run concurrently; what matters is that the count is the same for 5 and 50).
+/// Exactly 10 statements for any page size: auth, the list, chats by id, memberships;
+/// then one wave of batches run together (counterpart users, last messages, unread
+/// counts, members, member counts); then one more (senders and member users).
 #[tokio::test]
 async fn the_chat_list_costs_the_same_statements_for_5_and_50_chats() {
     let app = spawn_app().await;
@@ -47,7 +52,7 @@ async fn the_chat_list_costs_the_same_statements_for_5_and_50_chats() {
     let five = statements_for(&app, &viewer, CHATS, json!({ "n": 5 })).await;
     let fifty = statements_for(&app, &viewer, CHATS, json!({ "n": 50 })).await;
     assert_eq!(five, fifty, "5 chats: {five} statements, 50 chats: {fifty}");
-    assert!(fifty <= 12, "{fifty} statements");
+    assert_eq!(fifty, 10, "{fifty} statements");
 }
 
 const MESSAGES: &str = "query($c: ID!, $n: Int) { messages(chatId: $c, last: $n) { edges { node {
@@ -59,8 +64,9 @@ const MESSAGES: &str = "query($c: ID!, $n: Int) { messages(chatId: $c, last: $n)
     forwardedFrom { id sender { id } }
     forwardedFromUser { id } } } } }";
 
-/// Bound: the same count for 5 and 50 messages — auth, membership, the page, then one
-/// batch each for senders, reply targets, reactions, attachments, forwards, members.
+/// Exactly 9 statements for 5 or 50 messages: auth, membership, the page; then one wave
+/// (senders, reply and forward targets, reactions, attachments, members); then the
+/// users the targets name.
 #[tokio::test]
 async fn a_message_page_costs_the_same_statements_for_5_and_50_messages() {
     let app = spawn_app().await;
@@ -119,5 +125,5 @@ async fn a_message_page_costs_the_same_statements_for_5_and_50_messages() {
         five, fifty,
         "5 messages: {five} statements, 50 messages: {fifty}"
     );
-    assert!(fifty <= 12, "{fifty} statements");
+    assert_eq!(fifty, 9, "{fifty} statements");
 }
