@@ -22,6 +22,8 @@ RUN mkdir -p src \
 COPY .sqlx ./.sqlx
 COPY migrations ./migrations
 COPY schema.graphql* ./
+# The consoles (GraphiQL, Swagger UI, ReDoc) that src/http/consoles.rs embeds.
+COPY assets/consoles ./assets/consoles
 COPY src ./src
 # Make the real sources newer than the dummy build so cargo rebuilds the crate.
 RUN find src -type f -exec touch {} + \

@@ -1,6 +1,7 @@
 //! The axum router and the middleware every request passes: request id, tracing,
 //! `X-Process-Time`, body limit, compression, CORS.
 
+pub mod consoles;
 mod health;
 mod middleware;
 pub mod peer;
@@ -32,6 +33,7 @@ pub fn router(state: AppState) -> Router {
     let trusted = std::sync::Arc::new(state.config.rest.trusted_proxies.clone());
     Router::new()
         .merge(health::router())
+        .merge(consoles::router())
         .merge(crate::graphql::router())
         .merge(crate::rest::router(&state.config))
         .layer(

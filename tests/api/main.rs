@@ -7,6 +7,7 @@ mod authorization;
 mod bot_auth;
 mod busy_chat;
 mod chats;
+mod consoles;
 mod fake_bot_api;
 mod graphql_http;
 mod health;
