@@ -352,4 +352,3 @@ pub async fn touch_last_seen_many(
         .map(|r| (r.id, r.privacy_last_seen))
         .collect())
 }
-

@@ -164,7 +164,10 @@ impl PresenceService<'_> {
             .send(LeaveCommand::Leave(handle.clone()))
             .is_err()
         {
-            tracing::warn!(user_id = handle.user_id, "presence worker gone; leave dropped");
+            tracing::warn!(
+                user_id = handle.user_id,
+                "presence worker gone; leave dropped"
+            );
         }
     }
 
@@ -284,7 +287,10 @@ impl PresenceService<'_> {
             }
         }
         // Redis stayed away: the entries age out after PRESENCE_TTL on their own.
-        tracing::warn!(leaves = leaves.len(), "presence leaves abandoned after retries");
+        tracing::warn!(
+            leaves = leaves.len(),
+            "presence leaves abandoned after retries"
+        );
         Vec::new()
     }
 
