@@ -22,5 +22,6 @@ mod rest_messenger;
 mod rest_miniapp;
 mod schema;
 mod server;
+mod sockets;
 mod subscriptions;
 mod users;

@@ -4,5 +4,5 @@
 //! The WebSocket clients they share are in `helpers::ws`.
 
 mod delivery;
-mod failures;
+pub mod failures;
 mod protocol;

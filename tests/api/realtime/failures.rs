@@ -18,14 +18,15 @@ use crate::{
     },
 };
 
-struct PrivateRedis {
+/// A Redis server of the test's own, on `port`.
+pub struct PrivateRedis {
     port: u16,
     child: Child,
 }
 
 impl PrivateRedis {
     #[allow(clippy::zombie_processes)] // reaped in stop() and Drop
-    fn start(port: u16) -> Self {
+    pub fn start(port: u16) -> Self {
         let child = Command::new("redis-server")
             .args([
                 "--port",
@@ -43,11 +44,11 @@ impl PrivateRedis {
         Self { port, child }
     }
 
-    fn url(&self) -> String {
+    pub fn url(&self) -> String {
         format!("redis://127.0.0.1:{}", self.port)
     }
 
-    async fn ready(&self) {
+    pub async fn ready(&self) {
         for _ in 0..100 {
             if let Ok(client) = redis::Client::open(self.url()) {
                 if client.get_multiplexed_async_connection().await.is_ok() {
@@ -191,7 +192,7 @@ fn message_id(payload: &serde_json::Value) -> i64 {
         .unwrap_or_else(|| panic!("no message id: {payload}"))
 }
 
-fn free_port() -> u16 {
+pub fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
         .expect("port")

@@ -1,0 +1,227 @@
+//! WebSockets at scale (issue 11), counted rather than timed: the caps refuse with the
+//! protocol's codes, and a burst of abrupt disconnects, with Redis stalled meanwhile,
+//! leaves no topic, no Redis channel and no one online, with every `last_seen_at` set.
+
+use std::time::Duration;
+
+use serde_json::json;
+use tokio_tungstenite::{
+    connect_async,
+    tungstenite::{client::IntoClientRequest, http::HeaderValue},
+};
+
+use crate::{
+    helpers::{
+        quick_user, spawn_app_with,
+        ws::{close_code, next_json, open, send, Socket},
+        TestApp,
+    },
+    realtime::failures::{free_port, PrivateRedis},
+};
+
+/// A graphql-transport-ws socket whose client address (through a trusted proxy) is `ip`.
+async fn socket_from(app: &TestApp, ip: &str) -> Socket {
+    let mut request = app.ws_url().into_client_request().expect("request");
+    let headers = request.headers_mut();
+    headers.insert(
+        "sec-websocket-protocol",
+        HeaderValue::from_static("graphql-transport-ws"),
+    );
+    headers.insert("x-forwarded-for", HeaderValue::from_str(ip).expect("ip"));
+    connect_async(request).await.expect("upgrade").0
+}
+
+/// Whether the server keeps `socket` open: it answers `connection_init`.
+async fn admitted(socket: &mut Socket) -> bool {
+    send(socket, json!({ "type": "connection_init" })).await;
+    matches!(
+        tokio::time::timeout(Duration::from_secs(5), futures_util::StreamExt::next(socket)).await,
+        Ok(Some(Ok(tokio_tungstenite::tungstenite::Message::Text(text)))) if text.contains("connection_ack")
+    )
+}
+
+#[tokio::test]
+async fn socket_caps_refuse_per_address_with_4429_and_per_instance_with_1013() {
+    let app = spawn_app_with(|env| {
+        env.insert("TRUSTED_PROXIES".into(), "127.0.0.1/32".into());
+        env.insert("WS_MAX_SOCKETS_PER_IP".into(), "3".into());
+        env.insert("WS_MAX_SOCKETS".into(), "5".into());
+    })
+    .await;
+    let mut from_a = Vec::new();
+    for _ in 0..3 {
+        let mut socket = socket_from(&app, "10.1.0.1").await;
+        assert!(admitted(&mut socket).await);
+        from_a.push(socket);
+    }
+    let mut fourth = socket_from(&app, "10.1.0.1").await;
+    assert_eq!(
+        close_code(&mut fourth, Duration::from_secs(5)).await,
+        Some(4429)
+    );
+    let mut from_b = Vec::new();
+    for _ in 0..2 {
+        let mut socket = socket_from(&app, "10.1.0.2").await;
+        assert!(admitted(&mut socket).await);
+        from_b.push(socket);
+    }
+    let mut sixth = socket_from(&app, "10.1.0.3").await;
+    assert_eq!(
+        close_code(&mut sixth, Duration::from_secs(5)).await,
+        Some(1013),
+        "the instance is full"
+    );
+    // A socket that closes gives its place back (bounded wait for the server to notice).
+    drop(from_a.pop());
+    let mut admitted_again = false;
+    for _ in 0..50 {
+        let mut socket = socket_from(&app, "10.1.0.3").await;
+        if admitted(&mut socket).await {
+            admitted_again = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(admitted_again, "a freed place is given to the next socket");
+}
+
+/// Redis keys of this app's presence still counting someone online, and its channels.
+async fn redis_state(redis: &PrivateRedis) -> (i64, usize) {
+    let client = redis::Client::open(redis.url()).expect("url");
+    let mut conn = client
+        .get_multiplexed_async_connection()
+        .await
+        .expect("redis");
+    let keys: Vec<String> = redis::cmd("KEYS")
+        .arg("*presence:*")
+        .query_async(&mut conn)
+        .await
+        .expect("keys");
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("clock")
+        .as_secs();
+    let mut online = 0;
+    for key in keys {
+        let live: i64 = redis::cmd("ZCOUNT")
+            .arg(&key)
+            .arg(now)
+            .arg("+inf")
+            .query_async(&mut conn)
+            .await
+            .expect("zcount");
+        online += live;
+    }
+    let channels: Vec<String> = redis::cmd("PUBSUB")
+        .arg("CHANNELS")
+        .arg("*events:*")
+        .query_async(&mut conn)
+        .await
+        .expect("pubsub");
+    (online, channels.len())
+}
+
+#[tokio::test]
+async fn a_burst_of_abrupt_disconnects_with_redis_stalled_leaves_a_clean_state() {
+    const USERS: usize = 40;
+    let port = free_port();
+    let redis = PrivateRedis::start(port);
+    redis.ready().await;
+    let url = redis.url();
+    let app = spawn_app_with(|env| {
+        env.insert("REDIS_URL".into(), url);
+    })
+    .await;
+    let mut sockets = Vec::new();
+    let mut ids = Vec::new();
+    for i in 0..USERS {
+        let (token, id) = quick_user(&app, &format!("Burst{i}")).await;
+        let mut socket = open(&app, &token).await;
+        send(&mut socket, json!({ "id": "m", "type": "subscribe", "payload": { "query": "subscription { messageEvents { kind } }" } })).await;
+        sockets.push(socket);
+        ids.push(id.parse::<i64>().expect("id"));
+    }
+    // Everyone online and subscribed (bounded wait).
+    let mut ready = false;
+    for _ in 0..100 {
+        let (online, channels) = redis_state(&redis).await;
+        if online as usize == USERS && channels >= USERS && app.bus.live_topics() >= USERS {
+            ready = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(ready, "all sockets online: {:?}", redis_state(&redis).await);
+
+    // Stall Redis for 2 s (longer than the command timeout), and drop every socket at
+    // once without a close frame.
+    let client = redis::Client::open(redis.url()).expect("url");
+    let mut conn = client
+        .get_multiplexed_async_connection()
+        .await
+        .expect("redis");
+    let stall = tokio::spawn(async move {
+        let _: redis::RedisResult<()> = redis::cmd("DEBUG")
+            .arg("SLEEP")
+            .arg("2")
+            .query_async(&mut conn)
+            .await;
+    });
+    for socket in sockets.drain(..) {
+        // A reset, not a close: no WebSocket close frame, no TCP FIN.
+        if let tokio_tungstenite::MaybeTlsStream::Plain(tcp) = socket.get_ref() {
+            let _ = tcp.set_zero_linger();
+        }
+        drop(socket);
+    }
+    stall.await.expect("stall ends");
+
+    // Clean within a bounded time: no topic, no channel, no one online, every
+    // last_seen_at recorded.
+    let mut db = {
+        use sqlx::Connection as _;
+        sqlx::PgConnection::connect(&app.env["DATABASE_URL"])
+            .await
+            .expect("db")
+    };
+    let mut last = None;
+    for _ in 0..300 {
+        let (online, channels) = redis_state(&redis).await;
+        let unseen: i64 = sqlx::query_scalar(
+            "select count(*) from users where id = any($1) and last_seen_at is null",
+        )
+        .bind(&ids)
+        .fetch_one(&mut db)
+        .await
+        .expect("count");
+        let topics = app.bus.live_topics();
+        last = Some((online, channels, unseen, topics));
+        if online == 0 && channels == 0 && unseen == 0 && topics == 0 {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("not clean after the burst (online, channels, users without last_seen_at, topics): {last:?}");
+}
+
+#[tokio::test]
+async fn an_unauthenticated_socket_may_watch_a_bot_login_only() {
+    let app = spawn_app_with(|_| {}).await;
+    let mut socket = crate::helpers::ws::connect(&app, "graphql-transport-ws").await;
+    send(&mut socket, json!({ "type": "connection_init" })).await;
+    assert_eq!(next_json(&mut socket).await["type"], "connection_ack");
+    send(&mut socket, json!({ "id": "1", "type": "subscribe", "payload": { "query": "subscription { chatEvents { kind } }" } })).await;
+    let reply = next_json(&mut socket).await;
+    assert_eq!(
+        reply["payload"]["errors"][0]["extensions"]["code"], "UNAUTHENTICATED",
+        "{reply}"
+    );
+    assert_eq!(next_json(&mut socket).await["type"], "complete");
+    // botAuthSession is allowed (an unknown session answers with its own error).
+    send(&mut socket, json!({ "id": "2", "type": "subscribe", "payload": { "query": "subscription { botAuthSession(id: \"nope\") { __typename } }" } })).await;
+    let reply = next_json(&mut socket).await;
+    assert_ne!(
+        reply["payload"]["errors"][0]["extensions"]["code"], "UNAUTHENTICATED",
+        "{reply}"
+    );
+}
