@@ -106,6 +106,9 @@ struct Inner {
     limiter: rate_limit::RateLimiter,
     local_presence: presence::LocalPresence,
     presence_leaves: tokio::sync::mpsc::UnboundedSender<presence::LeaveCommand>,
+    /// Replays of missed messages (reconnect storms) hold at most half the database pool,
+    /// so requests still get connections.
+    replays: tokio::sync::Semaphore,
 }
 
 /// The handle every adapter holds; services are views onto it.
@@ -124,6 +127,8 @@ impl Domain {
         let mailer = Mailer::from_config(&config.accounts)?;
         let limiter = rate_limit::RateLimiter::new(bus.redis_commands());
         let (presence_leaves, queued) = tokio::sync::mpsc::unbounded_channel();
+        let replays =
+            tokio::sync::Semaphore::new((config.database_max_connections as usize / 2).max(1));
         let domain = Self(Arc::new(Inner {
             config,
             db,
@@ -135,6 +140,7 @@ impl Domain {
             limiter,
             local_presence: presence::LocalPresence::default(),
             presence_leaves,
+            replays,
         }));
         tokio::spawn(presence::run_leaves(Arc::downgrade(&domain.0), queued));
         Ok(domain)
@@ -206,6 +212,11 @@ impl Domain {
 
     pub fn presence(&self) -> presence::PresenceService<'_> {
         presence::PresenceService(self)
+    }
+
+    /// A place among the replays that may run at once (see `Inner::replays`).
+    async fn replay_permit(&self) -> Option<tokio::sync::SemaphorePermit<'_>> {
+        self.0.replays.acquire().await.ok()
     }
 
     fn presence_leaves(&self) -> &tokio::sync::mpsc::UnboundedSender<presence::LeaveCommand> {

@@ -355,8 +355,13 @@ pub fn keep_alive(
     every: Duration,
 ) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
-        let mut tick = tokio::time::interval(every);
-        tick.tick().await;
+        // Sockets opened together would refresh together: start at a random point of the
+        // period, so refreshes spread evenly over it.
+        let jitter = {
+            use rand::Rng as _;
+            every.mul_f64(rand::thread_rng().gen_range(0.0..1.0))
+        };
+        let mut tick = tokio::time::interval_at(tokio::time::Instant::now() + jitter, every);
         loop {
             tick.tick().await;
             domain.presence().refresh(&handle).await;

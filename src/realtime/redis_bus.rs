@@ -28,6 +28,11 @@ use super::{
 use crate::error::{AppError, AppResult};
 
 const MAX_BACKOFF: Duration = Duration::from_secs(5);
+/// The least time a batch of the outbox may take before it counts as failed.
+const OUTBOX_TIMEOUT: Duration = Duration::from_secs(2);
+/// Tries of one outbox batch before its events are dropped.
+const OUTBOX_ATTEMPTS: u32 = 3;
+
 /// Channels in one SUBSCRIBE / UNSUBSCRIBE at most.
 const COMMAND_BATCH: usize = 512;
 /// Events published in one pipelined round trip at most.
@@ -71,17 +76,24 @@ impl RedisBus {
             .set_number_of_retries(0);
         let publisher = ConnectionManager::new_lazy_with_config(client.clone(), config.clone())
             .map_err(|e| AppError::internal(anyhow::anyhow!("Redis client setup: {e}")))?;
+        // The outbox is drained in the background, never on a request's path: its batches
+        // may take longer than a request's command timeout before they count as failed.
+        let outbox_timeout = (settings.command_timeout * 8).max(OUTBOX_TIMEOUT);
+        let outbox_publisher = ConnectionManager::new_lazy_with_config(
+            client.clone(),
+            config
+                .clone()
+                .set_response_timeout(Some(outbox_timeout))
+                .set_connection_timeout(Some(outbox_timeout)),
+        )
+        .map_err(|e| AppError::internal(anyhow::anyhow!("Redis client setup: {e}")))?;
         let presence = ConnectionManager::new_lazy_with_config(client.clone(), config)
             .map_err(|e| AppError::internal(anyhow::anyhow!("Redis client setup: {e}")))?;
         let (tx, rx) = mpsc::unbounded_channel();
         let (outbox, queued) = mpsc::channel(settings.publish_queue.max(1));
         let dropped = Arc::new(AtomicU64::new(0));
         let stop = Arc::new(Notify::new());
-        tokio::spawn(drain_outbox(
-            publisher.clone(),
-            queued,
-            Arc::clone(&dropped),
-        ));
+        tokio::spawn(drain_outbox(outbox_publisher, queued, Arc::clone(&dropped)));
         Ok((
             Self {
                 client,
@@ -205,9 +217,23 @@ async fn drain_outbox(
         for (channel, payload) in &batch {
             pipe.cmd("PUBLISH").arg(channel).arg(payload).ignore();
         }
-        let mut conn = publisher.clone();
-        if let Err(error) = pipe.query_async::<()>(&mut conn).await {
-            tracing::debug!(%error, "publish batch failed");
+        let mut published = false;
+        for attempt in 0..OUTBOX_ATTEMPTS {
+            let mut conn = publisher.clone();
+            match pipe.query_async::<()>(&mut conn).await {
+                Ok(()) => {
+                    published = true;
+                    break;
+                }
+                Err(error) => {
+                    tracing::debug!(%error, attempt, "publish batch failed");
+                    if attempt + 1 < OUTBOX_ATTEMPTS {
+                        tokio::time::sleep(Duration::from_millis(50 << attempt)).await;
+                    }
+                }
+            }
+        }
+        if !published {
             count_dropped(&dropped, batch.len() as u64, "Redis did not take them");
         }
         batch.clear();

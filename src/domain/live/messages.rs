@@ -276,6 +276,7 @@ impl State {
             loop {
                 let after = self.last_seen.get(chat).copied().unwrap_or(0);
                 let db = self.domain.db();
+                let permit = self.domain.replay_permit().await;
                 let batch = match db::messages::newer_than(
                     db.exec(),
                     self.viewer,
@@ -298,6 +299,7 @@ impl State {
                     .load_many(&senders)
                     .await
                     .unwrap_or_default();
+                drop(permit);
                 let full = batch.len() as i64 == REPLAY_BATCH;
                 for message in batch {
                     self.last_seen.insert(*chat, message.id);
