@@ -35,6 +35,8 @@ impl Application {
 
     pub async fn build_with_clock(config: Config, clock: Arc<dyn Clock>) -> anyhow::Result<Self> {
         let config = Arc::new(config);
+        // Install the metrics recorder before anything records.
+        crate::telemetry::metrics();
         let db = Db::connect(
             config.database_url.expose_secret(),
             config.database_max_connections,

@@ -40,6 +40,8 @@ pub struct Config {
     /// `REDIS_PUBLISH_QUEUE`: events waiting to be published; past it new events are
     /// dropped (counted and logged; subscribers resynchronise from Postgres).
     pub redis_publish_queue: usize,
+    /// `METRICS_ENABLED`: serve `GET /metrics` (Prometheus text).
+    pub metrics_enabled: bool,
     /// `BIND_ADDR`: where the HTTP server listens.
     pub bind_addr: SocketAddr,
     /// `JWT_SECRET`: HS256 key for access and refresh tokens (≥ 32 bytes).
@@ -243,6 +245,7 @@ impl Config {
                 env.parse("REDIS_COMMAND_TIMEOUT_MS", 250)?,
             ),
             redis_publish_queue: env.parse("REDIS_PUBLISH_QUEUE", 10_000)?,
+            metrics_enabled: env.parse("METRICS_ENABLED", true)?,
             bind_addr: env.parse("BIND_ADDR", SocketAddr::from(([0, 0, 0, 0], 8000)))?,
             jwt_secret: jwt_secret.into(),
             access_token_ttl: Duration::from_secs(env.parse("ACCESS_TOKEN_TTL_SECONDS", 900)?),

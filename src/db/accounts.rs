@@ -16,6 +16,7 @@ pub struct Credentials {
     pub twofa_secret: Option<String>,
 }
 
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn credentials_by_email(
     db: impl PgExecutor<'_>,
     email: &str,
@@ -30,6 +31,7 @@ pub async fn credentials_by_email(
     .await
 }
 
+#[tracing::instrument(level = "debug", skip_all, fields(id = id))]
 pub async fn credentials_by_id(
     db: impl PgExecutor<'_>,
     id: i64,
@@ -51,6 +53,7 @@ pub struct NewEmailUser<'a> {
     pub username: Option<&'a str>,
 }
 
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn create_email_user(
     db: impl PgExecutor<'_>,
     new: &NewEmailUser<'_>,
@@ -73,6 +76,7 @@ pub async fn create_email_user(
 }
 
 /// Gives an account (e.g. a Telegram one) an e-mail login; the address starts unverified.
+#[tracing::instrument(level = "debug", skip_all, fields(id = id))]
 pub async fn set_email_login(
     db: impl PgExecutor<'_>,
     id: i64,
@@ -92,6 +96,7 @@ pub async fn set_email_login(
 }
 
 /// Replaces the password; every access token issued before now stops working.
+#[tracing::instrument(level = "debug", skip_all, fields(id = id))]
 pub async fn set_password(
     db: impl PgExecutor<'_>,
     id: i64,
@@ -107,6 +112,7 @@ pub async fn set_password(
     Ok(())
 }
 
+#[tracing::instrument(level = "debug", skip_all, fields(id = id))]
 pub async fn mark_email_verified(db: impl PgExecutor<'_>, id: i64) -> Result<(), sqlx::Error> {
     sqlx::query!("update users set email_verified = true where id = $1", id)
         .execute(db)
@@ -114,6 +120,7 @@ pub async fn mark_email_verified(db: impl PgExecutor<'_>, id: i64) -> Result<(),
     Ok(())
 }
 
+#[tracing::instrument(level = "debug", skip_all, fields(id = id, telegram_id = telegram_id))]
 pub async fn set_telegram_id(
     db: impl PgExecutor<'_>,
     id: i64,
@@ -145,6 +152,7 @@ impl TokenPurpose {
     }
 }
 
+#[tracing::instrument(level = "debug", skip_all, fields(user_id = user_id))]
 pub async fn insert_email_token(
     db: impl PgExecutor<'_>,
     user_id: i64,
@@ -166,6 +174,7 @@ pub async fn insert_email_token(
 }
 
 /// Uses a token once: the user it belongs to, if it is live and of `purpose`.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn consume_email_token(
     db: impl PgExecutor<'_>,
     purpose: TokenPurpose,
@@ -183,6 +192,7 @@ pub async fn consume_email_token(
 }
 
 /// Stores a new, not yet enabled, TOTP secret.
+#[tracing::instrument(level = "debug", skip_all, fields(id = id))]
 pub async fn set_twofa_secret(
     db: impl PgExecutor<'_>,
     id: i64,
@@ -198,6 +208,7 @@ pub async fn set_twofa_secret(
     Ok(())
 }
 
+#[tracing::instrument(level = "debug", skip_all, fields(id = id))]
 pub async fn set_twofa_enabled(
     db: impl PgExecutor<'_>,
     id: i64,
@@ -217,6 +228,7 @@ pub async fn set_twofa_enabled(
 
 /// Records that a code of TOTP step `step` was used; `false` when that step (or a
 /// later one) was already used — a replay.
+#[tracing::instrument(level = "debug", skip_all, fields(id = id))]
 pub async fn accept_totp_step(
     db: impl PgExecutor<'_>,
     id: i64,

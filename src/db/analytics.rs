@@ -55,6 +55,7 @@ pub struct DailyUsers {
     pub users: i64,
 }
 
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn create_app(
     db: impl PgExecutor<'_>,
     name: &str,
@@ -76,6 +77,7 @@ pub async fn create_app(
     .await
 }
 
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn find_app_by_token_hash(
     db: impl PgExecutor<'_>,
     token_hash: &str,
@@ -90,6 +92,7 @@ pub async fn find_app_by_token_hash(
     .await
 }
 
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn find_app_by_name(
     db: impl PgExecutor<'_>,
     name: &str,
@@ -105,6 +108,7 @@ pub async fn find_app_by_name(
 }
 
 /// Stores a batch with one multi-row statement: all of it or, on any error, none.
+#[tracing::instrument(level = "debug", skip_all, fields(app_id = app_id))]
 pub async fn insert_events(
     db: impl PgExecutor<'_>,
     app_id: i64,
@@ -153,6 +157,7 @@ pub async fn insert_events(
 }
 
 /// Events of `app_id` received in `[from, to)`, counted by name and UTC day.
+#[tracing::instrument(level = "debug", skip_all, fields(app_id = app_id))]
 pub async fn event_counts(
     db: impl PgExecutor<'_>,
     app_id: i64,
@@ -176,6 +181,7 @@ pub async fn event_counts(
 }
 
 /// Distinct `user_id`s of `app_id` per UTC day in `[from, to)`.
+#[tracing::instrument(level = "debug", skip_all, fields(app_id = app_id))]
 pub async fn daily_users(
     db: impl PgExecutor<'_>,
     app_id: i64,

@@ -55,6 +55,7 @@ pub struct NewAttachment<'a> {
     pub waveform: Option<&'a [i16]>,
 }
 
+#[tracing::instrument(level = "debug", skip_all, fields(message_id = message_id, viewer_id = viewer_id))]
 pub async fn message_facts(
     db: impl PgExecutor<'_>,
     message_id: i64,
@@ -81,6 +82,7 @@ pub async fn message_facts(
 
 /// Locks a message that is not deleted for everyone until the transaction ends, so
 /// concurrent attaches to it count each other; `false` when there is no such message.
+#[tracing::instrument(level = "debug", skip_all, fields(message_id = message_id))]
 pub async fn lock_live_message(
     db: impl PgExecutor<'_>,
     message_id: i64,
@@ -96,6 +98,7 @@ pub async fn lock_live_message(
 
 /// Inserts unless the message already has `max_per_message` attachments (`None` then).
 /// Run it after [`lock_live_message`] in the same transaction.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn insert_capped(
     db: impl PgExecutor<'_>,
     new: &NewAttachment<'_>,
@@ -126,6 +129,7 @@ pub async fn insert_capped(
 
 /// The attachments of many messages in one statement, oldest first per message
 /// (messages without attachments are absent).
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn for_messages(
     db: impl PgExecutor<'_>,
     message_ids: &[i64],
@@ -161,6 +165,7 @@ pub struct ChatPage {
 
 /// A chat's attachments, newest first, without those of messages deleted for everyone,
 /// hidden by or cleared for the viewer (`attachments_chat_id_idx` serves the order).
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn list_for_chat(
     db: impl PgExecutor<'_>,
     page: ChatPage,

@@ -34,6 +34,7 @@ pub struct Completion<'a> {
     pub code_expires_at: DateTime<Utc>,
 }
 
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn insert_pending(
     db: impl PgExecutor<'_>,
     id: &str,
@@ -52,6 +53,7 @@ pub async fn insert_pending(
 }
 
 /// The session, locked until the transaction ends (its callers change it next).
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn lock(db: impl PgExecutor<'_>, id: &str) -> Result<Option<SessionRow>, sqlx::Error> {
     sqlx::query_as!(
         SessionRow,
@@ -64,6 +66,7 @@ pub async fn lock(db: impl PgExecutor<'_>, id: &str) -> Result<Option<SessionRow
 }
 
 /// Binds a pending session to the platform account that opened its link.
+#[tracing::instrument(level = "debug", skip_all, fields(platform_user_id = platform_user_id))]
 pub async fn claim(
     db: impl PgExecutor<'_>,
     id: &str,
@@ -82,6 +85,7 @@ pub async fn claim(
 }
 
 /// Completes a session created through the API.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn complete(
     db: impl PgExecutor<'_>,
     id: &str,
@@ -111,6 +115,7 @@ pub async fn complete(
 }
 
 /// Records a login through the static link: a completed session without `state`.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn insert_completed(
     db: impl PgExecutor<'_>,
     id: &str,
@@ -141,6 +146,7 @@ pub async fn insert_completed(
 }
 
 /// Ends a pending session (the user pressed Cancel).
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn cancel(db: impl PgExecutor<'_>, id: &str) -> Result<(), sqlx::Error> {
     sqlx::query!(
         "update bot_auth_sessions set status = 'expired' where id = $1 and status = 'pending'",
@@ -170,6 +176,7 @@ pub struct Delivered {
 /// One statement: marks the code delivered when it may still be handed out, and reads
 /// the session. Two concurrent polls cannot both get the code: the update takes the row
 /// lock and the second one's `code_delivered_at is null` no longer holds.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn read_status(
     db: impl PgExecutor<'_>,
     id: &str,
@@ -221,6 +228,7 @@ pub struct Consumed {
 
 /// Marks the code with `code_hash` used, if it is unused and unexpired: one statement, so
 /// of two concurrent verifications exactly one succeeds.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn consume_code(
     db: impl PgExecutor<'_>,
     code_hash: &str,
@@ -247,6 +255,7 @@ pub async fn consume_code(
 }
 
 /// The user linked to a Max account, if any.
+#[tracing::instrument(level = "debug", skip_all, fields(platform_user_id = platform_user_id))]
 pub async fn max_user_id(
     db: impl PgExecutor<'_>,
     platform_user_id: i64,
@@ -272,6 +281,7 @@ pub struct MaxProfile<'a> {
 /// Creates the user of a Max account (no Telegram id, no email: it is linked through
 /// `bot_subscribers`). A username already taken by another user is left out, as for
 /// Telegram logins.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn insert_max_user(
     db: impl PgExecutor<'_>,
     profile: &MaxProfile<'_>,
@@ -314,6 +324,7 @@ pub struct Subscriber<'a> {
 
 /// Subscribes the account (again, after it unsubscribed) and refreshes its profile;
 /// returns the subscriber id. An existing row keeps its user: one account per platform id.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn upsert_subscriber(
     db: impl PgExecutor<'_>,
     sub: &Subscriber<'_>,

@@ -42,6 +42,7 @@ pub struct Member {
     pub cleared_before_message_id: i64,
 }
 
+#[tracing::instrument(level = "debug", skip_all, fields(id = id))]
 pub async fn find(db: impl PgExecutor<'_>, id: i64) -> Result<Option<Chat>, sqlx::Error> {
     sqlx::query_as!(
         Chat,
@@ -55,6 +56,7 @@ pub async fn find(db: impl PgExecutor<'_>, id: i64) -> Result<Option<Chat>, sqlx
     .await
 }
 
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn find_many(
     db: impl PgExecutor<'_>,
     ids: &[i64],
@@ -72,6 +74,7 @@ pub async fn find_many(
     Ok(rows.into_iter().map(|c| (c.id, c)).collect())
 }
 
+#[tracing::instrument(level = "debug", skip_all, fields(chat_id = chat_id, user_id = user_id))]
 pub async fn member(
     db: impl PgExecutor<'_>,
     chat_id: i64,
@@ -90,6 +93,7 @@ pub async fn member(
 }
 
 /// `user_id`'s memberships of the given chats, keyed by chat id.
+#[tracing::instrument(level = "debug", skip_all, fields(user_id = user_id))]
 pub async fn memberships(
     db: impl PgExecutor<'_>,
     user_id: i64,
@@ -124,6 +128,7 @@ pub struct NewChat<'a> {
 
 /// Inserts a chat; for private and saved chats returns `None` when the pair's chat
 /// already exists (the caller then loads it with [`find_by_pair`]).
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn insert(
     db: impl PgExecutor<'_>,
     chat: &NewChat<'_>,
@@ -152,6 +157,7 @@ pub async fn insert(
     .await
 }
 
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn find_by_pair(
     db: impl PgExecutor<'_>,
     low: i64,
@@ -171,6 +177,7 @@ pub async fn find_by_pair(
 }
 
 /// Adds members (idempotent); a new member starts with everything so far read.
+#[tracing::instrument(level = "debug", skip_all, fields(chat_id = chat_id))]
 pub async fn add_members(
     db: impl PgExecutor<'_>,
     chat_id: i64,
@@ -193,6 +200,7 @@ pub async fn add_members(
     .await
 }
 
+#[tracing::instrument(level = "debug", skip_all, fields(chat_id = chat_id, user_id = user_id))]
 pub async fn remove_member(
     db: impl PgExecutor<'_>,
     chat_id: i64,
@@ -208,6 +216,7 @@ pub async fn remove_member(
     Ok(done.rows_affected() > 0)
 }
 
+#[tracing::instrument(level = "debug", skip_all, fields(chat_id = chat_id, user_id = user_id))]
 pub async fn set_role(
     db: impl PgExecutor<'_>,
     chat_id: i64,
@@ -228,6 +237,7 @@ pub async fn set_role(
 }
 
 /// The member who should inherit ownership: the oldest admin, else the oldest member.
+#[tracing::instrument(level = "debug", skip_all, fields(chat_id = chat_id))]
 pub async fn successor(
     db: impl PgExecutor<'_>,
     chat_id: i64,
@@ -253,6 +263,7 @@ pub struct MemberSettings {
     pub muted: Option<bool>,
 }
 
+#[tracing::instrument(level = "debug", skip_all, fields(chat_id = chat_id, user_id = user_id))]
 pub async fn update_settings(
     db: impl PgExecutor<'_>,
     chat_id: i64,
@@ -282,6 +293,7 @@ pub async fn update_settings(
 }
 
 /// Hides everything up to the chat's last message from one member.
+#[tracing::instrument(level = "debug", skip_all, fields(chat_id = chat_id, user_id = user_id))]
 pub async fn clear_history(
     db: impl PgExecutor<'_>,
     chat_id: i64,
@@ -311,6 +323,7 @@ pub struct ChatPatch {
     pub avatar_url: Option<Option<String>>,
 }
 
+#[tracing::instrument(level = "debug", skip_all, fields(chat_id = chat_id))]
 pub async fn update_profile(
     db: impl PgExecutor<'_>,
     chat_id: i64,
@@ -337,6 +350,7 @@ pub async fn update_profile(
     .await
 }
 
+#[tracing::instrument(level = "debug", skip_all, fields(chat_id = chat_id))]
 pub async fn set_pinned_message(
     db: impl PgExecutor<'_>,
     chat_id: i64,
@@ -355,6 +369,7 @@ pub async fn set_pinned_message(
     .await
 }
 
+#[tracing::instrument(level = "debug", skip_all, fields(chat_id = chat_id))]
 pub async fn delete(db: impl PgExecutor<'_>, chat_id: i64) -> Result<(), sqlx::Error> {
     sqlx::query!("delete from chats where id = $1", chat_id)
         .execute(db)
@@ -363,6 +378,7 @@ pub async fn delete(db: impl PgExecutor<'_>, chat_id: i64) -> Result<(), sqlx::E
 }
 
 /// Every member of each chat, oldest first.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn members_of(
     db: impl PgExecutor<'_>,
     chat_ids: &[i64],
@@ -384,6 +400,7 @@ pub async fn members_of(
     Ok(map)
 }
 
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn member_counts(
     db: impl PgExecutor<'_>,
     chat_ids: &[i64],
@@ -399,6 +416,7 @@ pub async fn member_counts(
 }
 
 /// Unread messages and unread mentions of `user_id` in each chat.
+#[tracing::instrument(level = "debug", skip_all, fields(user_id = user_id))]
 pub async fn unread_counts(
     db: impl PgExecutor<'_>,
     user_id: i64,
@@ -453,6 +471,7 @@ pub struct ListedChat {
 /// One page of `user_id`'s chat list, in list order (pinned first, then by last
 /// activity): the chats after `cursor`, or with `backward` the chats before it, nearest
 /// first (the caller reverses those).
+#[tracing::instrument(level = "debug", skip_all, fields(user_id = user_id))]
 pub async fn list_for_user(
     db: impl PgExecutor<'_>,
     user_id: i64,
@@ -507,6 +526,7 @@ pub async fn list_for_user(
 
 /// Where `chat_id` sits in `user_id`'s chat list (the sort key of [`list_for_user`]);
 /// `None` when the user is not a member.
+#[tracing::instrument(level = "debug", skip_all, fields(user_id = user_id, chat_id = chat_id))]
 pub async fn cursor_of(
     db: impl PgExecutor<'_>,
     user_id: i64,
@@ -528,6 +548,7 @@ pub async fn cursor_of(
 
 /// Public groups and channels matching `pattern` by title or handle, that `user_id`
 /// has not joined.
+#[tracing::instrument(level = "debug", skip_all, fields(user_id = user_id))]
 pub async fn discover(
     db: impl PgExecutor<'_>,
     user_id: i64,
@@ -553,6 +574,7 @@ pub async fn discover(
     .await
 }
 
+#[tracing::instrument(level = "debug", skip_all, fields(chat_id = chat_id))]
 pub async fn insert_invite(
     db: impl PgExecutor<'_>,
     chat_id: i64,
@@ -571,6 +593,7 @@ pub async fn insert_invite(
 }
 
 /// The chat a live invite token opens.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn invite_chat(db: impl PgExecutor<'_>, token: &str) -> Result<Option<i64>, sqlx::Error> {
     sqlx::query_scalar!(
         r#"select chat_id from invite_links
@@ -583,6 +606,7 @@ pub async fn invite_chat(db: impl PgExecutor<'_>, token: &str) -> Result<Option<
 }
 
 /// Whether either user blocked the other.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn blocked_between(db: impl PgExecutor<'_>, a: i64, b: i64) -> Result<bool, sqlx::Error> {
     sqlx::query_scalar!(
         r#"select exists(select 1 from blocks
@@ -596,6 +620,7 @@ pub async fn blocked_between(db: impl PgExecutor<'_>, a: i64, b: i64) -> Result<
 }
 
 /// Whether `owner` has `contact` in their contacts.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn has_contact(
     db: impl PgExecutor<'_>,
     owner: i64,
@@ -613,6 +638,7 @@ pub async fn has_contact(
 
 /// The privacy settings that decide who may add `user_ids` to groups, and whether
 /// they accept private messages: `(id, privacy_group_invites, allow_private_messages)`.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn invite_privacy(
     db: impl PgExecutor<'_>,
     user_ids: &[i64],
@@ -630,6 +656,7 @@ pub async fn invite_privacy(
 }
 
 /// Of `user_ids`, those who have `owner` in their contacts.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn having_contact(
     db: impl PgExecutor<'_>,
     user_ids: &[i64],
@@ -645,6 +672,7 @@ pub async fn having_contact(
 }
 
 /// Every chat `user_id` is a member of.
+#[tracing::instrument(level = "debug", skip_all, fields(user_id = user_id))]
 pub async fn chat_ids_of(db: impl PgExecutor<'_>, user_id: i64) -> Result<Vec<i64>, sqlx::Error> {
     sqlx::query_scalar!(
         "select chat_id from chat_members where user_id = $1",

@@ -42,6 +42,7 @@ pub struct NewMessage<'a> {
 /// (each holding a key-share lock the other's update waits for). Everything the send
 /// writes afterwards happens under this lock, held to commit: message ids of one chat
 /// are allocated, and become visible, in one order. `RowNotFound` when the chat is gone.
+#[tracing::instrument(level = "debug", skip_all, fields(chat_id = chat_id))]
 pub async fn lock_chat_for_send(
     db: impl PgExecutor<'_>,
     chat_id: i64,
@@ -58,6 +59,7 @@ pub async fn lock_chat_for_send(
 /// row, the chat's last-message pointer, the sender's read and delivered pointers, and one
 /// chat-wide `message_created` notification (the same rows for any size of chat). `None`
 /// when the sender already used `client_message_id`.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn insert_sent(
     db: impl PgExecutor<'_>,
     m: &NewMessage<'_>,
@@ -115,6 +117,7 @@ pub fn is_transient(error: &sqlx::Error) -> bool {
         if matches!(db.code().as_deref(), Some("40P01" | "40001")))
 }
 
+#[tracing::instrument(level = "debug", skip_all, fields(sender_id = sender_id))]
 pub async fn find_by_client_id(
     db: impl PgExecutor<'_>,
     sender_id: i64,
@@ -134,6 +137,7 @@ pub async fn find_by_client_id(
 }
 
 /// Visible messages of `chat_id` newer than `after`, oldest first (replay and resync).
+#[tracing::instrument(level = "debug", skip_all, fields(viewer = viewer))]
 pub async fn newer_than(
     db: impl PgExecutor<'_>,
     viewer: i64,
@@ -164,6 +168,7 @@ pub async fn newer_than(
     .await
 }
 
+#[tracing::instrument(level = "debug", skip_all, fields(id = id))]
 pub async fn find(db: impl PgExecutor<'_>, id: i64) -> Result<Option<Message>, sqlx::Error> {
     sqlx::query_as!(
         Message,
@@ -178,6 +183,7 @@ pub async fn find(db: impl PgExecutor<'_>, id: i64) -> Result<Option<Message>, s
 }
 
 /// Messages by id that `viewer` may see (for loaders: reply targets, last messages).
+#[tracing::instrument(level = "debug", skip_all, fields(viewer = viewer))]
 pub async fn find_visible(
     db: impl PgExecutor<'_>,
     viewer: i64,
@@ -205,6 +211,7 @@ pub async fn find_visible(
 
 /// One page of a chat for `viewer`: ids after `after` ascending, or before `before`
 /// descending (the caller reverses), `limit` rows.
+#[tracing::instrument(level = "debug", skip_all, fields(chat_id = chat_id, viewer = viewer))]
 pub async fn page(
     db: impl PgExecutor<'_>,
     chat_id: i64,
@@ -243,6 +250,7 @@ pub async fn page(
 
 /// The thread under `root_id` that `viewer` may see: root first, then replies
 /// breadth-first (by depth, then id).
+#[tracing::instrument(level = "debug", skip_all, fields(viewer = viewer, root_id = root_id))]
 pub async fn thread(
     db: impl PgExecutor<'_>,
     viewer: i64,
@@ -279,6 +287,7 @@ pub async fn thread(
     .await
 }
 
+#[tracing::instrument(level = "debug", skip_all, fields(id = id))]
 pub async fn edit(db: impl PgExecutor<'_>, id: i64, text: &str) -> Result<Message, sqlx::Error> {
     sqlx::query_as!(
         Message,
@@ -295,6 +304,7 @@ pub async fn edit(db: impl PgExecutor<'_>, id: i64, text: &str) -> Result<Messag
 
 /// Deletes for everyone (a tombstone without text), repoints the chat's last message and
 /// clears the pin when it was this message. Returns `true` when the pin was cleared.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn delete_for_all(
     db: impl PgExecutor<'_>,
     message: &Message,
@@ -324,6 +334,7 @@ pub async fn delete_for_all(
     Ok(unpinned.unwrap_or(false))
 }
 
+#[tracing::instrument(level = "debug", skip_all, fields(user_id = user_id))]
 pub async fn hide(
     db: impl PgExecutor<'_>,
     user_id: i64,
@@ -344,6 +355,7 @@ pub async fn hide(
 /// Records mentions of the chat members whose usernames are in `usernames`
 /// (lower-case, without `@`), with a personal `mention` notification for each (muted
 /// members too); returns the mentioned user ids.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn insert_mentions(
     db: impl PgExecutor<'_>,
     message: &Message,
@@ -376,6 +388,7 @@ pub async fn insert_mentions(
 }
 
 /// Toggles `user_id`'s `emoji` on a message; `true` when it is now set.
+#[tracing::instrument(level = "debug", skip_all, fields(message_id = message_id, user_id = user_id))]
 pub async fn toggle_reaction(
     db: impl PgExecutor<'_>,
     message_id: i64,
@@ -411,6 +424,7 @@ pub struct ReactionCount {
 }
 
 /// Reaction counts of many messages, most used first.
+#[tracing::instrument(level = "debug", skip_all, fields(viewer = viewer))]
 pub async fn reactions(
     db: impl PgExecutor<'_>,
     viewer: i64,
@@ -440,6 +454,7 @@ pub async fn reactions(
 
 /// Moves a member's delivered (and, with `read`, read) pointer forward to `message_id`;
 /// returns `(last_delivered, last_read)`.
+#[tracing::instrument(level = "debug", skip_all, fields(chat_id = chat_id, user_id = user_id, message_id = message_id))]
 pub async fn advance_pointers(
     db: impl PgExecutor<'_>,
     chat_id: i64,
@@ -465,6 +480,7 @@ pub async fn advance_pointers(
 }
 
 /// Full-text search over what `viewer` may read, newest first.
+#[tracing::instrument(level = "debug", skip_all, fields(viewer = viewer))]
 pub async fn search(
     db: impl PgExecutor<'_>,
     viewer: i64,
@@ -497,6 +513,7 @@ pub async fn search(
 }
 
 /// Copies a message's attachments onto a forwarded copy.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn copy_attachments(
     db: impl PgExecutor<'_>,
     from: i64,

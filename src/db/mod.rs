@@ -77,6 +77,11 @@ impl Db {
         Counted::new(executor, &self.statements)
     }
 
+    /// Connections in the pool: `(open, idle)`.
+    pub fn pool_state(&self) -> (u32, usize) {
+        (self.pool.size(), self.pool.num_idle())
+    }
+
     /// Statements executed so far by this process's repositories.
     pub fn statements_executed(&self) -> u64 {
         self.statements.load(Ordering::Relaxed)

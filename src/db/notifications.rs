@@ -14,6 +14,7 @@ pub struct Notification {
 }
 
 /// One personal notification per recipient, all with the same payload.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn insert_many(
     db: impl PgExecutor<'_>,
     user_ids: &[i64],
@@ -39,6 +40,7 @@ pub async fn insert_many(
 /// `message_created` rows of the chats they are in (see the `chat_notifications`
 /// migration for who a chat-wide row is for). At most `limit` rows are read per chat, so
 /// the work is bounded by the user's chats times `limit`, not by the chats' history.
+#[tracing::instrument(level = "debug", skip_all, fields(user_id = user_id))]
 pub async fn list(
     db: impl PgExecutor<'_>,
     user_id: i64,

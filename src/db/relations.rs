@@ -12,6 +12,7 @@ pub enum Relation {
 }
 
 /// Adds `other` to `owner`'s list (idempotent). The caller checks `other` exists.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn add(
     db: impl PgExecutor<'_>,
     relation: Relation,
@@ -38,6 +39,7 @@ pub async fn add(
     Ok(())
 }
 
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn remove(
     db: impl PgExecutor<'_>,
     relation: Relation,
@@ -61,6 +63,7 @@ pub async fn remove(
 }
 
 /// The users in `owner`'s list, most recently added first.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn list(
     db: impl PgExecutor<'_>,
     relation: Relation,

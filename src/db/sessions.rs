@@ -30,6 +30,7 @@ pub struct Session {
     pub replaced_by: Option<Uuid>,
 }
 
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn create(db: impl PgExecutor<'_>, session: &NewSession<'_>) -> Result<(), sqlx::Error> {
     sqlx::query!(
         r#"insert into refresh_sessions (jti, family_id, user_id, user_agent, ip, expires_at)
@@ -48,6 +49,7 @@ pub async fn create(db: impl PgExecutor<'_>, session: &NewSession<'_>) -> Result
 
 /// The row of `jti`, locked until the transaction ends (two refreshes with one token
 /// must not both rotate it).
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn find_for_update(
     db: impl PgExecutor<'_>,
     jti: Uuid,
@@ -64,6 +66,7 @@ pub async fn find_for_update(
 }
 
 /// Marks `old` as replaced by `new_jti`.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn mark_rotated(
     db: impl PgExecutor<'_>,
     old: Uuid,
@@ -81,6 +84,7 @@ pub async fn mark_rotated(
 }
 
 /// Revokes every live row of a family (of `user_id`); the number revoked.
+#[tracing::instrument(level = "debug", skip_all, fields(user_id = user_id))]
 pub async fn revoke_family(
     db: impl PgExecutor<'_>,
     user_id: i64,
@@ -98,6 +102,7 @@ pub async fn revoke_family(
 }
 
 /// The family of a refresh token id, when it is `user_id`'s.
+#[tracing::instrument(level = "debug", skip_all, fields(user_id = user_id))]
 pub async fn family_of(
     db: impl PgExecutor<'_>,
     user_id: i64,
@@ -113,6 +118,7 @@ pub async fn family_of(
 }
 
 /// Revokes every session of a user and every access token issued before now.
+#[tracing::instrument(level = "debug", skip_all, fields(user_id = user_id))]
 pub async fn revoke_all(db: impl PgExecutor<'_>, user_id: i64) -> Result<(), sqlx::Error> {
     sqlx::query!(
         r#"with revoked as (
@@ -128,6 +134,7 @@ pub async fn revoke_all(db: impl PgExecutor<'_>, user_id: i64) -> Result<(), sql
 }
 
 /// The user's live sessions: the newest row of each live family, newest first.
+#[tracing::instrument(level = "debug", skip_all, fields(user_id = user_id))]
 pub async fn list_live(db: impl PgExecutor<'_>, user_id: i64) -> Result<Vec<Session>, sqlx::Error> {
     sqlx::query_as!(
         Session,

@@ -53,6 +53,7 @@ pub struct Upserted {
     pub changed: bool,
 }
 
+#[tracing::instrument(level = "debug", skip_all, fields(id = id))]
 pub async fn find_by_id(db: impl PgExecutor<'_>, id: i64) -> Result<Option<User>, sqlx::Error> {
     sqlx::query_as!(
         User,
@@ -68,6 +69,7 @@ pub async fn find_by_id(db: impl PgExecutor<'_>, id: i64) -> Result<Option<User>
 }
 
 /// Loads many users in one statement, keyed by id (missing ids are absent).
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn find_many(
     db: impl PgExecutor<'_>,
     ids: &[i64],
@@ -86,6 +88,7 @@ pub async fn find_many(
     Ok(rows.into_iter().map(|u| (u.id, u)).collect())
 }
 
+#[tracing::instrument(level = "debug", skip_all, fields(telegram_id = telegram_id))]
 pub async fn find_by_telegram_id(
     db: impl PgExecutor<'_>,
     telegram_id: i64,
@@ -111,6 +114,7 @@ pub async fn find_by_telegram_id(
 /// the user has none. A Telegram username already taken by another account is left
 /// out rather than failing the login.
 /// One statement; it writes nothing when nothing changed.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn upsert_telegram(
     db: impl PgExecutor<'_>,
     profile: &TelegramProfile,
@@ -208,6 +212,7 @@ pub struct TokenState {
     pub session_revoked: bool,
 }
 
+#[tracing::instrument(level = "debug", skip_all, fields(user_id = user_id))]
 pub async fn token_state(
     db: impl PgExecutor<'_>,
     user_id: i64,
@@ -234,6 +239,7 @@ pub async fn token_state(
 
 /// Users whose username or names contain `pattern` (an escaped `ILIKE` pattern, served
 /// by the trigram indexes), or whose email is exactly `exact`; exact username first.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn search(
     db: impl PgExecutor<'_>,
     pattern: &str,
@@ -260,6 +266,7 @@ pub async fn search(
     .await
 }
 
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn find_by_email(
     db: impl PgExecutor<'_>,
     email: &str,
@@ -291,6 +298,7 @@ pub struct ProfilePatch {
     pub privacy_group_invites: Option<String>,
 }
 
+#[tracing::instrument(level = "debug", skip_all, fields(id = id))]
 pub async fn update_profile(
     db: impl PgExecutor<'_>,
     id: i64,
@@ -335,6 +343,7 @@ pub async fn update_profile(
 /// Records when a user was last online.
 /// Records `at` as the last-seen time of many users in one statement; returns each
 /// one's `privacy_last_seen` (for the "offline" events).
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn touch_last_seen_many(
     db: impl PgExecutor<'_>,
     ids: &[i64],

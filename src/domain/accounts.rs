@@ -88,6 +88,7 @@ pub struct AccountService<'a>(pub(super) &'a Domain);
 impl AccountService<'_> {
     /// `register`: creates an unverified e-mail account and mails its verification
     /// token. The account exists only if the mail went out.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn register(&self, input: Registration, client: &ClientInfo) -> AppResult<String> {
         let limits = self.0.config().accounts.limits;
         self.0
@@ -185,6 +186,7 @@ impl AccountService<'_> {
     }
 
     /// `login`: e-mail and password, plus `otp_code` when two-factor is on.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn login(
         &self,
         email: &str,
@@ -257,6 +259,7 @@ impl AccountService<'_> {
     }
 
     /// `verifyEmail`: uses a verification token once.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn verify_email(&self, token: &str) -> AppResult<String> {
         let db = self.0.db();
         let user_id = db::accounts::consume_email_token(
@@ -271,12 +274,14 @@ impl AccountService<'_> {
     }
 
     /// `resendVerification`: the same answer whether or not the address is registered.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn resend_verification(&self, email: &str, client: &ClientInfo) -> AppResult<String> {
         self.mail_if_registered(email, client, TokenPurpose::VerifyEmail)
             .await
     }
 
     /// `requestPasswordReset`: the same answer whether or not the address is registered.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn request_password_reset(
         &self,
         email: &str,
@@ -319,6 +324,7 @@ impl AccountService<'_> {
     }
 
     /// `resetPassword`: a reset token sets a new password and ends every session.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn reset_password(&self, token: &str, new_password: &str) -> AppResult<String> {
         let mut checks = Checks::default();
         check_password(&mut checks, "newPassword", new_password);
@@ -346,6 +352,7 @@ impl AccountService<'_> {
 
     /// `changePassword`: needs the current password; ends every session and signs the
     /// caller in again.
+    #[tracing::instrument(level = "debug", skip_all, fields(user_id = caller.user_id))]
     pub async fn change_password(
         &self,
         caller: &Principal,
@@ -399,6 +406,7 @@ impl AccountService<'_> {
 
     /// `addEmailLogin`: gives an account without one (a Telegram account) an e-mail and
     /// password; the address must be verified like a new registration's.
+    #[tracing::instrument(level = "debug", skip_all, fields(user_id = caller.user_id))]
     pub async fn add_email_login(
         &self,
         caller: &Principal,
@@ -436,6 +444,7 @@ impl AccountService<'_> {
 
     /// `linkTelegram`: attaches the Telegram identity of `init_data` to the caller's
     /// account; refused when that Telegram account already belongs to another user.
+    #[tracing::instrument(level = "debug", skip_all, fields(user_id = caller.user_id))]
     pub async fn link_telegram(&self, caller: &Principal, init_data: &str) -> AppResult<User> {
         let data = self.0.auth().validate_init_data(init_data)?;
         let telegram_id = data

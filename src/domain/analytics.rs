@@ -112,6 +112,7 @@ impl AnalyticsService<'_> {
     /// `POST /events` (analytics-events-api.md) and `trackEvents`: checks the token,
     /// the app's domain, every event's schema and `app_name`, then stores the batch in
     /// one statement, all or nothing. Returns how many events were stored.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn record(
         &self,
         token: Option<&str>,
@@ -146,6 +147,7 @@ impl AnalyticsService<'_> {
     }
 
     /// `messenger-gateway create-analytics-app`: registers an app and returns its token.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn create_app(&self, input: NewApp) -> AppResult<CreatedApp> {
         let mut checks = Checks::default();
         let name = checks.text("name", &input.name, 64);
@@ -185,6 +187,7 @@ impl AnalyticsService<'_> {
     /// `analyticsSummary`: the app's events in `[from, to)` by name and UTC day, and
     /// distinct users per day. Only the app's owner may read it; any other caller
     /// (and an unknown app name) is refused alike, so names cannot be probed.
+    #[tracing::instrument(level = "debug", skip_all, fields(user_id = caller.user_id))]
     pub async fn summary(
         &self,
         caller: &Principal,

@@ -59,6 +59,7 @@ impl AuthService<'_> {
     /// An access token must be well signed, unexpired, issued after the user's last
     /// revoke-all, and its session not revoked. Raw initData signs the user in on the
     /// spot: the Telegram user is created or refreshed, exactly as `authenticateTelegram`.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn authenticate(&self, credential: &Credential) -> AppResult<Principal> {
         match credential {
             Credential::AccessToken(token) => self.verify_access_token(token).await,
@@ -95,6 +96,7 @@ impl AuthService<'_> {
     /// `GRAPHQL_RATE_LIMIT_PER_MINUTE`: counts `operations` GraphQL operations against
     /// the caller, the user a well-signed credential names (checked without the
     /// database), else the client IP. `RATE_LIMITED` with `retryAfter` past the limit.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn charge_operations(
         &self,
         credential: Option<&Credential>,
@@ -134,6 +136,7 @@ impl AuthService<'_> {
     /// Whether a credential accepted earlier still holds (its session not revoked, the
     /// user not signed out everywhere). Only a definite "no" is `false`: when the
     /// database cannot answer, the connection is kept and checked again later.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn still_valid(&self, credential: &Credential) -> bool {
         match credential {
             Credential::AccessToken(token) => !matches!(
@@ -182,6 +185,7 @@ impl AuthService<'_> {
     }
 
     /// `authenticateTelegram`: signs a Telegram user in from initData and opens a session.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn authenticate_telegram(&self, raw: &str, client: &ClientInfo) -> AppResult<SignIn> {
         let data = self.validate_init_data(raw)?;
         let user = self.upsert_telegram_user(&data).await?;
@@ -191,6 +195,7 @@ impl AuthService<'_> {
 
     /// Seed 000 `POST /api/auth/validate`: checks initData and creates or refreshes its
     /// Telegram user, like `authenticateTelegram` but opening no session.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn register_from_init_data(&self, raw: &str) -> AppResult<User> {
         let data = self.validate_init_data(raw)?;
         self.upsert_telegram_user(&data).await
@@ -199,6 +204,7 @@ impl AuthService<'_> {
     /// Like [`Self::authenticate`], but raw initData only names a user who already
     /// exists (seed 000 answers 404 "User not found" until `POST /api/auth/validate`
     /// created them); nothing is created or refreshed.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn authenticate_existing(&self, credential: &Credential) -> AppResult<Principal> {
         let raw = match credential {
             Credential::AccessToken(token) => return self.verify_access_token(token).await,
@@ -260,6 +266,7 @@ impl AuthService<'_> {
     }
 
     /// Creates a refresh session and the token pair for it (every sign-in path ends here).
+    #[tracing::instrument(level = "debug", skip_all, fields(user_id = user_id))]
     pub async fn open_session(&self, user_id: i64, client: &ClientInfo) -> AppResult<AuthTokens> {
         self.issue(user_id, Uuid::new_v4(), client, None).await
     }

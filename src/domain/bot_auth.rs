@@ -170,6 +170,7 @@ impl BotAuthService<'_> {
 
     /// `POST /v1/auth/session`, `createBotAuthSession`: a session carrying the caller's
     /// opaque `state` (at most 512 characters, no control characters).
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn create_session(&self, state: Option<String>) -> AppResult<BotAuthSession> {
         if let Some(state) = &state {
             if state.chars().count() > MAX_STATE_CHARS {
@@ -208,6 +209,7 @@ impl BotAuthService<'_> {
     /// user confirms; then `Completed` with the code for exactly one read (the seed's QR
     /// rule), `Expired` after. Anyone holding the session id may poll: the id is the
     /// capability, as in the seed (it travels in the QR code).
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn session_status(&self, session_id: &str) -> AppResult<SessionStatus> {
         let not_found = || AppError::not_found("Session not found");
         if !codes::is_session_id(session_id) {
@@ -234,6 +236,7 @@ impl BotAuthService<'_> {
 
     /// `POST /v1/auth/verify`: exchanges a one-time code for the login's data. A code
     /// works once, until `BOT_AUTH_CODE_TTL_SECONDS` after it was issued.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn verify(&self, code: &str) -> AppResult<BotAuthResult> {
         let invalid = || AppError::invalid("code", "Invalid or expired code");
         let code = code.trim();
@@ -261,6 +264,7 @@ impl BotAuthService<'_> {
 
     /// `verifyBotAuthCode`: [`verify`](Self::verify), then a gateway session for the
     /// linked user (access and refresh tokens).
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn sign_in(&self, code: &str, client: &ClientInfo) -> AppResult<BotSignIn> {
         let result = self.verify(code).await?;
         let user = db::users::find_by_id(self.0.db().exec(), result.user_id)

@@ -121,6 +121,7 @@ pub struct ChatService<'a>(pub(super) &'a Domain);
 impl ChatService<'_> {
     /// The caller's membership of `chat_id`: `NOT_FOUND` when the chat does not exist,
     /// `FORBIDDEN` when the caller is not (or no longer) a member.
+    #[tracing::instrument(level = "debug", skip_all, fields(user_id = caller.user_id, chat_id = chat_id))]
     pub async fn require_member(&self, caller: &Principal, chat_id: i64) -> AppResult<Member> {
         let db = self.0.db();
         match db::chats::member(db.exec(), chat_id, caller.user_id).await? {
@@ -133,6 +134,7 @@ impl ChatService<'_> {
     }
 
     /// `chat(id)`: a chat the caller belongs to.
+    #[tracing::instrument(level = "debug", skip_all, fields(user_id = caller.user_id, chat_id = chat_id))]
     pub async fn get(&self, caller: &Principal, chat_id: i64) -> AppResult<ChatView> {
         let member = self.require_member(caller, chat_id).await?;
         let chat = db::chats::find(self.0.db().exec(), chat_id)
@@ -142,6 +144,7 @@ impl ChatService<'_> {
     }
 
     /// `chats`: the caller's chat list, pinned first, then by last activity.
+    #[tracing::instrument(level = "debug", skip_all, fields(user_id = caller.user_id))]
     pub async fn list(
         &self,
         caller: &Principal,
@@ -207,6 +210,7 @@ impl ChatService<'_> {
 
     /// `chats` paged by a chat id (REST `GET /chats?before_id=`): the page that follows
     /// chat `after_chat_id` in the caller's list order, or the first page.
+    #[tracing::instrument(level = "debug", skip_all, fields(user_id = caller.user_id))]
     pub async fn list_after_chat(
         &self,
         caller: &Principal,
@@ -236,16 +240,19 @@ impl ChatService<'_> {
     }
 
     /// Batch: the members of many chats (for loaders; the caller already holds the chats).
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn members_of(&self, chat_ids: &[i64]) -> AppResult<HashMap<i64, Vec<Member>>> {
         Ok(db::chats::members_of(self.0.db().exec(), chat_ids).await?)
     }
 
     /// Batch: member counts.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn member_counts(&self, chat_ids: &[i64]) -> AppResult<HashMap<i64, i64>> {
         Ok(db::chats::member_counts(self.0.db().exec(), chat_ids).await?)
     }
 
     /// Batch: `(unread, unread mentions)` of `viewer` per chat.
+    #[tracing::instrument(level = "debug", skip_all, fields(viewer = viewer))]
     pub async fn unread_counts(
         &self,
         viewer: i64,
@@ -255,6 +262,7 @@ impl ChatService<'_> {
     }
 
     /// `members(chatId)`: the members of a chat the caller belongs to.
+    #[tracing::instrument(level = "debug", skip_all, fields(user_id = caller.user_id, chat_id = chat_id))]
     pub async fn members(&self, caller: &Principal, chat_id: i64) -> AppResult<Vec<Member>> {
         self.require_member(caller, chat_id).await?;
         Ok(self
@@ -265,6 +273,7 @@ impl ChatService<'_> {
     }
 
     /// `savedMessages`: the caller's saved-messages chat, created on first use.
+    #[tracing::instrument(level = "debug", skip_all, fields(user_id = caller.user_id))]
     pub async fn saved(&self, caller: &Principal) -> AppResult<ChatView> {
         let me = caller.user_id;
         let public_id = ids::public_id();
@@ -283,6 +292,7 @@ impl ChatService<'_> {
     }
 
     /// `createChat` (seed §3.3 rules).
+    #[tracing::instrument(level = "debug", skip_all, fields(user_id = caller.user_id))]
     pub async fn create(&self, caller: &Principal, input: CreateChat) -> AppResult<ChatView> {
         let me = caller.user_id;
         let mut checks = Checks::default();
@@ -460,6 +470,7 @@ impl ChatService<'_> {
     }
 
     /// `setChatMuted` / `setChatArchived` / `setChatPinned`: the caller's own settings.
+    #[tracing::instrument(level = "debug", skip_all, fields(user_id = caller.user_id, chat_id = chat_id))]
     pub async fn update_settings(
         &self,
         caller: &Principal,
@@ -473,6 +484,7 @@ impl ChatService<'_> {
     }
 
     /// `clearChatHistory`: hides everything so far from the caller only.
+    #[tracing::instrument(level = "debug", skip_all, fields(user_id = caller.user_id, chat_id = chat_id))]
     pub async fn clear_history(&self, caller: &Principal, chat_id: i64) -> AppResult<()> {
         self.require_member(caller, chat_id).await?;
         db::chats::clear_history(self.0.db().exec(), chat_id, caller.user_id).await?;

@@ -10,11 +10,13 @@ pub struct ContactService<'a>(pub(super) &'a Domain);
 
 impl ContactService<'_> {
     /// `addContact(userId)`: idempotent; yourself or an unknown user is refused.
+    #[tracing::instrument(level = "debug", skip_all, fields(user_id = caller.user_id, user_id = user_id))]
     pub async fn add(&self, caller: &Principal, user_id: i64) -> AppResult<User> {
         self.relate(caller, Relation::Contact, user_id).await
     }
 
     /// `addContact(email)` (`POST /users/contacts/by-email`): exact, case-insensitive.
+    #[tracing::instrument(level = "debug", skip_all, fields(user_id = caller.user_id))]
     pub async fn add_by_email(&self, caller: &Principal, email: &str) -> AppResult<User> {
         let user = db::users::find_by_email(self.0.db().exec(), email.trim())
             .await?
@@ -22,6 +24,7 @@ impl ContactService<'_> {
         self.relate(caller, Relation::Contact, user.id).await
     }
 
+    #[tracing::instrument(level = "debug", skip_all, fields(user_id = caller.user_id, user_id = user_id))]
     pub async fn remove(&self, caller: &Principal, user_id: i64) -> AppResult<()> {
         db::relations::remove(
             self.0.db().exec(),
@@ -33,20 +36,24 @@ impl ContactService<'_> {
         Ok(())
     }
 
+    #[tracing::instrument(level = "debug", skip_all, fields(user_id = caller.user_id))]
     pub async fn list(&self, caller: &Principal) -> AppResult<Vec<User>> {
         Ok(db::relations::list(self.0.db().exec(), Relation::Contact, caller.user_id).await?)
     }
 
     /// `blockUser`: a blocked user cannot open private chats with or message the blocker.
+    #[tracing::instrument(level = "debug", skip_all, fields(user_id = caller.user_id, user_id = user_id))]
     pub async fn block(&self, caller: &Principal, user_id: i64) -> AppResult<User> {
         self.relate(caller, Relation::Block, user_id).await
     }
 
+    #[tracing::instrument(level = "debug", skip_all, fields(user_id = caller.user_id, user_id = user_id))]
     pub async fn unblock(&self, caller: &Principal, user_id: i64) -> AppResult<()> {
         db::relations::remove(self.0.db().exec(), Relation::Block, caller.user_id, user_id).await?;
         Ok(())
     }
 
+    #[tracing::instrument(level = "debug", skip_all, fields(user_id = caller.user_id))]
     pub async fn blocked(&self, caller: &Principal) -> AppResult<Vec<User>> {
         Ok(db::relations::list(self.0.db().exec(), Relation::Block, caller.user_id).await?)
     }

@@ -19,6 +19,7 @@ impl Readiness {
 pub struct HealthService<'a>(pub(super) &'a Domain);
 
 impl HealthService<'_> {
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn readiness(&self) -> Readiness {
         let (db, redis) = tokio::join!(self.0.db().ping(), self.0.bus().redis_ready());
         Readiness { db, redis }

@@ -66,6 +66,7 @@ pub struct LiveService<'a>(pub(super) &'a Domain);
 
 impl LiveService<'_> {
     /// `messageEvents`.
+    #[tracing::instrument(level = "debug", skip_all, fields(user_id = caller.user_id))]
     pub async fn messages(
         &self,
         caller: &Principal,
@@ -77,6 +78,7 @@ impl LiveService<'_> {
 
     /// `chatEvents`: membership, chat changes, unread counters and typing in all of the
     /// caller's chats.
+    #[tracing::instrument(level = "debug", skip_all, fields(user_id = caller.user_id))]
     pub async fn chats(
         &self,
         caller: &Principal,
@@ -222,6 +224,7 @@ impl LiveService<'_> {
     /// `botAuthSession(id)`: the session's status now, then each change until it is
     /// `completed` (the code is handed out by this stream exactly as by one poll) or
     /// `expired`. Replaces polling `GET /v1/auth/session/{id}/status`.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn bot_auth_session(
         &self,
         session_id: String,
@@ -272,6 +275,7 @@ impl LiveService<'_> {
     }
 
     /// `setTyping`: tells the chat's other members (nothing is stored).
+    #[tracing::instrument(level = "debug", skip_all, fields(user_id = caller.user_id, chat_id = chat_id))]
     pub async fn typing(&self, caller: &Principal, chat_id: i64, typing: bool) -> AppResult<()> {
         self.0.chats().require_member(caller, chat_id).await?;
         let event = Event::Typing {

@@ -77,6 +77,7 @@ impl MediaService<'_> {
     /// `requestUpload` (`POST /media/upload-url`): a presigned URL for one new object
     /// under `uploads/<caller id>/`, for an allowed type and a size within
     /// `MAX_UPLOAD_SIZE_BYTES`.
+    #[tracing::instrument(level = "debug", skip_all, fields(user_id = caller.user_id))]
     pub async fn request_upload(
         &self,
         caller: &Principal,
@@ -112,6 +113,7 @@ impl MediaService<'_> {
     /// `attachFile` (`POST /media/attachments`): records an uploaded file on a message.
     /// The message must be visible to the caller, who must be its sender; the URL must
     /// be one of this bucket's uploads.
+    #[tracing::instrument(level = "debug", skip_all, fields(user_id = caller.user_id))]
     pub async fn attach_file(
         &self,
         caller: &Principal,
@@ -158,6 +160,7 @@ impl MediaService<'_> {
     /// `chatAttachments` (`GET /media/chats/{chat_id}/attachments`): newest first, only
     /// what the caller still sees (not deleted for everyone, hidden, or cleared), paged
     /// with `before_id` (an attachment id).
+    #[tracing::instrument(level = "debug", skip_all, fields(user_id = caller.user_id, chat_id = chat_id))]
     pub async fn chat_attachments(
         &self,
         caller: &Principal,
@@ -180,6 +183,7 @@ impl MediaService<'_> {
     /// Batch load for DataLoaders: the attachments of many messages, oldest first per
     /// message, in one statement. No permission check: the caller already holds the
     /// messages.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn for_messages(
         &self,
         message_ids: &[i64],

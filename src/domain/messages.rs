@@ -64,6 +64,7 @@ pub struct MessageService<'a>(pub(super) &'a Domain);
 
 impl MessageService<'_> {
     /// `messages(chatId, …)`: a page of what the caller may see, oldest first.
+    #[tracing::instrument(level = "debug", skip_all, fields(user_id = caller.user_id, chat_id = chat_id))]
     pub async fn page(
         &self,
         caller: &Principal,
@@ -99,6 +100,7 @@ impl MessageService<'_> {
     }
 
     /// `message(id)`: one message the caller may see.
+    #[tracing::instrument(level = "debug", skip_all, fields(user_id = caller.user_id, message_id = message_id))]
     pub async fn get(&self, caller: &Principal, message_id: i64) -> AppResult<Message> {
         let message = self.find(message_id).await?;
         self.0
@@ -120,11 +122,13 @@ impl MessageService<'_> {
     }
 
     /// Batch for loaders: messages by id that `viewer` may see.
+    #[tracing::instrument(level = "debug", skip_all, fields(viewer = viewer))]
     pub async fn load_visible(&self, viewer: i64, ids: &[i64]) -> AppResult<HashMap<i64, Message>> {
         Ok(db::messages::find_visible(self.0.db().exec(), viewer, ids).await?)
     }
 
     /// Batch for loaders: reaction counts, with `reacted` for `viewer`.
+    #[tracing::instrument(level = "debug", skip_all, fields(viewer = viewer))]
     pub async fn reactions_of(
         &self,
         viewer: i64,
@@ -134,6 +138,7 @@ impl MessageService<'_> {
     }
 
     /// `thread(messageId)`: the root and its replies, breadth-first.
+    #[tracing::instrument(level = "debug", skip_all, fields(user_id = caller.user_id, message_id = message_id))]
     pub async fn thread(
         &self,
         caller: &Principal,
@@ -146,6 +151,7 @@ impl MessageService<'_> {
     }
 
     /// `editMessage`: the sender changes the text.
+    #[tracing::instrument(level = "debug", skip_all, fields(user_id = caller.user_id, message_id = message_id))]
     pub async fn edit(
         &self,
         caller: &Principal,
@@ -173,6 +179,7 @@ impl MessageService<'_> {
 
     /// `deleteMessage`: for everyone (the sender, or the owner/an admin of a group or
     /// channel) or just for the caller.
+    #[tracing::instrument(level = "debug", skip_all, fields(user_id = caller.user_id, message_id = message_id))]
     pub async fn delete(
         &self,
         caller: &Principal,
@@ -213,6 +220,7 @@ impl MessageService<'_> {
     }
 
     /// `toggleReaction`: adds or removes the caller's emoji; returns the new counts.
+    #[tracing::instrument(level = "debug", skip_all, fields(user_id = caller.user_id, message_id = message_id))]
     pub async fn toggle_reaction(
         &self,
         caller: &Principal,
@@ -243,6 +251,7 @@ impl MessageService<'_> {
 
     /// `markMessages`: moves the caller's delivered / read pointer up to `message_id`
     /// (never back); read implies delivered.
+    #[tracing::instrument(level = "debug", skip_all, fields(user_id = caller.user_id, chat_id = chat_id, message_id = message_id))]
     pub async fn mark(
         &self,
         caller: &Principal,
@@ -277,6 +286,7 @@ impl MessageService<'_> {
     }
 
     /// `searchMessages`: full-text search in the chats the caller may read.
+    #[tracing::instrument(level = "debug", skip_all, fields(user_id = caller.user_id))]
     pub async fn search(
         &self,
         caller: &Principal,
@@ -353,6 +363,7 @@ impl DeliveryStatus {
 impl MessageService<'_> {
     /// A message's reactions, with `reacted` for the caller (REST `GET
     /// /messages/{id}/reactions`): only for a message the caller may see.
+    #[tracing::instrument(level = "debug", skip_all, fields(user_id = caller.user_id, message_id = message_id))]
     pub async fn reactions(
         &self,
         caller: &Principal,

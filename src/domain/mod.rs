@@ -198,6 +198,11 @@ impl Domain {
         analytics::AnalyticsService(self)
     }
 
+    /// The database pool's `(open, idle)` connections (for metrics).
+    pub fn db_pool_state(&self) -> (u32, usize) {
+        self.0.db.pool_state()
+    }
+
     pub fn bus(&self) -> &EventBus {
         &self.0.bus
     }

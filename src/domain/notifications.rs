@@ -17,6 +17,7 @@ pub struct NotificationPage {
 
 impl NotificationService<'_> {
     /// `notifications`: the caller's, newest first; `before` continues below that id.
+    #[tracing::instrument(level = "debug", skip_all, fields(user_id = caller.user_id))]
     pub async fn list(
         &self,
         caller: &Principal,

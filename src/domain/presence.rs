@@ -80,6 +80,7 @@ impl PresenceService<'_> {
     }
 
     /// Registers a connection; publishes "online" when it is the user's first.
+    #[tracing::instrument(level = "debug", skip_all, fields(user_id = user_id))]
     pub async fn join(&self, user_id: i64) -> PresenceHandle {
         let handle = PresenceHandle {
             user_id,
@@ -136,6 +137,7 @@ impl PresenceService<'_> {
     }
 
     /// Keeps a connection counted (called from the socket's keep-alive).
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn refresh(&self, handle: &PresenceHandle) {
         if let Some((mut conn, prefix)) = self.0.bus().redis_presence() {
             let expires = self.0.now().timestamp() + PRESENCE_TTL.as_secs() as i64;
@@ -157,6 +159,7 @@ impl PresenceService<'_> {
     /// taken as "still online"), one statement recording `last_seen_at` for every user
     /// whose last connection it was, then their "offline" events. So a burst of
     /// disconnects costs a few round trips, not one per socket.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn leave(&self, handle: &PresenceHandle) {
         if self
             .0
@@ -172,6 +175,7 @@ impl PresenceService<'_> {
     }
 
     /// Waits until every leave queued so far is settled (at shutdown).
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn flush(&self) {
         let (done, settled) = tokio::sync::oneshot::channel();
         if self
@@ -303,6 +307,7 @@ impl PresenceService<'_> {
     }
 
     /// Batch for loaders: which of `user_ids` are online now (one Redis round trip).
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn online(&self, user_ids: &[i64]) -> AppResult<HashMap<i64, bool>> {
         let now = self.0.now().timestamp();
         match self.0.bus().redis_presence() {

@@ -73,6 +73,7 @@ impl RateLimiter {
             locks.get(&lock).map_or(0, |until| until - now.timestamp())
         });
         if left > 0 {
+            metrics::counter!("rate_limit_refusals_total", "action" => "lockout").increment(1);
             return Err(AppError::RateLimited {
                 retry_after: u64::try_from(left).unwrap_or(1),
             });
@@ -167,6 +168,8 @@ impl RateLimiter {
             None => self.local_incr(&key, window),
         };
         if count > per_minute {
+            metrics::counter!("rate_limit_refusals_total", "action" => action.to_owned())
+                .increment(1);
             return Err(AppError::RateLimited { retry_after });
         }
         Ok(())

@@ -21,6 +21,7 @@ pub struct SearchLimits {
 pub struct SearchService<'a>(pub(super) &'a Domain);
 
 impl SearchService<'_> {
+    #[tracing::instrument(level = "debug", skip_all, fields(user_id = caller.user_id))]
     pub async fn global(
         &self,
         caller: &Principal,

@@ -24,6 +24,7 @@ pub struct SessionService<'a>(pub(super) &'a Domain);
 impl SessionService<'_> {
     /// `refreshToken`: trades a refresh token for a new pair. A refresh token that was
     /// already rotated is a stolen copy or a replay: its whole family is revoked.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn refresh(&self, refresh_token: &str, client: &ClientInfo) -> AppResult<SignIn> {
         let limits = self.0.config().accounts.limits;
         self.0
@@ -89,6 +90,7 @@ impl SessionService<'_> {
     }
 
     /// `authSessions`: the caller's live sessions, the current one marked.
+    #[tracing::instrument(level = "debug", skip_all, fields(user_id = caller.user_id))]
     pub async fn list(&self, caller: &Principal) -> AppResult<Vec<SessionInfo>> {
         let current = current_family(caller);
         let sessions = db::sessions::list_live(self.0.db().exec(), caller.user_id).await?;
@@ -105,6 +107,7 @@ impl SessionService<'_> {
 
     /// `revokeSession(jti)`: ends one of the caller's sessions (named by any of its
     /// refresh-token ids); its access tokens stop working at once.
+    #[tracing::instrument(level = "debug", skip_all, fields(user_id = caller.user_id))]
     pub async fn revoke(&self, caller: &Principal, jti: &str) -> AppResult<()> {
         let jti = Uuid::parse_str(jti.trim())
             .map_err(|_| AppError::invalid("jti", "is not a session id"))?;
@@ -118,6 +121,7 @@ impl SessionService<'_> {
     }
 
     /// `logout`: ends the session of the caller's access token.
+    #[tracing::instrument(level = "debug", skip_all, fields(user_id = caller.user_id))]
     pub async fn logout(&self, caller: &Principal) -> AppResult<()> {
         let Some(family) = current_family(caller) else {
             return Err(AppError::invalid(
@@ -132,6 +136,7 @@ impl SessionService<'_> {
 
     /// `revokeAllSessions`: ends every session; every access token issued before now
     /// stops working.
+    #[tracing::instrument(level = "debug", skip_all, fields(user_id = caller.user_id))]
     pub async fn revoke_all(&self, caller: &Principal) -> AppResult<()> {
         db::sessions::revoke_all(self.0.db().exec(), caller.user_id).await?;
         self.publish_revoked(caller.user_id, None).await;

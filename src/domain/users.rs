@@ -29,6 +29,7 @@ impl User {
     /// Whether `viewer` may see a field guarded by `setting` (`everyone`, `contacts`,
     /// `nobody`; messenger-rest-api.md §3.7). `viewer_is_contact` is asked only for
     /// `contacts`: whether this user has the viewer in their contacts.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn shows<F, Fut>(
         &self,
         setting: &str,
@@ -100,6 +101,7 @@ pub struct UserService<'a>(pub(super) &'a Domain);
 
 impl UserService<'_> {
     /// `me`: the caller's own profile.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn me(&self, principal: &Principal) -> AppResult<User> {
         crate::db::users::find_by_id(self.0.db().exec(), principal.user_id)
             .await?
@@ -107,6 +109,7 @@ impl UserService<'_> {
     }
 
     /// A profile by id (REST `GET /users/{user_id}`); profiles are public.
+    #[tracing::instrument(level = "debug", skip_all, fields(user_id = user_id))]
     pub async fn get(&self, user_id: i64) -> AppResult<User> {
         crate::db::users::find_by_id(self.0.db().exec(), user_id)
             .await?
@@ -114,6 +117,7 @@ impl UserService<'_> {
     }
 
     /// Batch load for DataLoaders and lists: one statement for any number of ids.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn load_many(&self, ids: &[i64]) -> AppResult<HashMap<i64, User>> {
         Ok(crate::db::users::find_many(self.0.db().exec(), ids).await?)
     }
@@ -121,6 +125,7 @@ impl UserService<'_> {
     /// `searchUsers` (messenger-rest-api.md §6 `GET /users/search`): by username, name or
     /// exact email; a query shorter than two characters after an optional leading `@`
     /// finds nobody.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn search(
         &self,
         _caller: &Principal,
@@ -200,6 +205,7 @@ impl UserService<'_> {
 
     /// `updateProfile` (messenger-rest-api.md `PUT /users/profile`, miniapp `PATCH
     /// /users/me`): every given field is checked, all failures reported at once.
+    #[tracing::instrument(level = "debug", skip_all, fields(user_id = caller.user_id))]
     pub async fn update_profile(&self, caller: &Principal, input: ProfileInput) -> AppResult<User> {
         let mut checks = Checks::default();
         let patch = ProfilePatch {
@@ -239,12 +245,14 @@ impl UserService<'_> {
     }
 
     /// Batch for loaders: of `owners`, those who have `viewer` in their contacts.
+    #[tracing::instrument(level = "debug", skip_all, fields(viewer = viewer))]
     pub async fn contact_of(&self, viewer: i64, owners: &[i64]) -> AppResult<HashMap<i64, bool>> {
         let having = crate::db::chats::having_contact(self.0.db().exec(), owners, viewer).await?;
         Ok(owners.iter().map(|o| (*o, having.contains(o))).collect())
     }
 
     /// A user by Telegram id (seed 000 `GET /api/users/{telegram_id}`).
+    #[tracing::instrument(level = "debug", skip_all, fields(telegram_id = telegram_id))]
     pub async fn by_telegram_id(&self, telegram_id: i64) -> AppResult<User> {
         crate::db::users::find_by_telegram_id(self.0.db().exec(), telegram_id)
             .await?

@@ -6,6 +6,7 @@ pub mod errors;
 mod http;
 pub mod limits;
 pub mod loaders;
+mod metrics;
 mod roots;
 pub mod scalars;
 mod types;
@@ -32,6 +33,7 @@ pub fn schema_builder(
     )
     .limit_depth(limits.max_depth)
     .limit_complexity(limits.max_complexity)
+    .extension(metrics::OperationMetrics)
     .extension(limits::DocumentLimits {
         max_query_bytes: limits.max_query_bytes,
         max_selections: limits.max_selections,

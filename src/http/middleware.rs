@@ -37,15 +37,52 @@ pub fn trace_layer(
         .on_response(DefaultOnResponse::new().level(Level::INFO))
 }
 
-/// `X-Process-Time`: seconds spent producing the response (miniapp-rest-api.md).
+/// `X-Process-Time`: seconds spent producing the response (miniapp-rest-api.md); and the
+/// `http_requests_total` / `http_request_duration_seconds` metrics.
 pub async fn process_time(request: Request, next: Next) -> Response {
     let started = Instant::now();
+    let method = request.method().as_str().to_owned();
+    let route = route_label(request.uri().path());
     let mut response = next.run(request).await;
-    let seconds = format!("{:.6}", started.elapsed().as_secs_f64());
+    let elapsed = started.elapsed();
+    let seconds = format!("{:.6}", elapsed.as_secs_f64());
     if let Ok(value) = HeaderValue::from_str(&seconds) {
         response.headers_mut().insert("x-process-time", value);
     }
+    let status = response.status();
+    // Paths nothing answers are one label: random URLs must not grow the registry.
+    let route = if status == axum::http::StatusCode::NOT_FOUND {
+        "unmatched".to_owned()
+    } else {
+        route
+    };
+    let labels = [
+        ("route", route),
+        ("method", method),
+        ("status", status.as_u16().to_string()),
+    ];
+    metrics::counter!("http_requests_total", &labels).increment(1);
+    metrics::histogram!("http_request_duration_seconds", &labels[..2]).record(elapsed);
     response
+}
+
+/// A request path with its ids replaced by `{id}` (numbers, and long tokens or hashes),
+/// so the route label stays one value per route.
+pub fn route_label(path: &str) -> String {
+    let mut label = String::with_capacity(path.len());
+    for segment in path.split('/').filter(|s| !s.is_empty()).take(8) {
+        label.push('/');
+        let is_id = segment.chars().all(|c| c.is_ascii_digit())
+            || (segment.len() >= 16
+                && segment
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.'));
+        label.push_str(if is_id { "{id}" } else { segment });
+    }
+    if label.is_empty() {
+        label.push('/');
+    }
+    label
 }
 
 /// Records the client's address ([`super::ClientIp`]) for rate limits and sessions.
@@ -63,4 +100,23 @@ pub async fn resolve_client_ip(
         request.extensions_mut().insert(super::ClientIp(ip));
     }
     next.run(request).await
+}
+
+#[cfg(test)]
+mod route_tests {
+    use super::route_label;
+
+    #[test]
+    fn ids_and_tokens_become_placeholders() {
+        assert_eq!(
+            route_label("/api/v1/chats/42/members"),
+            "/api/v1/chats/{id}/members"
+        );
+        assert_eq!(
+            route_label("/console-assets/graphiql-3f9a1c2b4d5e6f70.js"),
+            "/console-assets/{id}"
+        );
+        assert_eq!(route_label("/graphql"), "/graphql");
+        assert_eq!(route_label("/"), "/");
+    }
 }

@@ -3,6 +3,7 @@
 
 pub mod consoles;
 mod health;
+pub mod metrics;
 mod middleware;
 pub mod peer;
 pub mod rejection;
@@ -33,6 +34,7 @@ pub fn router(state: AppState) -> Router {
     let trusted = std::sync::Arc::new(state.config.rest.trusted_proxies.clone());
     Router::new()
         .merge(health::router())
+        .merge(metrics::router())
         .merge(consoles::router())
         .merge(crate::graphql::router())
         .merge(crate::rest::router(&state.config))

@@ -94,7 +94,9 @@ impl Hub {
     pub fn deliver(&self, topic: &str, envelope: Arc<Envelope>) {
         if let Some(entry) = self.topics().get(topic) {
             // No receiver left is fine: the last one is being dropped right now.
-            let _ = entry.sender.send(envelope);
+            if let Ok(listeners) = entry.sender.send(envelope) {
+                metrics::counter!("realtime_events_delivered_total").increment(listeners as u64);
+            }
         }
     }
 

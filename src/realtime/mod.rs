@@ -51,11 +51,17 @@ impl EventBus {
     /// are counted and logged, never returned: the change this event announces has
     /// already committed, and clients resync from Postgres.
     pub async fn publish(&self, topic: &str, event: Event) {
+        metrics::counter!("realtime_events_published_total").increment(1);
         let envelope = Arc::new(Envelope::new(event));
         match &self.redis {
             Some(redis) => redis.publish(topic, &envelope),
             None => self.hub.deliver(topic, envelope),
         }
+    }
+
+    /// `None` without Redis; otherwise whether the pub/sub link is up (no round trip).
+    pub fn redis_linked(&self) -> Option<bool> {
+        self.redis.as_ref().map(|r| r.linked())
     }
 
     /// Events dropped instead of published (0 without Redis).

@@ -152,6 +152,11 @@ impl RedisBus {
         &self.prefix
     }
 
+    /// Whether the pub/sub link is up right now (no round trip).
+    pub fn linked(&self) -> bool {
+        self.linked.load(Ordering::Relaxed)
+    }
+
     pub async fn ready(&self) -> bool {
         let mut conn = self.publisher.clone();
         let command = redis::cmd("PING");
@@ -288,6 +293,9 @@ impl Listener {
             sink.subscribe(chunk.to_vec()).await?;
         }
         self.linked.store(true, Ordering::Relaxed);
+        if *connected_before {
+            metrics::counter!("redis_reconnects_total").increment(1);
+        }
         tracing::info!("Redis pub/sub link up");
         if *connected_before {
             // Whatever was published while the link was down is gone: subscribers

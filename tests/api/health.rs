@@ -124,3 +124,56 @@ async fn readiness_is_503_when_the_database_is_gone() {
     assert_eq!(body["detail"]["db"], json!(false));
     assert_eq!(body["detail"]["status"], "not_ready");
 }
+
+/// `GET /metrics` in the Prometheus text format, with the series operators need.
+#[tokio::test]
+async fn metrics_are_scraped_in_prometheus_text() {
+    let app = crate::helpers::spawn_app().await;
+    let (token, _) = crate::helpers::quick_user(&app, "Scraped").await;
+    let chat = crate::chats::group(&app, &token, "Metrics", &[]).await;
+    crate::helpers::gql(
+        &app,
+        &token,
+        "mutation Send($c: ID!) { sendMessage(input: { chatId: $c, text: \"hi\" }) { id } }",
+        serde_json::json!({ "c": chat }),
+    )
+    .await;
+    let _socket = crate::helpers::ws::open(&app, &token).await;
+    let response = app
+        .http
+        .get(app.url("/metrics"))
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(response.status(), 200);
+    assert!(response.headers()["content-type"]
+        .to_str()
+        .expect("ascii")
+        .starts_with("text/plain"));
+    let text = response.text().await.expect("text");
+    for series in [
+        "http_requests_total{route=\"/graphql\",method=\"POST\",status=\"200\"}",
+        "http_request_duration_seconds_bucket{route=\"/graphql\",method=\"POST\"",
+        "graphql_operations_total{operation=\"Send\",type=\"mutation\",outcome=\"ok\"}",
+        "graphql_operation_duration_seconds_bucket{operation=\"Send\",type=\"mutation\"",
+        "realtime_events_published_total",
+        "ws_sockets",
+        "ws_subscriptions",
+        "db_pool_connections{state=\"idle\"}",
+        "redis_up 1",
+    ] {
+        assert!(text.contains(series), "missing {series}:\n{text}");
+    }
+    let off = crate::helpers::spawn_app_with(|env| {
+        env.insert("METRICS_ENABLED".into(), "false".into());
+    })
+    .await;
+    let status = off
+        .http
+        .get(off.url("/metrics"))
+        .send()
+        .await
+        .expect("sent")
+        .status();
+    assert_eq!(status, 404);
+}

@@ -19,6 +19,7 @@ pub struct TwoFactorSetup {
 impl AccountService<'_> {
     /// `setupTwoFactor`: a new secret to scan; two-factor stays off until a code from it
     /// is confirmed with `enableTwoFactor`.
+    #[tracing::instrument(level = "debug", skip_all, fields(user_id = caller.user_id))]
     pub async fn setup_two_factor(&self, caller: &Principal) -> AppResult<TwoFactorSetup> {
         let db = self.0.db();
         let user = db::users::find_by_id(db.exec(), caller.user_id)
@@ -47,6 +48,7 @@ impl AccountService<'_> {
     }
 
     /// `enableTwoFactor`: confirms a code of the secret from `setupTwoFactor`.
+    #[tracing::instrument(level = "debug", skip_all, fields(user_id = caller.user_id))]
     pub async fn enable_two_factor(&self, caller: &Principal, code: &str) -> AppResult<String> {
         let credentials = self.credentials(caller).await?;
         if credentials.twofa_enabled {
@@ -64,6 +66,7 @@ impl AccountService<'_> {
     }
 
     /// `disableTwoFactor`: needs a current code.
+    #[tracing::instrument(level = "debug", skip_all, fields(user_id = caller.user_id))]
     pub async fn disable_two_factor(&self, caller: &Principal, code: &str) -> AppResult<String> {
         let credentials = self.credentials(caller).await?;
         if !credentials.twofa_enabled {

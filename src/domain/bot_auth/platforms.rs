@@ -26,6 +26,7 @@ impl BotAuthService<'_> {
     /// `POST /bot/telegram/webhook` with the `X-Telegram-Bot-Api-Secret-Token` header.
     /// Unauthenticated without the header, Forbidden with a wrong one, NotFound while the
     /// bot or its webhook secret is not configured (no update is ever taken unchecked).
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn telegram_webhook(&self, secret: Option<&str>, body: &[u8]) -> AppResult<()> {
         let expected = self.0.config().bots.telegram_webhook_secret.as_ref();
         let (Some(bot), Some(expected)) = (self.0 .0.bots.telegram.as_ref(), expected) else {
@@ -43,6 +44,7 @@ impl BotAuthService<'_> {
 
     /// `POST /bot/max/webhook` with the `X-Max-Bot-Api-Secret` header; as
     /// [`telegram_webhook`](Self::telegram_webhook).
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn max_webhook(&self, secret: Option<&str>, body: &[u8]) -> AppResult<()> {
         let expected = self.0.config().bots.max_webhook_secret.as_ref();
         let (Some(bot), Some(expected)) = (self.0 .0.bots.max.as_ref(), expected) else {

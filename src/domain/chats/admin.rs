@@ -76,6 +76,7 @@ impl ChatService<'_> {
     }
 
     /// `joinChat`: joins a public group or channel.
+    #[tracing::instrument(level = "debug", skip_all, fields(user_id = caller.user_id, chat_id = chat_id))]
     pub async fn join(&self, caller: &Principal, chat_id: i64) -> AppResult<ChatView> {
         let db = self.0.db();
         let chat = db::chats::find(db.exec(), chat_id)
@@ -90,6 +91,7 @@ impl ChatService<'_> {
     }
 
     /// `joinByInvite`: joins the chat a live invite token opens.
+    #[tracing::instrument(level = "debug", skip_all, fields(user_id = caller.user_id))]
     pub async fn join_by_invite(&self, caller: &Principal, token: &str) -> AppResult<ChatView> {
         let chat_id = db::chats::invite_chat(self.0.db().exec(), token.trim())
             .await?
@@ -108,6 +110,7 @@ impl ChatService<'_> {
     }
 
     /// `discoverChats`: public groups and channels the caller has not joined.
+    #[tracing::instrument(level = "debug", skip_all, fields(user_id = caller.user_id))]
     pub async fn discover(
         &self,
         caller: &Principal,
@@ -122,6 +125,7 @@ impl ChatService<'_> {
     }
 
     /// `updateChat` (seed `PATCH /chats/{id}/title` and `/profile`): owner or admin.
+    #[tracing::instrument(level = "debug", skip_all, fields(user_id = caller.user_id, chat_id = chat_id))]
     pub async fn update_profile(
         &self,
         caller: &Principal,
@@ -146,6 +150,7 @@ impl ChatService<'_> {
     }
 
     /// `addChatMember`: owner or admin adds a user, within the user's privacy settings.
+    #[tracing::instrument(level = "debug", skip_all, fields(user_id = caller.user_id, chat_id = chat_id, user_id = user_id))]
     pub async fn add_member(
         &self,
         caller: &Principal,
@@ -169,6 +174,7 @@ impl ChatService<'_> {
 
     /// `setChatMemberRole`: the owner makes members admins and back; giving `owner`
     /// transfers ownership (the old owner becomes an admin).
+    #[tracing::instrument(level = "debug", skip_all, fields(user_id = caller.user_id, chat_id = chat_id, user_id = user_id))]
     pub async fn set_role(
         &self,
         caller: &Principal,
@@ -206,6 +212,7 @@ impl ChatService<'_> {
     }
 
     /// `removeChatMember`: the owner removes anyone; an admin removes plain members.
+    #[tracing::instrument(level = "debug", skip_all, fields(user_id = caller.user_id, chat_id = chat_id, user_id = user_id))]
     pub async fn remove_member(
         &self,
         caller: &Principal,
@@ -230,6 +237,7 @@ impl ChatService<'_> {
 
     /// `leaveChat`: an owner hands the chat to the oldest admin (else the oldest member);
     /// the last one out deletes it. Private and saved chats are deleted, not left.
+    #[tracing::instrument(level = "debug", skip_all, fields(user_id = caller.user_id, chat_id = chat_id))]
     pub async fn leave(&self, caller: &Principal, chat_id: i64) -> AppResult<()> {
         let view = self.get(caller, chat_id).await?;
         if !ChatKind::of(&view.chat).is_multi() {
@@ -260,6 +268,7 @@ impl ChatService<'_> {
     /// `deleteChat`: for everyone (the owner of a group or channel, either side of a
     /// private chat) or just for the caller (leaving; a private chat comes back with
     /// the next message).
+    #[tracing::instrument(level = "debug", skip_all, fields(user_id = caller.user_id, chat_id = chat_id))]
     pub async fn delete(&self, caller: &Principal, chat_id: i64, for_all: bool) -> AppResult<()> {
         let view = self.get(caller, chat_id).await?;
         let kind = ChatKind::of(&view.chat);
@@ -294,6 +303,7 @@ impl ChatService<'_> {
 
     /// `pinMessage`: pins a message of this chat (or unpins with `None`); in groups and
     /// channels only the owner or an admin may.
+    #[tracing::instrument(level = "debug", skip_all, fields(user_id = caller.user_id, chat_id = chat_id))]
     pub async fn pin_message(
         &self,
         caller: &Principal,
@@ -319,6 +329,7 @@ impl ChatService<'_> {
     }
 
     /// `createInviteLink`: a new link to a group or channel, for its owner or an admin.
+    #[tracing::instrument(level = "debug", skip_all, fields(user_id = caller.user_id, chat_id = chat_id))]
     pub async fn create_invite(&self, caller: &Principal, chat_id: i64) -> AppResult<InviteLink> {
         self.require_manager(caller, chat_id).await?;
         let token = ids::invite_token();

@@ -54,6 +54,7 @@ struct State {
     out: mpsc::Sender<MessageUpdate>,
 }
 
+#[tracing::instrument(level = "debug", skip_all, fields(user_id = caller.user_id))]
 pub async fn stream(
     domain: &Domain,
     caller: &Principal,

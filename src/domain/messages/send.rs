@@ -47,6 +47,7 @@ struct Draft<'a> {
 
 impl MessageService<'_> {
     /// `sendMessage`: a retry with the same `clientMessageId` returns the first message.
+    #[tracing::instrument(level = "debug", skip_all, fields(user_id = caller.user_id))]
     pub async fn send(&self, caller: &Principal, input: SendMessage) -> AppResult<Message> {
         let mut checks = Checks::default();
         if !MESSAGE_TYPES.contains(&input.kind.as_str()) {
@@ -164,6 +165,7 @@ impl MessageService<'_> {
 
     /// `forwardMessage`: copies a message (text, type, attachments) into each target
     /// chat, naming the original author when `include_author`.
+    #[tracing::instrument(level = "debug", skip_all, fields(user_id = caller.user_id, message_id = message_id))]
     pub async fn forward(
         &self,
         caller: &Principal,

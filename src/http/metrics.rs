@@ -1,0 +1,49 @@
+//! `GET /metrics`: the process's metrics in the Prometheus text format. Counters and
+//! histograms are recorded where things happen (HTTP middleware, the GraphQL extension,
+//! the event bus, rate limits); gauges of state (sockets, pool, Redis link) are read
+//! when scraped. Served on the main port when `METRICS_ENABLED` is on: keep it off the
+//! public internet (a proxy rule), it says how busy the instance is.
+
+use axum::{
+    extract::State,
+    http::{header, StatusCode},
+    response::{IntoResponse, Response},
+    routing::get,
+    Router,
+};
+
+use crate::state::AppState;
+
+pub fn router() -> Router<AppState> {
+    Router::new().route("/metrics", get(scrape))
+}
+
+async fn scrape(State(state): State<AppState>) -> Response {
+    if !state.config.metrics_enabled {
+        return StatusCode::NOT_FOUND.into_response();
+    }
+    let (sockets, subscriptions) = state.sockets.counts();
+    metrics::gauge!("ws_sockets").set(sockets as f64);
+    metrics::gauge!("ws_subscriptions").set(subscriptions as f64);
+    metrics::counter!("ws_refused_total").absolute(state.sockets.refused());
+    let bus = state.domain.bus();
+    metrics::counter!("realtime_events_dropped_total").absolute(bus.dropped_events());
+    metrics::gauge!("realtime_live_topics").set(bus.live_topics() as f64);
+    if let Some(up) = bus.redis_linked() {
+        metrics::gauge!("redis_up").set(if up { 1.0 } else { 0.0 });
+    }
+    let (open, idle) = state.domain.db_pool_state();
+    metrics::gauge!("db_pool_connections", "state" => "in_use")
+        .set(open.saturating_sub(idle as u32) as f64);
+    metrics::gauge!("db_pool_connections", "state" => "idle").set(idle as f64);
+    metrics::gauge!("db_pool_max_connections")
+        .set(f64::from(state.config.database_max_connections));
+    (
+        [(
+            header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
+        crate::telemetry::metrics().render(),
+    )
+        .into_response()
+}
