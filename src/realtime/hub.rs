@@ -17,8 +17,10 @@ use tokio_stream::wrappers::{errors::BroadcastStreamRecvError, BroadcastStream};
 
 use super::Envelope;
 
-/// Events buffered per topic before a slow consumer starts to lag.
-const TOPIC_CAPACITY: usize = 256;
+/// Events buffered per topic before a slow consumer starts to lag (and resynchronises
+/// from Postgres). Each topic allocates its ring up front, and every signed-in socket
+/// has a topic of its own (`user:<id>`): 64 slots keep that to about 2.5 KiB a socket.
+const TOPIC_CAPACITY: usize = 64;
 
 /// What the hub asks of the Redis listener.
 #[derive(Debug)]
