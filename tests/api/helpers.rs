@@ -12,7 +12,7 @@ use std::{
     process::Command,
     sync::{
         atomic::{AtomicI64, Ordering},
-        Arc,
+        Arc, Mutex,
     },
     time::{Duration, SystemTime, UNIX_EPOCH},
 };
@@ -96,10 +96,13 @@ pub async fn spawn_app_with(edit: impl FnOnce(&mut HashMap<String, String>)) -> 
 }
 
 /// The app's clock in tests: the system time plus an offset that only the test moves
-/// (forward), so expiry decided by the domain clock needs no waiting.
+/// (forward), so expiry decided by the domain clock needs no waiting. `freeze` holds it
+/// still (e.g. inside one fixed rate-limit window, however slowly the machine runs).
 #[derive(Clone, Default)]
 pub struct TestClock {
     offset_ms: Arc<AtomicI64>,
+    /// When set, the instant (Unix ms, before the offset) the clock is held at.
+    frozen_at_ms: Arc<Mutex<Option<i64>>>,
 }
 
 impl TestClock {
@@ -108,11 +111,21 @@ impl TestClock {
         let ms = i64::try_from(by.as_millis()).expect("a test-sized duration");
         self.offset_ms.fetch_add(ms, Ordering::SeqCst);
     }
+
+    /// Holds the app's "now" where it is; only [`advance`](Self::advance) moves it then.
+    pub fn freeze(&self) {
+        let mut frozen = self.frozen_at_ms.lock().expect("clock lock");
+        frozen.get_or_insert_with(|| chrono::Utc::now().timestamp_millis());
+    }
 }
 
 impl Clock for TestClock {
     fn now(&self) -> chrono::DateTime<chrono::Utc> {
-        chrono::Utc::now() + chrono::Duration::milliseconds(self.offset_ms.load(Ordering::SeqCst))
+        let frozen = *self.frozen_at_ms.lock().expect("clock lock");
+        let base = frozen
+            .and_then(chrono::DateTime::from_timestamp_millis)
+            .unwrap_or_else(chrono::Utc::now);
+        base + chrono::Duration::milliseconds(self.offset_ms.load(Ordering::SeqCst))
     }
 }
 

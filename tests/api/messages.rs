@@ -319,13 +319,16 @@ async fn search_finds_words_in_readable_chats_only() {
 
 #[tokio::test]
 async fn sending_is_rate_limited_per_user_and_duplicates_cool_down() {
-    let app = crate::helpers::spawn_app_with(|env| {
+    let (app, clock) = crate::helpers::spawn_app_with_clock(|env| {
         env.insert("MESSAGE_RATE_LIMIT_PER_MINUTE".into(), "3".into());
         env.insert("DUPLICATE_MESSAGE_COOLDOWN_SECONDS".into(), "30".into());
     })
     .await;
     let (alice, _) = quick_user(&app, "Alice").await;
     let chat = group(&app, &alice, "Limits", &[]).await;
+    // The limit counts per fixed minute of the app's clock: held still, every send below
+    // falls in one window however slowly the machine runs.
+    clock.freeze();
     send(&app, &alice, &chat, "same").await;
     let (_, body) = app
         .graphql(
