@@ -9,16 +9,16 @@
 // The script starts and stops the two instances itself (binary from GATEWAY_BIN), creates
 // a fresh database (dropped again at the end, also on error and Ctrl-C), and prints one
 // JSON line per step, then a summary table. Everything binds to and talks to 127.0.0.1.
-import { createRequire } from 'node:module';
-import { spawn, spawnSync, execFileSync } from 'node:child_process';
-import { readFileSync, readdirSync, mkdtempSync, openSync, closeSync, appendFileSync, existsSync } from 'node:fs';
-import { randomBytes } from 'node:crypto';
+import { appendFileSync } from 'node:fs';
 import { performance, monitorEventLoopDelay } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import http from 'node:http';
-import net from 'node:net';
-import os from 'node:os';
-import path from 'node:path';
+import {
+  GATEWAY_BIN, usageText, parseOptions, checkBenchDb, checkLocalUrls, loadClients, makeLog, emitJson, printTable, round, summarize,
+  seededRandom, runTag, inBatches, cpuMsOf, clientCpuMs, serviceCpu, cpuMapDelta, loadavgLine, freePort, postJson, errorCode, errorText, signInTelegram,
+  SEND_MESSAGE, CREATE_CHAT, MESSAGE_EVENTS, openGraphqlWs, subscribeWs, closeWs, dbUrlOf, dropDatabase as dropDb, cleanRedisPrefix,
+  requireGatewayBin, makeLogDir, gatewayEnv, Children, guardRun,
+} from './lib.mjs';
 
 // ------------------------------------------------------------------ options
 
@@ -49,7 +49,8 @@ const DEFAULTS = {
   'log-dir': '', // where the gateways' logs go (default: a new /tmp/mg-busy-chat-* directory)
 };
 
-const USAGE = `usage: node bench/busy-chat.mjs [--option value ...]
+const USAGE = usageText(
+  `usage: node bench/busy-chat.mjs [--option value ...]
 
 Starts two gateway instances (A: HTTP sends, B: WebSocket subscribers) on one fresh
 database and one Redis, steps the send rate, prints one JSON line per step and a summary.
@@ -57,190 +58,45 @@ database and one Redis, steps the send rate, prints one JSON line per step and a
 environment:
   GATEWAY_BIN   the binary (default $HOME/.cache/messenger-gateway/target/release/messenger-gateway)
   BENCH_PG_URL  Postgres server URL without a database (default postgres://postgres@127.0.0.1:5432)
-  BENCH_REDIS_URL  (default redis://127.0.0.1:6379)
+  BENCH_REDIS_URL  (default redis://127.0.0.1:6379)`,
+  DEFAULTS,
+);
 
-options (default):
-${Object.entries(DEFAULTS)
-  .map(([k, v]) => `  --${k} ${JSON.stringify(v)}`)
-  .join('\n')}`;
-
-function parseArgs(argv) {
-  const opts = { ...DEFAULTS };
-  for (let i = 0; i < argv.length; i += 1) {
-    const arg = argv[i];
-    if (arg === '--help' || arg === '-h') {
-      console.log(USAGE);
-      process.exit(0);
-    }
-    if (!arg.startsWith('--')) throw new Error(`unexpected argument ${arg}\n${USAGE}`);
-    let [key, value] = arg.slice(2).split(/=(.*)/s);
-    if (!(key in DEFAULTS)) throw new Error(`unknown option --${key}\n${USAGE}`);
-    if (value === undefined) {
-      if (typeof DEFAULTS[key] === 'boolean' && (argv[i + 1] === undefined || argv[i + 1].startsWith('--'))) value = 'true';
-      else value = argv[(i += 1)];
-    }
-    if (value === undefined) throw new Error(`--${key} needs a value`);
-    if (typeof DEFAULTS[key] === 'number') {
-      const n = Number(value);
-      if (!Number.isFinite(n) || n < 0) throw new Error(`--${key} must be a non-negative number`);
-      opts[key] = n;
-    } else if (typeof DEFAULTS[key] === 'boolean') opts[key] = value === 'true' || value === '1';
-    else opts[key] = value;
-  }
-  opts.rateList = String(opts.rates)
+const opts = parseOptions(process.argv.slice(2), DEFAULTS, USAGE, (o) => {
+  o.rateList = String(o.rates)
     .split(',')
     .map(Number)
     .filter((r) => r > 0);
-  opts.scenarioList = String(opts.scenarios)
+  o.scenarioList = String(o.scenarios)
     .split(',')
     .map((s) => s.trim())
     .filter(Boolean);
-  if (!opts.rateList.length) throw new Error('--rates: at least one positive rate');
-  for (const s of opts.scenarioList) if (!['hot', 'many'].includes(s)) throw new Error(`--scenarios: unknown scenario ${s} (hot, many)`);
-  if (!/^mg_bench[A-Za-z0-9_]*$/.test(opts.db)) throw new Error('--db must match mg_bench[A-Za-z0-9_]* (it is dropped at start and end)');
-  if (opts['hot-members'] < 2) throw new Error('--hot-members must be at least 2');
-  if (opts['chat-members'] < 2 || opts['chat-members'] > opts.users) throw new Error('--chat-members must be between 2 and --users');
-  if (opts['hot-senders'] === 0 || opts['hot-senders'] > opts['hot-members']) opts['hot-senders'] = opts['hot-members'];
-  if (opts['max-inflight'] < 1) throw new Error('--max-inflight must be at least 1');
-  for (const url of [opts.pg, opts.redis]) {
-    const host = new URL(url).hostname;
-    if (!['127.0.0.1', 'localhost'].includes(host)) throw new Error(`${url}: only 127.0.0.1 is allowed`);
-  }
-  return opts;
-}
+  if (!o.rateList.length) throw new Error('--rates: at least one positive rate');
+  for (const s of o.scenarioList) if (!['hot', 'many'].includes(s)) throw new Error(`--scenarios: unknown scenario ${s} (hot, many)`);
+  checkBenchDb(o.db);
+  if (o['hot-members'] < 2) throw new Error('--hot-members must be at least 2');
+  if (o['chat-members'] < 2 || o['chat-members'] > o.users) throw new Error('--chat-members must be between 2 and --users');
+  if (o['hot-senders'] === 0 || o['hot-senders'] > o['hot-members']) o['hot-senders'] = o['hot-members'];
+  if (o['max-inflight'] < 1) throw new Error('--max-inflight must be at least 1');
+  checkLocalUrls([o.pg, o.redis]);
+  return o;
+});
 
-let opts;
-try {
-  opts = parseArgs(process.argv.slice(2));
-} catch (error) {
-  console.error(error.message);
-  process.exit(2);
-}
+const { sign, WebSocket } = loadClients();
 
-// The Node clients live with the test tools: `(cd tests/js && npm ci)`.
-const require = createRequire(new URL('../tests/js/package.json', import.meta.url));
-let sign;
-let WebSocket;
-try {
-  ({ sign } = require('@telegram-apps/init-data-node'));
-  WebSocket = require('ws');
-} catch (error) {
-  console.error(`cannot load the Node clients (${error.message}); run: (cd tests/js && npm ci)`);
-  process.exit(2);
-}
-
-const GATEWAY_BIN = process.env.GATEWAY_BIN || path.join(os.homedir(), '.cache/messenger-gateway/target/release/messenger-gateway');
 const BOT_TOKEN = '123456:busy-chat-bench-token';
-const RUN_TAG = randomBytes(3).toString('hex'); // clientMessageId prefix of this run
-const REDIS_PREFIX = `mgbench:${RUN_TAG}:`;
-const CLK_TCK = (() => {
-  try {
-    return Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
-  } catch {
-    return 100;
-  }
-})();
+const { RUN_TAG, REDIS_PREFIX } = runTag(); // RUN_TAG: clientMessageId prefix of this run
 
-const log = (...parts) => console.error(`[busy-chat ${new Date().toISOString().slice(11, 19)}]`, ...parts);
+const log = makeLog('busy-chat');
 
-// ------------------------------------------------------------------ small helpers
-
-function mulberry32(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-const rand = mulberry32(opts.seed);
-const pick = (list) => list[Math.floor(rand() * list.length)];
-
-function percentile(sorted, q) {
-  if (!sorted.length) return null;
-  return round(sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]);
-}
-function summarize(samples) {
-  const sorted = Float64Array.from(samples).sort();
-  return { n: sorted.length, p50: percentile(sorted, 0.5), p99: percentile(sorted, 0.99), max: sorted.length ? round(sorted[sorted.length - 1]) : null };
-}
-const round = (x, digits = 2) => (x === null || x === undefined || !Number.isFinite(x) ? null : Number(x.toFixed(digits)));
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.unref();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
-}
+const { rand, pick } = seededRandom(opts.seed);
 
 // ------------------------------------------------------------------ HTTP client
 
 const agent = new http.Agent({ keepAlive: true, maxSockets: opts['max-inflight'] + 16 });
 
 /** POST JSON to 127.0.0.1:port; resolves {status, body} or {error: CODE}. Never rejects. */
-function post(port, pathName, payload, token, timeoutMs = opts['timeout-ms']) {
-  return new Promise((resolve) => {
-    const body = JSON.stringify(payload);
-    let settled = false;
-    const finish = (result) => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      resolve(result);
-    };
-    const req = http.request(
-      {
-        host: '127.0.0.1',
-        port,
-        path: pathName,
-        method: 'POST',
-        agent,
-        headers: {
-          'content-type': 'application/json',
-          accept: 'application/json',
-          'content-length': Buffer.byteLength(body),
-          ...(token ? { authorization: `Bearer ${token}` } : {}),
-        },
-      },
-      (res) => {
-        const chunks = [];
-        res.on('data', (c) => chunks.push(c));
-        res.on('end', () => {
-          let parsed = null;
-          try {
-            parsed = JSON.parse(Buffer.concat(chunks).toString('utf8'));
-          } catch {
-            /* not JSON */
-          }
-          finish({ status: res.statusCode, body: parsed });
-        });
-        res.on('error', (e) => finish({ error: `NET_${e.code ?? 'ERROR'}` }));
-      },
-    );
-    const timer = setTimeout(() => {
-      finish({ error: 'TIMEOUT' });
-      req.destroy();
-    }, timeoutMs);
-    req.on('error', (e) => finish({ error: `NET_${e.code ?? 'ERROR'}` }));
-    req.end(body);
-  });
-}
-
-/** Classifies a response: null when fine, else an error code. */
-function errorCode(result) {
-  if (result.error) return result.error;
-  if (result.status !== 200) return `HTTP_${result.status}`;
-  if (!result.body) return 'BAD_JSON';
-  if (result.body.errors?.length) return result.body.errors[0]?.extensions?.code ?? 'GRAPHQL_ERROR';
-  return null;
-}
+const post = (port, pathName, payload, token, timeoutMs = opts['timeout-ms']) => postJson(agent, port, pathName, payload, token, timeoutMs);
 
 /** A setup call: throws on any error. */
 async function gql(port, query, variables, token) {
@@ -252,202 +108,50 @@ async function gql(port, query, variables, token) {
 
 // ------------------------------------------------------------------ processes and cleanup
 
-const children = []; // { name, proc, exited: Promise }
+const children = new Children(log); // gateways a and b
 let logDir = '';
+const dropDatabase = () => dropDb(opts.pg, opts.db, log, 30000);
 
-function psqlAdmin(sql) {
-  return spawnSync('psql', [`${opts.pg.replace(/\/$/, '')}/postgres`, '-X', '-q', '-v', 'ON_ERROR_STOP=1', '-c', sql], {
-    encoding: 'utf8',
-    timeout: 30000,
-  });
-}
-
-function dropDatabase() {
-  const r = psqlAdmin(`DROP DATABASE IF EXISTS "${opts.db}" WITH (FORCE)`);
-  if (r.error || r.status !== 0) log(`could not drop database ${opts.db}: ${r.error?.message ?? r.stderr.trim()}`);
-  return !r.error && r.status === 0;
-}
-
-function cleanRedis() {
-  // Best effort: the keys this run's instances wrote under their own prefix.
-  const scan = spawnSync('redis-cli', ['-u', opts.redis, '--scan', '--pattern', `${REDIS_PREFIX}*`, '--count', '1000'], {
-    encoding: 'utf8',
-    timeout: 10000,
-  });
-  if (scan.error || scan.status !== 0) return;
-  const keys = scan.stdout.split('\n').filter(Boolean);
-  for (let i = 0; i < keys.length && i < 1_000_000; i += 500) {
-    spawnSync('redis-cli', ['-u', opts.redis, 'DEL', ...keys.slice(i, i + 500)], { timeout: 10000, stdio: 'ignore' });
-  }
-}
-
-async function startGateway(name, port, common) {
-  const logFile = path.join(logDir, `gateway-${name}.log`);
-  const fd = openSync(logFile, 'a');
-  // cwd is the log directory so no `.env` of the repository leaks into the instance.
-  const proc = spawn(GATEWAY_BIN, ['serve'], {
-    cwd: logDir,
-    env: { ...common, BIND_ADDR: `127.0.0.1:${port}` },
-    stdio: ['ignore', fd, fd],
-  });
-  closeSync(fd);
-  const exited = new Promise((resolve) => {
-    proc.on('exit', (code, signal) => resolve({ code, signal }));
-    proc.on('error', (error) => resolve({ code: null, signal: null, error }));
-  });
-  const child = { name, port, proc, exited, done: false };
-  exited.then(() => (child.done = true));
-  children.push(child);
-  const deadline = Date.now() + 120_000;
-  while (Date.now() < deadline) {
-    if (child.done) {
-      const why = await exited;
-      throw new Error(`gateway ${name} exited (${why.error?.message ?? `code ${why.code} signal ${why.signal}`}); see ${logFile}`);
-    }
-    const ok = await new Promise((resolve) => {
-      const req = http.get({ host: '127.0.0.1', port, path: '/health/ready', timeout: 2000 }, (res) => {
-        res.resume();
-        resolve(res.statusCode === 200);
-      });
-      req.on('timeout', () => req.destroy());
-      req.on('error', () => resolve(false));
-    });
-    if (ok) {
-      log(`gateway ${name} ready on 127.0.0.1:${port} (pid ${proc.pid}, log ${logFile})`);
-      return child;
-    }
-    await sleep(250);
-  }
-  throw new Error(`gateway ${name} not ready within 120 s; see ${logFile}`);
-}
-
-async function stopGateways() {
-  for (const child of children) if (!child.done) child.proc.kill('SIGTERM');
-  for (const child of children) {
-    if (child.done) continue;
-    const gone = await Promise.race([child.exited.then(() => true), sleep(8000).then(() => false)]);
-    if (!gone) {
-      log(`gateway ${child.name} did not stop within 8 s: SIGKILL`);
-      child.proc.kill('SIGKILL');
-      await Promise.race([child.exited, sleep(2000)]);
-    }
-  }
-}
-
-let cleanupPromise = null;
 const openSockets = new Set();
-function cleanup() {
-  if (!cleanupPromise) {
-    cleanupPromise = (async () => {
-      for (const ws of openSockets) ws.terminate();
-      await stopGateways();
-      dropDatabase();
-      cleanRedis();
-      agent.destroy();
-      if (logDir) log(`gateway logs kept in ${logDir}`);
-    })();
-  }
-  return cleanupPromise;
-}
-
-let interrupted = 0;
-for (const signal of ['SIGINT', 'SIGTERM']) {
-  process.on(signal, () => {
-    interrupted += 1;
-    if (interrupted > 1) {
-      for (const child of children) if (!child.done) child.proc.kill('SIGKILL');
-      process.exit(130);
-    }
-    log(`${signal}: stopping the gateways and dropping the database (again to force)`);
-    cleanup().finally(() => process.exit(130));
-  });
-}
-process.on('unhandledRejection', (error) => {
-  log('unhandled rejection:', error);
-  cleanup().finally(() => process.exit(1));
+const run = guardRun({
+  log,
+  teardown: async () => {
+    for (const ws of openSockets) ws.terminate();
+    await children.stopAll();
+    dropDatabase();
+    cleanRedisPrefix(opts.redis, REDIS_PREFIX);
+    agent.destroy();
+    if (logDir) log(`gateway logs kept in ${logDir}`);
+  },
+  kill: () => children.killAll(),
+  interruptMessage: 'stopping the gateways and dropping the database (again to force)',
+  watchdogMs: opts['max-minutes'] * 60_000,
+  watchdogMessage: `--max-minutes ${opts['max-minutes']} reached: aborting`,
 });
-process.on('uncaughtException', (error) => {
-  log('uncaught exception:', error);
-  cleanup().finally(() => process.exit(1));
-});
-const watchdog = setTimeout(() => {
-  log(`--max-minutes ${opts['max-minutes']} reached: aborting`);
-  cleanup().finally(() => process.exit(3));
-}, opts['max-minutes'] * 60_000);
 
 // ------------------------------------------------------------------ CPU accounting
-
-function cpuMsOf(pid) {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLK_TCK; // utime + stime
-  } catch {
-    return null;
-  }
-}
 
 /** CPU ms so far of the gateways, Postgres (this database's backends plus the server's own
  *  processes vs. other databases' backends), Redis, and this script. */
 function cpuSnapshot() {
-  const pg = new Map();
-  const pgOther = new Map();
-  const redis = new Map();
-  let entries = [];
-  try {
-    entries = readdirSync('/proc');
-  } catch {
-    /* no /proc */
-  }
-  for (const entry of entries) {
-    if (!/^\d+$/.test(entry)) continue;
-    let comm;
-    try {
-      comm = readFileSync(`/proc/${entry}/comm`, 'utf8').trim();
-    } catch {
-      continue;
-    }
-    if (comm === 'postgres') {
-      let cmdline = '';
-      try {
-        cmdline = readFileSync(`/proc/${entry}/cmdline`, 'utf8').replace(/\0/g, ' ');
-      } catch {
-        continue;
-      }
-      // A client backend reads "postgres: <cluster>: <user> <db> <host(port)|[local]> <state>".
-      const backend = cmdline.match(/^postgres: .*?: (\S+) (\S+) (\S*\(\d+\)|\[local\])/);
-      const ms = cpuMsOf(entry);
-      if (ms === null) continue;
-      if (backend && backend[2] !== opts.db) pgOther.set(entry, ms);
-      else pg.set(entry, ms);
-    } else if (comm === 'redis-server') {
-      const ms = cpuMsOf(entry);
-      if (ms !== null) redis.set(entry, ms);
-    }
-  }
-  const self = process.cpuUsage();
+  const svc = serviceCpu(opts.db);
   return {
-    gw: Object.fromEntries(children.map((c) => [c.name, cpuMsOf(c.proc.pid) ?? 0])),
-    pg,
-    pgOther,
-    redis,
-    bench: (self.user + self.system) / 1000,
+    gw: Object.fromEntries(children.list.map((c) => [c.name, cpuMsOf(c.proc.pid) ?? 0])),
+    pg: new Map([...svc.ownDb, ...svc.server]),
+    pgOther: svc.otherDbs,
+    redis: svc.redis,
+    bench: clientCpuMs(),
   };
 }
 
 function cpuDelta(before, after) {
-  const mapDelta = (a, b) => {
-    let sum = 0;
-    for (const [pid, ms] of b) sum += ms - (a.get(pid) ?? 0); // a new process counts from 0
-    return sum;
-  };
   const gw = Object.fromEntries(Object.keys(after.gw).map((k) => [k, after.gw[k] - (before.gw[k] ?? 0)]));
   return {
     gateway_a: round(gw.a ?? 0, 0),
     gateway_b: round(gw.b ?? 0, 0),
-    postgres: round(mapDelta(before.pg, after.pg), 0),
-    postgres_other_dbs: round(mapDelta(before.pgOther, after.pgOther), 0),
-    redis: round(mapDelta(before.redis, after.redis), 0),
+    postgres: round(cpuMapDelta(before.pg, after.pg), 0),
+    postgres_other_dbs: round(cpuMapDelta(before.pgOther, after.pgOther), 0),
+    redis: round(cpuMapDelta(before.redis, after.redis), 0),
     bench_client: round(after.bench - before.bench, 0),
   };
 }
@@ -457,18 +161,9 @@ function cpuDelta(before, after) {
 let nextTelegramId = 7_100_000_000 + Math.floor(rand() * 1e6) * 100;
 async function signIn(port, name) {
   nextTelegramId += 1;
-  const initData = sign({ user: { id: nextTelegramId, first_name: name } }, BOT_TOKEN, new Date());
-  const data = await gql(port, 'mutation($d: String!) { authenticateTelegram(initData: $d) { accessToken user { id } } }', { d: initData });
-  return { token: data.authenticateTelegram.accessToken, id: data.authenticateTelegram.user.id, name };
+  const { token, id } = await signInTelegram((query, variables) => gql(port, query, variables), sign, BOT_TOKEN, { id: nextTelegramId, first_name: name });
+  return { token, id, name };
 }
-
-async function inBatches(items, size, fn) {
-  const out = [];
-  for (let i = 0; i < items.length; i += size) out.push(...(await Promise.all(items.slice(i, i + size).map(fn))));
-  return out;
-}
-
-const SUBSCRIPTION = 'subscription($c: ID) { messageEvents(chatId: $c) { kind chatId messageId message { clientMessageId } } }';
 
 // Per-run counters of WebSocket trouble, read per step as deltas.
 const wsStats = { closed: 0, errors: 0, completes: 0, unknownEvents: 0, lateFromEarlierSteps: 0 };
@@ -489,17 +184,16 @@ class Subscriber {
 
   open() {
     return new Promise((resolve, reject) => {
-      const ws = new WebSocket(`ws://127.0.0.1:${this.port}/graphql`, 'graphql-transport-ws', { perMessageDeflate: false });
+      const ws = openGraphqlWs(WebSocket, this.port, this.user.token);
       this.ws = ws;
       openSockets.add(ws);
       const timer = setTimeout(() => {
         reject(new Error(`subscriber ${this.index}: no connection_ack within 10 s`));
         ws.terminate();
       }, 10000);
-      ws.on('open', () => ws.send(JSON.stringify({ type: 'connection_init', payload: { Authorization: `Bearer ${this.user.token}` } })));
       ws.on('message', (data) => this.onMessage(data, performance.now(), () => {
         clearTimeout(timer);
-        ws.send(JSON.stringify({ id: '1', type: 'subscribe', payload: { query: SUBSCRIPTION, variables: this.variables } }));
+        subscribeWs(ws, MESSAGE_EVENTS, this.variables);
         resolve();
       }));
       ws.on('error', (error) => {
@@ -509,7 +203,7 @@ class Subscriber {
       ws.on('close', (code) => {
         openSockets.delete(ws);
         clearTimeout(timer);
-        if (!this.closing && !cleanupPromise) {
+        if (!this.closing && !run.cleaningUp) {
           wsStats.closed += 1;
           log(`subscriber ${this.index} closed unexpectedly (code ${code})`);
         }
@@ -588,12 +282,7 @@ class Subscriber {
 
   close() {
     this.closing = true;
-    try {
-      this.ws?.close(1000);
-    } catch {
-      /* already gone */
-    }
-    setTimeout(() => this.ws?.terminate(), 1000).unref();
+    closeWs(this.ws);
   }
 }
 
@@ -608,7 +297,7 @@ async function probe(port, chats, subscribers) {
     if (!missing.size) return;
     const targets = chats.filter((c) => missing.has(Number(c.id)));
     await inBatches(targets, 8, (chat) =>
-      gql(port, 'mutation($i: SendMessageInput!) { sendMessage(input: $i) { id } }', {
+      gql(port, SEND_MESSAGE, {
         i: { chatId: chat.id, text: `probe ${round}`, clientMessageId: `p${RUN_TAG}.${round}.${chat.id}` },
       }, chat.members[0].token),
     );
@@ -621,7 +310,6 @@ async function probe(port, chats, subscribers) {
 
 // ------------------------------------------------------------------ one step
 
-const SEND = 'mutation($i: SendMessageInput!) { sendMessage(input: $i) { id } }';
 let stepCounter = 0;
 
 /** Sends at `rate` msg/s for the step window, open loop, then waits for the answers and events. */
@@ -647,7 +335,7 @@ async function runStep(scenario, rate, env) {
   const schedLag = [];
   const ws0 = { ...wsStats };
   const loop = monitorEventLoopDelay({ resolution: 10 });
-  const load0 = readFileSync('/proc/loadavg', 'utf8').trim();
+  const load0 = loadavgLine();
   const cpu0 = cpuSnapshot();
   loop.enable();
   current = step;
@@ -665,13 +353,13 @@ async function runStep(scenario, rate, env) {
     sent += 1;
     inflight += 1;
     const text = `busy ${scenario} ${seq} ${filler}`;
-    post(portA, '/graphql', { query: SEND, variables: { i: { chatId: chat.id, text, clientMessageId: cmid } } }, sender.token).then((result) => {
+    post(portA, '/graphql', { query: SEND_MESSAGE, variables: { i: { chatId: chat.id, text, clientMessageId: cmid } } }, sender.token).then((result) => {
       inflight -= 1;
       const code = errorCode(result);
       if (code) {
         rec.ok = false;
         errors[code] = (errors[code] ?? 0) + 1;
-        errorSamples[code] ??= String(result.body?.errors?.[0]?.message ?? (result.error ? result.error : JSON.stringify(result.body))).slice(0, 160);
+        errorSamples[code] ??= errorText(result, 160);
       } else {
         rec.ok = true;
         okSends += 1;
@@ -712,7 +400,7 @@ async function runStep(scenario, rate, env) {
   current = null;
   loop.disable();
   const cpu1 = cpuSnapshot();
-  const load1 = readFileSync('/proc/loadavg', 'utf8').trim();
+  const load1 = loadavgLine();
 
   // Tally.
   let expected = 0;
@@ -808,7 +496,7 @@ async function setupHot(portA, portB) {
   );
   const data = await gql(
     portA,
-    'mutation($i: CreateChatInput!) { createChat(input: $i) { id } }',
+    CREATE_CHAT,
     { i: { type: 'GROUP', title: 'busy chat', memberIds: users.slice(1).map((u) => u.id) } },
     users[0].token,
   );
@@ -838,7 +526,7 @@ async function setupMany(portA, portB) {
   const chats = await inBatches(specs, 8, async (idx) => {
     const data = await gql(
       portA,
-      'mutation($i: CreateChatInput!) { createChat(input: $i) { id } }',
+      CREATE_CHAT,
       { i: { type: 'GROUP', title: 'small group', memberIds: idx.slice(1).map((i) => users[i].id) } },
       users[idx[0]].token,
     );
@@ -859,11 +547,7 @@ async function setupMany(portA, portB) {
   };
 }
 
-function emit(line) {
-  const text = JSON.stringify(line);
-  console.log(text);
-  if (opts.out) appendFileSync(opts.out, `${text}\n`);
-}
+const emit = (line) => emitJson(line, opts.out);
 
 function printSummary(results) {
   const rows = [
@@ -893,12 +577,8 @@ function printSummary(results) {
       r.pass ? 'yes' : 'NO',
     ]);
   }
-  const widths = rows[0].map((_, c) => Math.max(...rows.map((row) => row[c].length)));
-  const fmt = (row) => `| ${row.map((cell, c) => cell.padEnd(widths[c])).join(' | ')} |`;
   console.log('');
-  console.log(fmt(rows[0]));
-  console.log(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`);
-  for (const row of rows.slice(1)) console.log(fmt(row));
+  printTable(rows[0], rows.slice(1));
   console.log('');
   console.log(
     `pass = 0 errors, 0 skipped, every event delivered once and in order, achieved >= 95% of the rate, p99 delivery <= ${opts['slo-ms']} ms (send start on A -> event on B; latencies in ms)`,
@@ -915,40 +595,26 @@ function printSummary(results) {
 // ------------------------------------------------------------------ main
 
 async function main() {
-  if (!existsSync(GATEWAY_BIN)) throw new Error(`no gateway binary at ${GATEWAY_BIN}: build it (cargo build --release) or set GATEWAY_BIN`);
-  logDir = opts['log-dir'] || mkdtempSync(path.join(os.tmpdir(), 'mg-busy-chat-'));
+  requireGatewayBin();
+  logDir = makeLogDir(opts['log-dir'], 'mg-busy-chat-');
   log(`binary ${GATEWAY_BIN}; database ${opts.db}; redis prefix ${REDIS_PREFIX}; logs ${logDir}`);
   if (!dropDatabase()) throw new Error(`cannot reach Postgres at ${opts.pg} with psql`);
 
   const [portA, portB] = [await freePort(), await freePort()];
-  const common = {
-    PATH: process.env.PATH ?? '/usr/bin:/bin',
-    HOME: process.env.HOME ?? '/tmp',
-    DATABASE_URL: `${opts.pg.replace(/\/$/, '')}/${opts.db}`,
-    DATABASE_MAX_CONNECTIONS: String(opts['db-connections']),
-    REDIS_URL: opts.redis,
-    REDIS_KEY_PREFIX: REDIS_PREFIX,
-    JWT_SECRET: randomBytes(32).toString('hex'),
-    TELEGRAM_BOT_TOKEN: BOT_TOKEN,
-    ACCESS_TOKEN_TTL_SECONDS: '86400', // sockets close at the token's exp
-    // No throttling: the bench sends far more than a person would.
-    MESSAGE_RATE_LIMIT_PER_MINUTE: '0',
-    DUPLICATE_MESSAGE_COOLDOWN_SECONDS: '0',
-    LOGIN_RATE_LIMIT_PER_MINUTE: '0',
-    REGISTER_RATE_LIMIT_PER_MINUTE: '0',
-    REFRESH_RATE_LIMIT_PER_MINUTE: '0',
-    RESET_RATE_LIMIT_PER_MINUTE: '0',
-    MINIAPP_RATE_LIMIT_PER_MINUTE: '0',
-    ANALYTICS_RATE_LIMIT_PER_MINUTE: '0',
-    GRAPHQL_WS_MAX_OPERATIONS: '1000',
-    SHUTDOWN_GRACE_SECONDS: '3',
-    LOG_FORMAT: 'text',
-    NO_COLOR: '1',
-    RUST_LOG: opts['rust-log'],
-  };
+  const common = gatewayEnv(
+    {
+      databaseUrl: dbUrlOf(opts.pg, opts.db),
+      dbConnections: opts['db-connections'],
+      redisUrl: opts.redis,
+      redisPrefix: REDIS_PREFIX,
+      botToken: BOT_TOKEN,
+      rustLog: opts['rust-log'],
+    },
+    { GRAPHQL_WS_MAX_OPERATIONS: '1000' },
+  );
   // A first, alone: it creates the database and migrates; then B.
-  await startGateway('a', portA, common);
-  await startGateway('b', portB, common);
+  await children.startGateway('a', portA, common, { logDir });
+  await children.startGateway('b', portB, common, { logDir });
 
   const results = [];
   for (const scenario of opts.scenarioList) {
@@ -972,7 +638,7 @@ async function main() {
       results.push(result);
       const failedBadly = result.errors + result.skipped_inflight_cap >= (result.sent + result.skipped_inflight_cap) / 2 || result.delivered < result.expected / 2;
       if (!opts['keep-going'] && failedBadly) stop = true;
-      for (const child of children) if (child.done) throw new Error(`gateway ${child.name} exited during the run; see ${logDir}`);
+      for (const child of children.list) if (child.done) throw new Error(`gateway ${child.name} exited during the run; see ${logDir}`);
       await sleep(opts['pause-ms']);
     }
     for (const sub of env.subscribers) sub.close();
@@ -981,14 +647,4 @@ async function main() {
   printSummary(results);
 }
 
-let exitCode = 0;
-try {
-  await main();
-} catch (error) {
-  log(`failed: ${error.stack ?? error}`);
-  exitCode = 1;
-} finally {
-  clearTimeout(watchdog);
-  await cleanup();
-}
-process.exit(exitCode);
+await run.run(main);

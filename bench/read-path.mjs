@@ -10,8 +10,8 @@
 // requests alternately (A, B, A, B, ...) with wrk (or autocannon), prints one JSON line per
 // run and a summary, then stops everything and drops the database (also on error/Ctrl-C).
 import { createRequire } from 'node:module';
-import { spawn, spawnSync, execFileSync } from 'node:child_process';
-import { readFileSync, readdirSync, mkdtempSync, openSync, closeSync, appendFileSync, existsSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
@@ -19,6 +19,11 @@ import http from 'node:http';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import {
+  GATEWAY_BIN, ENVIRONMENT_HELP, usageText, parseOptions, checkBenchDb, checkLocalUrls, loadClients, makeLog, emitJson, printTable,
+  roundScaled as round, cpuTimes, loadavg, serviceCpu, cpuMapDelta, cpuMsOf, freePort, httpRequest, AUTHENTICATE, initDataFor, runTag,
+  dbUrlOf, dropDatabase as dropDb, cleanRedisPrefix, requireGatewayBin, makeLogDir, gatewayEnv as baseGatewayEnv, Children, guardRun,
+} from './lib.mjs';
 
 const BENCH_DIR = path.dirname(fileURLToPath(import.meta.url));
 
@@ -56,7 +61,8 @@ const DEFAULTS = {
 
 const COMPARISONS = ['chats20', 'chats5', 'chats20_unread', 'rest_vs_graphql', 'me_vs_health', 'miniapp_me'];
 
-const USAGE = `usage: node bench/read-path.mjs [--option value ...]
+const USAGE = usageText(
+  `usage: node bench/read-path.mjs [--option value ...]
 
 Seeds a database through SQL, starts one gateway instance and PostGraphile v4 on it and
 runs the read-path comparisons alternately with wrk (or autocannon). Comparisons:
@@ -67,39 +73,11 @@ runs the read-path comparisons alternately with wrk (or autocannon). Comparisons
   me_vs_health     GraphQL { me { id } } (JWT) vs GET /health/live, at --connections
   miniapp_me       GET /api/users/me (Authorization: tma <initData>) alone, 16 connections
 
-environment:
-  GATEWAY_BIN      the binary (default $HOME/.cache/messenger-gateway/target/release/messenger-gateway)
-  BENCH_PG_URL     Postgres server URL without a database (default postgres://postgres@127.0.0.1:5432)
-  BENCH_REDIS_URL  (default redis://127.0.0.1:6379)
+${ENVIRONMENT_HELP}`,
+  DEFAULTS,
+);
 
-options (default):
-${Object.entries(DEFAULTS)
-  .map(([k, v]) => `  --${k} ${JSON.stringify(v)}`)
-  .join('\n')}`;
-
-function parseArgs(argv) {
-  const o = { ...DEFAULTS };
-  for (let i = 0; i < argv.length; i += 1) {
-    const arg = argv[i];
-    if (arg === '--help' || arg === '-h') {
-      console.log(USAGE);
-      process.exit(0);
-    }
-    if (!arg.startsWith('--')) throw new Error(`unexpected argument ${arg}\n${USAGE}`);
-    let [key, value] = arg.slice(2).split(/=(.*)/s);
-    if (!(key in DEFAULTS)) throw new Error(`unknown option --${key}\n${USAGE}`);
-    if (value === undefined) {
-      if (typeof DEFAULTS[key] === 'boolean' && (argv[i + 1] === undefined || argv[i + 1].startsWith('--'))) value = 'true';
-      else value = argv[(i += 1)];
-    }
-    if (value === undefined) throw new Error(`--${key} needs a value`);
-    if (typeof DEFAULTS[key] === 'number') {
-      const n = Number(value);
-      if (!Number.isFinite(n) || n < 0) throw new Error(`--${key} must be a non-negative number`);
-      o[key] = n;
-    } else if (typeof DEFAULTS[key] === 'boolean') o[key] = value === 'true' || value === '1';
-    else o[key] = value;
-  }
+const opts = parseOptions(process.argv.slice(2), DEFAULTS, USAGE, (o) => {
   o.connList = String(o.connections)
     .split(',')
     .map(Number)
@@ -108,7 +86,7 @@ function parseArgs(argv) {
   o.onlyList = o.only ? String(o.only).split(',').map((s) => s.trim()).filter(Boolean) : COMPARISONS;
   for (const c of o.onlyList) if (!COMPARISONS.includes(c)) throw new Error(`--only: unknown comparison ${c} (${COMPARISONS.join(', ')})`);
   if (!['auto', 'wrk', 'autocannon'].includes(o.tool)) throw new Error('--tool must be wrk, autocannon or auto');
-  if (!/^mg_bench[A-Za-z0-9_]*$/.test(o.db)) throw new Error('--db must match mg_bench[A-Za-z0-9_]* (it is dropped at start and end)');
+  checkBenchDb(o.db);
   if (!/^[a-z-]+$/.test(o['pg-sslmode'])) throw new Error('--pg-sslmode: e.g. disable, prefer, require');
   o.users = Math.floor(o.users);
   o.privatePairs = Math.floor(o['private-per-user'] / 2); // each user pairs with the next K users
@@ -122,54 +100,24 @@ function parseArgs(argv) {
   if (o.viewers < 1 || o.viewers > o.users) throw new Error('--viewers must be between 1 and --users');
   if (o.seconds < 1) throw new Error('--seconds must be at least 1');
   if (o.rounds < 1) throw new Error('--rounds must be at least 1');
-  for (const url of [o.pg, o.redis]) {
-    const host = new URL(url).hostname;
-    if (!['127.0.0.1', 'localhost'].includes(host)) throw new Error(`${url}: only 127.0.0.1 is allowed`);
-  }
+  checkLocalUrls([o.pg, o.redis]);
   return o;
-}
+});
 
-let opts;
-try {
-  opts = parseArgs(process.argv.slice(2));
-} catch (error) {
-  console.error(error.message);
-  process.exit(2);
-}
+const { sign } = loadClients(false);
 
-// The initData signer lives with the test tools: `(cd tests/js && npm ci)`.
-const testsRequire = createRequire(new URL('../tests/js/package.json', import.meta.url));
-let sign;
-try {
-  ({ sign } = testsRequire('@telegram-apps/init-data-node'));
-} catch (error) {
-  console.error(`cannot load @telegram-apps/init-data-node (${error.message}); run: (cd tests/js && npm ci)`);
-  process.exit(2);
-}
-
-const GATEWAY_BIN = process.env.GATEWAY_BIN || path.join(os.homedir(), '.cache/messenger-gateway/target/release/messenger-gateway');
 const POSTGRAPHILE_DIR = path.join(BENCH_DIR, 'postgraphile');
 const BOT_TOKEN = '123456:read-path-bench-token';
-const RUN_TAG = randomBytes(3).toString('hex');
-const REDIS_PREFIX = `mgbench:${RUN_TAG}:`;
+const { REDIS_PREFIX } = runTag();
 const TELEGRAM_BASE = 7_300_000_000; // seeded users' telegram_id = base + index
-const CLK_TCK = (() => {
-  try {
-    return Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
-  } catch {
-    return 100;
-  }
-})();
 const PG_BASE = opts.pg.replace(/\/$/, '');
-const DB_URL = `${PG_BASE}/${opts.db}`;
+const DB_URL = dbUrlOf(opts.pg, opts.db);
 
-const log = (...parts) => console.error(`[read-path ${new Date().toISOString().slice(11, 19)}]`, ...parts);
-const round = (x, d = 2) => (x === null || x === undefined || !Number.isFinite(x) ? null : Math.round(x * 10 ** d) / 10 ** d);
-const loadavg = () => readFileSync('/proc/loadavg', 'utf8').trim().split(' ').slice(0, 3).join(' ');
+const log = makeLog('read-path');
 
 // ------------------------------------------------------------------ processes and cleanup
 
-const children = []; // { name, proc, exited, done }
+const children = new Children(log); // { name, proc, exited, done, logFile, ... }
 let logDir = '';
 let proxy = null;
 
@@ -188,212 +136,68 @@ function psqlOk(dbName, sql, what, timeout) {
   return r.stdout.trim();
 }
 
-function dropDatabase() {
-  const r = psql('postgres', `DROP DATABASE IF EXISTS "${opts.db}" WITH (FORCE)`, 60_000);
-  if (r.error || r.status !== 0) log(`could not drop database ${opts.db}: ${r.error?.message ?? r.stderr.trim()}`);
-  return !r.error && r.status === 0;
-}
-
-function cleanRedis() {
-  const scan = spawnSync('redis-cli', ['-u', opts.redis, '--scan', '--pattern', `${REDIS_PREFIX}*`, '--count', '1000'], {
-    encoding: 'utf8',
-    timeout: 10000,
-  });
-  if (scan.error || scan.status !== 0) return;
-  const keys = scan.stdout.split('\n').filter(Boolean);
-  for (let i = 0; i < keys.length && i < 1_000_000; i += 500) {
-    spawnSync('redis-cli', ['-u', opts.redis, 'DEL', ...keys.slice(i, i + 500)], { timeout: 10000, stdio: 'ignore' });
-  }
-}
+const dropDatabase = () => dropDb(opts.pg, opts.db, log, 60_000);
 
 const withPin = (cpu, cmd, args) => (opts.pin ? ['taskset', ['-c', String(cpu), cmd, ...args]] : [cmd, args]);
 
-function track(name, proc, port, logFile) {
-  const exited = new Promise((resolve) => {
-    proc.on('exit', (code, signal) => resolve({ code, signal }));
-    proc.on('error', (error) => resolve({ code: null, signal: null, error }));
-  });
-  const child = { name, port, proc, exited, done: false, logFile };
-  exited.then(() => (child.done = true));
-  children.push(child);
-  return child;
-}
-
-async function waitReady(child, probe, seconds = 120) {
-  const deadline = Date.now() + seconds * 1000;
-  while (Date.now() < deadline) {
-    if (child.done) {
-      const why = await child.exited;
-      throw new Error(`${child.name} exited (${why.error?.message ?? `code ${why.code} signal ${why.signal}`}); see ${child.logFile}`);
-    }
-    if (await probe()) {
-      log(`${child.name} ready on 127.0.0.1:${child.port} (pid ${child.proc.pid}, log ${child.logFile})`);
-      return child;
-    }
-    await sleep(250);
-  }
-  throw new Error(`${child.name} not ready within ${seconds} s; see ${child.logFile}`);
-}
-
+const JWT_SECRET = randomBytes(32).toString('hex');
 function gatewayEnv(databaseUrl) {
   const sep = databaseUrl.includes('?') ? '&' : '?';
-  return {
-    PATH: process.env.PATH ?? '/usr/bin:/bin',
-    HOME: process.env.HOME ?? '/tmp',
-    DATABASE_URL: `${databaseUrl}${sep}sslmode=${opts['pg-sslmode']}`,
-    DATABASE_MAX_CONNECTIONS: String(opts['db-connections']),
-    REDIS_URL: opts.redis,
-    REDIS_KEY_PREFIX: REDIS_PREFIX,
-    JWT_SECRET: JWT_SECRET,
-    TELEGRAM_BOT_TOKEN: BOT_TOKEN,
-    ACCESS_TOKEN_TTL_SECONDS: '86400',
-    INIT_DATA_MAX_AGE_SECONDS: '0', // initData signed once at start stays valid for the whole run
-    MESSAGE_RATE_LIMIT_PER_MINUTE: '0',
-    DUPLICATE_MESSAGE_COOLDOWN_SECONDS: '0',
-    LOGIN_RATE_LIMIT_PER_MINUTE: '0',
-    REGISTER_RATE_LIMIT_PER_MINUTE: '0',
-    REFRESH_RATE_LIMIT_PER_MINUTE: '0',
-    RESET_RATE_LIMIT_PER_MINUTE: '0',
-    MINIAPP_RATE_LIMIT_PER_MINUTE: '0',
-    ANALYTICS_RATE_LIMIT_PER_MINUTE: '0',
-    SHUTDOWN_GRACE_SECONDS: '3',
-    LOG_FORMAT: 'text',
-    NO_COLOR: '1',
-    RUST_LOG: opts['rust-log'],
-  };
+  return baseGatewayEnv(
+    {
+      databaseUrl: `${databaseUrl}${sep}sslmode=${opts['pg-sslmode']}`,
+      dbConnections: opts['db-connections'],
+      redisUrl: opts.redis,
+      redisPrefix: REDIS_PREFIX,
+      botToken: BOT_TOKEN,
+      rustLog: opts['rust-log'],
+      jwtSecret: JWT_SECRET,
+    },
+    { INIT_DATA_MAX_AGE_SECONDS: '0' }, // initData signed once at start stays valid for the whole run
+  );
 }
-const JWT_SECRET = randomBytes(32).toString('hex');
 
-async function startGateway(name, port, databaseUrl) {
-  const logFile = path.join(logDir, `${name}.log`);
-  const fd = openSync(logFile, 'a');
-  const [cmd, args] = withPin(1, GATEWAY_BIN, ['serve']);
-  // cwd is the log directory so no `.env` of the repository leaks into the instance.
-  const proc = spawn(cmd, args, { cwd: logDir, env: { ...gatewayEnv(databaseUrl), BIND_ADDR: `127.0.0.1:${port}` }, stdio: ['ignore', fd, fd] });
-  closeSync(fd);
-  const child = track(name, proc, port, logFile);
-  return waitReady(child, async () => (await request(port, 'GET', '/health/ready', null, {}, 2000)).status === 200);
-}
+const startGateway = (name, port, databaseUrl) =>
+  children.startGateway(name, port, gatewayEnv(databaseUrl), { logDir, logFile: path.join(logDir, `${name}.log`), label: name, command: (cmd, args) => withPin(1, cmd, args) });
 
 async function startPostGraphile(name, port, databaseUrl) {
-  const logFile = path.join(logDir, `${name}.log`);
-  const fd = openSync(logFile, 'a');
   const [cmd, args] = withPin(1, process.execPath, [path.join(POSTGRAPHILE_DIR, 'server.js'), '--port', String(port), '--db', databaseUrl, '--pool', String(opts['db-connections'])]);
-  const proc = spawn(cmd, args, { cwd: POSTGRAPHILE_DIR, env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/tmp', NODE_ENV: 'production' }, stdio: ['ignore', fd, fd] });
-  closeSync(fd);
-  const child = track(name, proc, port, logFile);
-  return waitReady(child, async () => {
+  const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/tmp', NODE_ENV: 'production' };
+  const child = children.spawn(name, cmd, args, { cwd: POSTGRAPHILE_DIR, env, logFile: path.join(logDir, `${name}.log`), port });
+  return children.waitReady(child, async () => {
     const r = await request(port, 'POST', '/graphql', JSON.stringify({ query: '{ __typename }' }), { 'content-type': 'application/json' }, 2000);
     return r.status === 200;
   });
 }
 
-async function stopChild(child) {
-  if (child.done) return;
-  child.proc.kill('SIGTERM');
-  const gone = await Promise.race([child.exited.then(() => true), sleep(8000).then(() => false)]);
-  if (!gone) {
-    log(`${child.name} did not stop within 8 s: SIGKILL`);
-    child.proc.kill('SIGKILL');
-    await Promise.race([child.exited, sleep(2000)]);
-  }
-}
-
-let cleanupPromise = null;
-function cleanup() {
-  if (!cleanupPromise) {
-    cleanupPromise = (async () => {
-      for (const p of loadProcs) if (p.exitCode === null) p.kill('SIGKILL');
-      await Promise.all(children.map(stopChild));
-      if (proxy) proxy.close();
-      dropDatabase();
-      cleanRedis();
-      agent.destroy();
-      if (logDir) log(`logs kept in ${logDir}`);
-    })();
-  }
-  return cleanupPromise;
-}
-
 const loadProcs = new Set(); // running wrk processes
-let interrupted = 0;
-for (const signal of ['SIGINT', 'SIGTERM']) {
-  process.on(signal, () => {
-    interrupted += 1;
-    if (interrupted > 1) {
-      for (const child of children) if (!child.done) child.proc.kill('SIGKILL');
-      for (const p of loadProcs) p.kill('SIGKILL');
-      process.exit(130);
-    }
-    log(`${signal}: stopping everything and dropping the database (again to force)`);
-    cleanup().finally(() => process.exit(130));
-  });
-}
-process.on('unhandledRejection', (error) => {
-  log('unhandled rejection:', error);
-  cleanup().finally(() => process.exit(1));
+const run = guardRun({
+  log,
+  teardown: async () => {
+    for (const p of loadProcs) if (p.exitCode === null) p.kill('SIGKILL');
+    await children.stopAll();
+    if (proxy) proxy.close();
+    dropDatabase();
+    cleanRedisPrefix(opts.redis, REDIS_PREFIX);
+    agent.destroy();
+    if (logDir) log(`logs kept in ${logDir}`);
+  },
+  kill: () => {
+    children.killAll();
+    for (const p of loadProcs) p.kill('SIGKILL');
+  },
+  interruptMessage: 'stopping everything and dropping the database (again to force)',
+  watchdogMs: opts['max-minutes'] * 60_000,
+  watchdogMessage: `--max-minutes ${opts['max-minutes']} reached: aborting`,
 });
-process.on('uncaughtException', (error) => {
-  log('uncaught exception:', error);
-  cleanup().finally(() => process.exit(1));
-});
-const watchdog = setTimeout(() => {
-  log(`--max-minutes ${opts['max-minutes']} reached: aborting`);
-  cleanup().finally(() => process.exit(3));
-}, opts['max-minutes'] * 60_000);
 
 // ------------------------------------------------------------------ HTTP client (setup and checks)
 
 const agent = new http.Agent({ keepAlive: true, maxSockets: 32 });
 
 /** One request to 127.0.0.1:port; resolves {status, text, json} or {error}. Never rejects. */
-function request(port, method, pathName, body, headers, timeoutMs = 30000) {
-  return new Promise((resolve) => {
-    let settled = false;
-    const finish = (result) => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      resolve(result);
-    };
-    const req = http.request(
-      { host: '127.0.0.1', port, path: pathName, method, agent, headers: { ...headers, ...(body ? { 'content-length': Buffer.byteLength(body) } : {}) } },
-      (res) => {
-        const chunks = [];
-        res.on('data', (c) => chunks.push(c));
-        res.on('end', () => {
-          const text = Buffer.concat(chunks).toString('utf8');
-          let json = null;
-          try {
-            json = JSON.parse(text);
-          } catch {
-            /* not JSON */
-          }
-          finish({ status: res.statusCode, text, json });
-        });
-        res.on('error', (e) => finish({ error: `NET_${e.code ?? 'ERROR'}` }));
-      },
-    );
-    const timer = setTimeout(() => {
-      finish({ error: 'TIMEOUT' });
-      req.destroy();
-    }, timeoutMs);
-    req.on('error', (e) => finish({ error: `NET_${e.code ?? 'ERROR'}` }));
-    req.end(body ?? undefined);
-  });
-}
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.unref();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address();
-      srv.close(() => resolve(port));
-    });
-  });
-}
+const request = (port, method, pathName, body, headers, timeoutMs = 30000) =>
+  httpRequest(agent, port, method, pathName, body, { ...headers, ...(body ? { 'content-length': Buffer.byteLength(body) } : {}) }, timeoutMs);
 
 // ------------------------------------------------------------------ seeding
 
@@ -746,38 +550,12 @@ async function runLoad(port, specs, connections, seconds, checkErrors) {
 
 // ------------------------------------------------------------------ CPU accounting
 
-function cpuMsOf(pid) {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLK_TCK;
-  } catch {
-    return null;
-  }
-}
-
 /** CPU ms of the servers, of this database's Postgres backends, and machine-wide busy/total jiffies. */
 function cpuSnapshot() {
-  const pg = new Map();
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    let cmdline;
-    try {
-      if (readFileSync(`/proc/${entry}/comm`, 'utf8').trim() !== 'postgres') continue;
-      cmdline = readFileSync(`/proc/${entry}/cmdline`, 'utf8').replace(/\0/g, ' ');
-    } catch {
-      continue;
-    }
-    const backend = cmdline.match(/^postgres: .*?: (\S+) (\S+) /);
-    if (!backend || backend[2] !== opts.db) continue;
-    const ms = cpuMsOf(entry);
-    if (ms !== null) pg.set(entry, ms);
-  }
-  const cpuLine = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
-  const idle = cpuLine[3] + (cpuLine[4] || 0);
-  const total = cpuLine.reduce((a, b) => a + b, 0);
+  const pg = serviceCpu(opts.db).ownDb;
+  const { idle, total } = cpuTimes();
   return {
-    servers: Object.fromEntries(children.filter((c) => !c.done).map((c) => [c.name, cpuMsOf(c.proc.pid) ?? 0])),
+    servers: Object.fromEntries(children.list.filter((c) => !c.done).map((c) => [c.name, cpuMsOf(c.proc.pid) ?? 0])),
     pg,
     idle,
     total,
@@ -785,8 +563,7 @@ function cpuSnapshot() {
 }
 
 function cpuDelta(a, b) {
-  let pg = 0;
-  for (const [pid, ms] of b.pg) pg += ms - (a.pg.get(pid) ?? 0);
+  const pg = cpuMapDelta(a.pg, b.pg);
   const servers = {};
   for (const k of Object.keys(b.servers)) servers[k] = b.servers[k] - (a.servers[k] ?? 0);
   const total = b.total - a.total;
@@ -899,8 +676,8 @@ async function countStatements(kindsToCount, viewers, gwPort, pgPort) {
     await sleep(2000);
     out.idle_gateway_and_postgraphile_statements_per_s = round((proxy.counts.statements - before) / 2, 2);
   } finally {
-    await stopChild(gw);
-    await stopChild(pgl);
+    await children.stop(gw);
+    await children.stop(pgl);
     proxy.close();
     proxy = null;
   }
@@ -915,16 +692,7 @@ async function once(kind, viewer, port) {
 
 // ------------------------------------------------------------------ runs
 
-function emit(line) {
-  const text = JSON.stringify(line);
-  console.log(text);
-  if (opts.out) appendFileSync(opts.out, `${text}\n`);
-}
-
-function cpuTimes() {
-  const f = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
-  return { idle: f[3] + (f[4] || 0), total: f.reduce((a, b) => a + b, 0) };
-}
+const emit = (line) => emitJson(line, opts.out);
 
 /** Waits (bounded by --idle-wait-seconds) until the machine is quieter than
  *  --idle-max-busy % CPU over one second; returns the last reading and the wait. */
@@ -974,7 +742,7 @@ async function measure(comparison, sideName, kindName, kind, viewers, connection
     loadavg_end: loadavg(),
   };
   emit(line);
-  for (const child of children) if (child.done) throw new Error(`${child.name} exited during the run; see ${child.logFile}`);
+  for (const child of children.list) if (child.done) throw new Error(`${child.name} exited during the run; see ${child.logFile}`);
   return line;
 }
 
@@ -1048,12 +816,8 @@ function printSummary(rows, counts, sizes) {
       String(r.b?.load1 ?? r.a.load1),
     ]);
   }
-  const widths = table[0].map((_, c) => Math.max(...table.map((row) => row[c].length)));
-  const fmt = (row) => `| ${row.map((cell, c) => cell.padEnd(widths[c])).join(' | ')} |`;
   console.log('');
-  console.log(fmt(table[0]));
-  console.log(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`);
-  for (const row of table.slice(1)) console.log(fmt(row));
+  printTable(table[0], table.slice(1));
   console.log('');
   console.log(`rps and latency: mean over ${opts.rounds} alternating run(s) of ${opts.seconds} s per side (${toolName}); A/B ratios of those means.`);
   if (counts) {
@@ -1066,11 +830,11 @@ function printSummary(rows, counts, sizes) {
 // ------------------------------------------------------------------ main
 
 async function main() {
-  if (!existsSync(GATEWAY_BIN)) throw new Error(`no gateway binary at ${GATEWAY_BIN}: build it (cargo build --release) or set GATEWAY_BIN`);
+  requireGatewayBin();
   if (!existsSync(path.join(POSTGRAPHILE_DIR, 'node_modules', 'postgraphile'))) throw new Error('PostGraphile is not installed: run (cd bench/postgraphile && npm ci)');
   chooseTool();
   if (opts.pin && spawnSync('taskset', ['-c', '0', 'true']).status !== 0) throw new Error('--pin needs taskset (util-linux)');
-  logDir = opts['log-dir'] || mkdtempSync(path.join(os.tmpdir(), 'mg-read-path-'));
+  logDir = makeLogDir(opts['log-dir'], 'mg-read-path-');
   log(`binary ${GATEWAY_BIN}; tool ${toolName}; database ${opts.db}; redis prefix ${REDIS_PREFIX}; logs ${logDir}; nproc ${os.cpus().length}; loadavg ${loadavg()}`);
   log(`seed: ${opts.users} users, ${opts.chats} chats (${opts.users * opts.privatePairs} private, ${opts.groups} groups of ${opts['group-size']}), ~${opts['chats-per-user']} chats per user, ${opts.messages} messages`);
   if (!dropDatabase()) throw new Error(`cannot reach Postgres at ${opts.pg} with psql`);
@@ -1090,8 +854,8 @@ async function main() {
   // and /api/v1, the initData itself for the Mini App shim).
   const viewers = [];
   for (let i = 0; i < opts.viewers; i += 1) {
-    const initData = sign({ user: { id: TELEGRAM_BASE + i, first_name: 'Bench', last_name: `User ${i}`, username: `bench_${i}` } }, BOT_TOKEN, new Date());
-    const r = await request(gw.port, 'POST', '/graphql', JSON.stringify({ query: 'mutation($d: String!) { authenticateTelegram(initData: $d) { accessToken user { id } } }', variables: { d: initData } }), { 'content-type': 'application/json' });
+    const initData = initDataFor(sign, BOT_TOKEN, { id: TELEGRAM_BASE + i, first_name: 'Bench', last_name: `User ${i}`, username: `bench_${i}` });
+    const r = await request(gw.port, 'POST', '/graphql', JSON.stringify({ query: AUTHENTICATE, variables: { d: initData } }), { 'content-type': 'application/json' });
     const data = r.json?.data?.authenticateTelegram;
     if (!data) throw new Error(`sign-in of viewer ${i} failed: ${r.error ?? r.text.slice(0, 300)}`);
     viewers.push({ id: data.user.id, token: data.accessToken, initData });
@@ -1128,14 +892,4 @@ async function main() {
   printSummary(rows, counts, sizes);
 }
 
-let exitCode = 0;
-try {
-  await main();
-} catch (error) {
-  log(`failed: ${error.stack ?? error}`);
-  exitCode = 1;
-} finally {
-  clearTimeout(watchdog);
-  await cleanup();
-}
-process.exit(exitCode);
+await run.run(main);

@@ -9,16 +9,16 @@
 //
 // It starts and stops the two instances itself (GATEWAY_BIN), on a fresh database that is
 // dropped at the end with the run's Redis keys, also on error and Ctrl-C.
-import { createRequire } from 'node:module';
-import { spawn, spawnSync } from 'node:child_process';
-import { readFileSync, mkdtempSync, openSync, closeSync, appendFileSync, existsSync } from 'node:fs';
-import { randomBytes } from 'node:crypto';
 import { performance, monitorEventLoopDelay } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import http from 'node:http';
-import net from 'node:net';
 import os from 'node:os';
-import path from 'node:path';
+import {
+  GATEWAY_BIN, ENVIRONMENT_HELP, usageText, parseOptions, checkBenchDb, checkLocalUrls, loadClients, makeLog, emitJson, printTable,
+  roundScaled as round, percentile, seededRandom, runTag, inBatches, rssKb, loadavg, loadavgLine, freePort, postJson, errorCode, errorText,
+  signInTelegram, SEND_MESSAGE, CREATE_CHAT, MESSAGE_EVENTS, openGraphqlWs, subscribeWs, closeWs, dbUrlOf, dropDatabase as dropDb,
+  cleanRedisPrefix, requireGatewayBin, makeLogDir, gatewayEnv, Children, guardRun,
+} from './lib.mjs';
 
 // ------------------------------------------------------------------ options
 
@@ -48,41 +48,18 @@ const DEFAULTS = {
   'log-dir': '', // the gateways' logs (default: a new /tmp/mg-soak-* directory)
 };
 
-const USAGE = `usage: node bench/soak.mjs [--option value ...]
+const USAGE = usageText(
+  `usage: node bench/soak.mjs [--option value ...]
 
 Starts two gateway instances (A and B) on one fresh database and one Redis, drives a mixed
 load for --minutes, prints one JSON line per --report-seconds and a verdict at the end.
 The process stops by itself after --minutes + 5 (setup, drain and cleanup included).
 
-environment:
-  GATEWAY_BIN      the binary (default $HOME/.cache/messenger-gateway/target/release/messenger-gateway)
-  BENCH_PG_URL     Postgres server URL without a database (default postgres://postgres@127.0.0.1:5432)
-  BENCH_REDIS_URL  (default redis://127.0.0.1:6379)
+${ENVIRONMENT_HELP}`,
+  DEFAULTS,
+);
 
-options (default):
-${Object.entries(DEFAULTS)
-  .map(([k, v]) => `  --${k} ${JSON.stringify(v)}`)
-  .join('\n')}`;
-
-function parseArgs(argv) {
-  const o = { ...DEFAULTS };
-  for (let i = 0; i < argv.length; i += 1) {
-    const arg = argv[i];
-    if (arg === '--help' || arg === '-h') {
-      console.log(USAGE);
-      process.exit(0);
-    }
-    if (!arg.startsWith('--')) throw new Error(`unexpected argument ${arg}\n${USAGE}`);
-    let [key, value] = arg.slice(2).split(/=(.*)/s);
-    if (!(key in DEFAULTS)) throw new Error(`unknown option --${key}\n${USAGE}`);
-    if (value === undefined) value = argv[(i += 1)];
-    if (value === undefined) throw new Error(`--${key} needs a value`);
-    if (typeof DEFAULTS[key] === 'number') {
-      const n = Number(value);
-      if (!Number.isFinite(n) || n < 0) throw new Error(`--${key} must be a non-negative number`);
-      o[key] = n;
-    } else o[key] = value;
-  }
+const opts = parseOptions(process.argv.slice(2), DEFAULTS, USAGE, (o) => {
   if (o.minutes <= 0) throw new Error('--minutes must be positive');
   if (o['report-seconds'] < 1) throw new Error('--report-seconds must be at least 1');
   if (o.users < 2) throw new Error('--users must be at least 2');
@@ -92,60 +69,22 @@ function parseArgs(argv) {
   if (!(lo >= 0 && hi >= lo)) throw new Error('--churn-hold-ms: LOW,HIGH in ms');
   o.holdLo = lo;
   o.holdHi = hi;
-  if (!/^mg_bench[A-Za-z0-9_]*$/.test(o.db)) throw new Error('--db must match mg_bench[A-Za-z0-9_]* (it is dropped at start and end)');
-  for (const url of [o.pg, o.redis]) {
-    const host = new URL(url).hostname;
-    if (!['127.0.0.1', 'localhost'].includes(host)) throw new Error(`${url}: only 127.0.0.1 is allowed`);
-  }
+  checkBenchDb(o.db);
+  checkLocalUrls([o.pg, o.redis]);
   return o;
-}
+});
 
-let opts;
-try {
-  opts = parseArgs(process.argv.slice(2));
-} catch (error) {
-  console.error(error.message);
-  process.exit(2);
-}
+const { sign, WebSocket } = loadClients();
 
-// The Node clients live with the test tools: `(cd tests/js && npm ci)`.
-const require = createRequire(new URL('../tests/js/package.json', import.meta.url));
-let sign;
-let WebSocket;
-try {
-  ({ sign } = require('@telegram-apps/init-data-node'));
-  WebSocket = require('ws');
-} catch (error) {
-  console.error(`cannot load the Node clients (${error.message}); run: (cd tests/js && npm ci)`);
-  process.exit(2);
-}
-
-const GATEWAY_BIN = process.env.GATEWAY_BIN || path.join(os.homedir(), '.cache/messenger-gateway/target/release/messenger-gateway');
 const BOT_TOKEN = '123456:soak-bench-token';
-const RUN_TAG = randomBytes(3).toString('hex'); // clientMessageId prefix of this run
-const REDIS_PREFIX = `mgbench:${RUN_TAG}:`;
+const { RUN_TAG, REDIS_PREFIX } = runTag(); // RUN_TAG: clientMessageId prefix of this run
 
-const log = (...parts) => console.error(`[soak ${new Date().toISOString().slice(11, 19)}]`, ...parts);
-const round = (x, d = 2) => (x === null || x === undefined || !Number.isFinite(x) ? null : Math.round(x * 10 ** d) / 10 ** d);
+const log = makeLog('soak');
 
-function mulberry32(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-const rand = mulberry32(opts.seed);
-const pick = (list) => list[Math.floor(rand() * list.length)];
+const { rand, pick } = seededRandom(opts.seed);
 
-function percentile(values, q) {
-  if (!values.length) return null;
-  const sorted = Float64Array.from(values).sort();
-  return round(sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]);
-}
+/** The q-quantile of the values (any order), rounded as this script always has. */
+const percentileOf = (values, q) => percentile(Float64Array.from(values).sort(), q, round);
 
 // ------------------------------------------------------------------ errors
 
@@ -166,62 +105,7 @@ const sumOf = (obj) => Object.values(obj).reduce((a, b) => a + b, 0);
 
 const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
 
-function post(port, payload, token, timeoutMs = opts['timeout-ms']) {
-  return new Promise((resolve) => {
-    const body = JSON.stringify(payload);
-    let settled = false;
-    const finish = (result) => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      resolve(result);
-    };
-    const req = http.request(
-      {
-        host: '127.0.0.1',
-        port,
-        path: '/graphql',
-        method: 'POST',
-        agent,
-        headers: {
-          'content-type': 'application/json',
-          accept: 'application/json',
-          'content-length': Buffer.byteLength(body),
-          ...(token ? { authorization: `Bearer ${token}` } : {}),
-        },
-      },
-      (res) => {
-        const chunks = [];
-        res.on('data', (c) => chunks.push(c));
-        res.on('end', () => {
-          let parsed = null;
-          try {
-            parsed = JSON.parse(Buffer.concat(chunks).toString('utf8'));
-          } catch {
-            /* not JSON */
-          }
-          finish({ status: res.statusCode, body: parsed });
-        });
-        res.on('error', (e) => finish({ error: `NET_${e.code ?? 'ERROR'}` }));
-      },
-    );
-    const timer = setTimeout(() => {
-      finish({ error: 'TIMEOUT' });
-      req.destroy();
-    }, timeoutMs);
-    req.on('error', (e) => finish({ error: `NET_${e.code ?? 'ERROR'}` }));
-    req.end(body);
-  });
-}
-
-function errorCode(result) {
-  if (result.error) return result.error;
-  if (result.status !== 200) return `HTTP_${result.status}`;
-  if (!result.body) return 'BAD_JSON';
-  if (result.body.errors?.length) return result.body.errors[0]?.extensions?.code ?? 'GRAPHQL_ERROR';
-  return null;
-}
-const errorText = (result) => String(result.body?.errors?.[0]?.message ?? result.error ?? JSON.stringify(result.body)).slice(0, 200);
+const post = (port, payload, token, timeoutMs = opts['timeout-ms']) => postJson(agent, port, '/graphql', payload, token, timeoutMs);
 
 async function gql(port, query, variables, token) {
   const result = await post(port, { query, variables }, token, 30000);
@@ -230,153 +114,39 @@ async function gql(port, query, variables, token) {
   return result.body.data;
 }
 
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.unref();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address();
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
 // ------------------------------------------------------------------ processes and cleanup
 
-const children = [];
+const children = new Children(log); // gateways a and b
 let logDir = '';
-
-function psqlAdmin(sql) {
-  return spawnSync('psql', [`${opts.pg.replace(/\/$/, '')}/postgres`, '-X', '-q', '-v', 'ON_ERROR_STOP=1', '-c', sql], { encoding: 'utf8', timeout: 60000 });
-}
-
-function dropDatabase() {
-  const r = psqlAdmin(`DROP DATABASE IF EXISTS "${opts.db}" WITH (FORCE)`);
-  if (r.error || r.status !== 0) log(`could not drop database ${opts.db}: ${r.error?.message ?? r.stderr.trim()}`);
-  return !r.error && r.status === 0;
-}
-
-function cleanRedis() {
-  const scan = spawnSync('redis-cli', ['-u', opts.redis, '--scan', '--pattern', `${REDIS_PREFIX}*`, '--count', '1000'], { encoding: 'utf8', timeout: 10000 });
-  if (scan.error || scan.status !== 0) return;
-  const keys = scan.stdout.split('\n').filter(Boolean);
-  for (let i = 0; i < keys.length && i < 1_000_000; i += 500) {
-    spawnSync('redis-cli', ['-u', opts.redis, 'DEL', ...keys.slice(i, i + 500)], { timeout: 10000, stdio: 'ignore' });
-  }
-}
-
-async function startGateway(name, port, common) {
-  const logFile = path.join(logDir, `gateway-${name}.log`);
-  const fd = openSync(logFile, 'a');
-  const proc = spawn(GATEWAY_BIN, ['serve'], { cwd: logDir, env: { ...common, BIND_ADDR: `127.0.0.1:${port}` }, stdio: ['ignore', fd, fd] });
-  closeSync(fd);
-  const exited = new Promise((resolve) => {
-    proc.on('exit', (code, signal) => resolve({ code, signal }));
-    proc.on('error', (error) => resolve({ code: null, signal: null, error }));
-  });
-  const child = { name, port, proc, exited, done: false, logFile };
-  exited.then(() => (child.done = true));
-  children.push(child);
-  const deadline = Date.now() + 120_000;
-  while (Date.now() < deadline) {
-    if (child.done) {
-      const why = await exited;
-      throw new Error(`gateway ${name} exited (${why.error?.message ?? `code ${why.code} signal ${why.signal}`}); see ${logFile}`);
-    }
-    const ok = await new Promise((resolve) => {
-      const req = http.get({ host: '127.0.0.1', port, path: '/health/ready', timeout: 2000 }, (res) => {
-        res.resume();
-        resolve(res.statusCode === 200);
-      });
-      req.on('timeout', () => req.destroy());
-      req.on('error', () => resolve(false));
-    });
-    if (ok) {
-      log(`gateway ${name} ready on 127.0.0.1:${port} (pid ${proc.pid}, log ${logFile})`);
-      return child;
-    }
-    await sleep(250);
-  }
-  throw new Error(`gateway ${name} not ready within 120 s; see ${logFile}`);
-}
-
-async function stopGateways() {
-  for (const child of children) if (!child.done) child.proc.kill('SIGTERM');
-  for (const child of children) {
-    if (child.done) continue;
-    const gone = await Promise.race([child.exited.then(() => true), sleep(8000).then(() => false)]);
-    if (!gone) {
-      log(`gateway ${child.name} did not stop within 8 s: SIGKILL`);
-      child.proc.kill('SIGKILL');
-      await Promise.race([child.exited, sleep(2000)]);
-    }
-  }
-}
+const dropDatabase = () => dropDb(opts.pg, opts.db, log, 60000);
 
 const openSockets = new Set();
-let cleanupPromise = null;
-function cleanup() {
-  if (!cleanupPromise) {
-    cleanupPromise = (async () => {
-      stopping = true;
-      for (const ws of openSockets) ws.terminate();
-      await stopGateways();
-      dropDatabase();
-      cleanRedis();
-      agent.destroy();
-      if (logDir) log(`gateway logs kept in ${logDir}`);
-    })();
-  }
-  return cleanupPromise;
-}
-
 let stopping = false;
-let interrupted = 0;
-for (const signal of ['SIGINT', 'SIGTERM']) {
-  process.on(signal, () => {
-    interrupted += 1;
-    if (interrupted > 1) {
-      for (const child of children) if (!child.done) child.proc.kill('SIGKILL');
-      process.exit(130);
-    }
-    log(`${signal}: stopping the gateways and dropping the database (again to force)`);
-    cleanup().finally(() => process.exit(130));
-  });
-}
-process.on('unhandledRejection', (error) => {
-  log('unhandled rejection:', error);
-  cleanup().finally(() => process.exit(1));
+const run = guardRun({
+  log,
+  teardown: async () => {
+    stopping = true;
+    for (const ws of openSockets) ws.terminate();
+    await children.stopAll();
+    dropDatabase();
+    cleanRedisPrefix(opts.redis, REDIS_PREFIX);
+    agent.destroy();
+    if (logDir) log(`gateway logs kept in ${logDir}`);
+  },
+  kill: () => children.killAll(),
+  interruptMessage: 'stopping the gateways and dropping the database (again to force)',
+  watchdogMs: (opts.minutes + 5) * 60_000,
+  watchdogMessage: `--minutes ${opts.minutes} + 5 reached: aborting`,
 });
-process.on('uncaughtException', (error) => {
-  log('uncaught exception:', error);
-  cleanup().finally(() => process.exit(1));
-});
-const watchdog = setTimeout(() => {
-  log(`--minutes ${opts.minutes} + 5 reached: aborting`);
-  cleanup().finally(() => process.exit(3));
-}, (opts.minutes + 5) * 60_000);
-
-function rssKb(pid) {
-  try {
-    const m = readFileSync(`/proc/${pid}/status`, 'utf8').match(/^VmRSS:\s+(\d+)\s+kB/m);
-    return m ? Number(m[1]) : null;
-  } catch {
-    return null;
-  }
-}
 
 // ------------------------------------------------------------------ users, chats, subscribers
 
 let nextTelegramId = 7_200_000_000 + Math.floor(rand() * 1e6) * 100;
 async function signIn(port, name) {
   nextTelegramId += 1;
-  const initData = sign({ user: { id: nextTelegramId, first_name: name } }, BOT_TOKEN, new Date());
-  const data = await gql(port, 'mutation($d: String!) { authenticateTelegram(initData: $d) { accessToken user { id } } }', { d: initData });
-  return { token: data.authenticateTelegram.accessToken, id: data.authenticateTelegram.user.id, name };
+  const { token, id } = await signInTelegram((query, variables) => gql(port, query, variables), sign, BOT_TOKEN, { id: nextTelegramId, first_name: name });
+  return { token, id, name };
 }
-
-const SUBSCRIPTION = 'subscription($c: ID) { messageEvents(chatId: $c) { kind chatId messageId message { clientMessageId } } }';
 
 /** Sends by clientMessageId: { chat, start, ok (null while in flight), answeredAt, got: Uint8Array per subscriber }. */
 const sends = new Map();
@@ -400,7 +170,7 @@ class Socket {
   /** Resolves once connection_ack came and the subscribe went out; rejects on failure. */
   open(timeoutMs = opts['timeout-ms']) {
     return new Promise((resolve, reject) => {
-      const ws = new WebSocket(`ws://127.0.0.1:${this.port}/graphql`, 'graphql-transport-ws', { perMessageDeflate: false });
+      const ws = openGraphqlWs(WebSocket, this.port, this.user.token);
       this.ws = ws;
       openSockets.add(ws);
       let acked = false;
@@ -408,7 +178,6 @@ class Socket {
         reject(new Error('WS_NO_ACK'));
         ws.terminate();
       }, timeoutMs);
-      ws.on('open', () => ws.send(JSON.stringify({ type: 'connection_init', payload: { Authorization: `Bearer ${this.user.token}` } })));
       ws.on('message', (data) => {
         let msg;
         try {
@@ -421,7 +190,7 @@ class Socket {
           case 'connection_ack':
             acked = true;
             clearTimeout(timer);
-            ws.send(JSON.stringify({ id: '1', type: 'subscribe', payload: { query: SUBSCRIPTION, variables: this.variables } }));
+            subscribeWs(ws, MESSAGE_EVENTS, this.variables);
             resolve();
             return;
           case 'next':
@@ -449,13 +218,13 @@ class Socket {
       ws.on('error', (error) => {
         clearTimeout(timer);
         if (!acked) reject(new Error(`WS_${error.code ?? 'CONNECT'}`));
-        else if (!this.closing && !cleanupPromise) countError(`WS_${error.code ?? 'SOCKET_ERROR'}`, error.message);
+        else if (!this.closing && !run.cleaningUp) countError(`WS_${error.code ?? 'SOCKET_ERROR'}`, error.message);
       });
       ws.on('close', (code) => {
         openSockets.delete(ws);
         clearTimeout(timer);
         if (!acked) reject(new Error(`WS_CLOSED_${code}`));
-        else if (!this.closing && !cleanupPromise) countError(`WS_CLOSED_${code}`, `${this.stable ? 'subscriber' : 'churn socket'} ${this.index} closed by the server`);
+        else if (!this.closing && !run.cleaningUp) countError(`WS_CLOSED_${code}`, `${this.stable ? 'subscriber' : 'churn socket'} ${this.index} closed by the server`);
       });
     });
   }
@@ -501,19 +270,8 @@ class Socket {
 
   close() {
     this.closing = true;
-    try {
-      this.ws?.close(1000);
-    } catch {
-      /* already gone */
-    }
-    setTimeout(() => this.ws?.terminate(), 1000).unref();
+    closeWs(this.ws);
   }
-}
-
-async function inBatches(items, size, fn) {
-  const out = [];
-  for (let i = 0; i < items.length; i += size) out.push(...(await Promise.all(items.slice(i, i + size).map(fn))));
-  return out;
 }
 
 /** Sends a probe into every chat until every subscriber saw one in each of its chats. */
@@ -522,7 +280,7 @@ async function probe(port, chats, subscribers) {
     const missing = chats.filter((c) => c.memberIdx.some((i) => !subscribers[i].seenProbe.has(Number(c.id))));
     if (!missing.length) return;
     await inBatches(missing, 4, (chat) =>
-      gql(port, 'mutation($i: SendMessageInput!) { sendMessage(input: $i) { id } }', { i: { chatId: chat.id, text: `probe ${attempt}`, clientMessageId: `p${RUN_TAG}.${attempt}.${chat.id}` } }, chat.members[0].token),
+      gql(port, SEND_MESSAGE, { i: { chatId: chat.id, text: `probe ${attempt}`, clientMessageId: `p${RUN_TAG}.${attempt}.${chat.id}` } }, chat.members[0].token),
     );
     const until = Date.now() + 3000;
     while (Date.now() < until && chats.some((c) => c.memberIdx.some((i) => !subscribers[i].seenProbe.has(Number(c.id))))) await sleep(50);
@@ -532,7 +290,6 @@ async function probe(port, chats, subscribers) {
 
 // ------------------------------------------------------------------ the load
 
-const SEND = 'mutation($i: SendMessageInput!) { sendMessage(input: $i) { id } }';
 const chatListQuery = () => `{ chats(first: ${Math.floor(opts['query-first'])}) { edges { node { id lastMessage { text sender { id displayName } } unreadCount members { user { id } } } } } }`;
 
 let deliveryLat = [];
@@ -556,38 +313,26 @@ function expectedAndMissing(now) {
 }
 
 async function main() {
-  if (!existsSync(GATEWAY_BIN)) throw new Error(`no gateway binary at ${GATEWAY_BIN}: build it (cargo build --release) or set GATEWAY_BIN`);
-  logDir = opts['log-dir'] || mkdtempSync(path.join(os.tmpdir(), 'mg-soak-'));
-  log(`binary ${GATEWAY_BIN}; database ${opts.db}; redis prefix ${REDIS_PREFIX}; logs ${logDir}; nproc ${os.cpus().length}; loadavg ${readFileSync('/proc/loadavg', 'utf8').trim()}`);
+  requireGatewayBin();
+  logDir = makeLogDir(opts['log-dir'], 'mg-soak-');
+  log(`binary ${GATEWAY_BIN}; database ${opts.db}; redis prefix ${REDIS_PREFIX}; logs ${logDir}; nproc ${os.cpus().length}; loadavg ${loadavgLine()}`);
   if (!dropDatabase()) throw new Error(`cannot reach Postgres at ${opts.pg} with psql`);
 
   const [portA, portB] = [await freePort(), await freePort()];
-  const common = {
-    PATH: process.env.PATH ?? '/usr/bin:/bin',
-    HOME: process.env.HOME ?? '/tmp',
-    DATABASE_URL: `${opts.pg.replace(/\/$/, '')}/${opts.db}`,
-    DATABASE_MAX_CONNECTIONS: String(opts['db-connections']),
-    REDIS_URL: opts.redis,
-    REDIS_KEY_PREFIX: REDIS_PREFIX,
-    JWT_SECRET: randomBytes(32).toString('hex'),
-    TELEGRAM_BOT_TOKEN: BOT_TOKEN,
-    ACCESS_TOKEN_TTL_SECONDS: String(Math.ceil(opts.minutes * 60 + 3600)), // sockets close at the token's exp
-    MESSAGE_RATE_LIMIT_PER_MINUTE: '0',
-    DUPLICATE_MESSAGE_COOLDOWN_SECONDS: '0',
-    LOGIN_RATE_LIMIT_PER_MINUTE: '0',
-    REGISTER_RATE_LIMIT_PER_MINUTE: '0',
-    REFRESH_RATE_LIMIT_PER_MINUTE: '0',
-    RESET_RATE_LIMIT_PER_MINUTE: '0',
-    MINIAPP_RATE_LIMIT_PER_MINUTE: '0',
-    ANALYTICS_RATE_LIMIT_PER_MINUTE: '0',
-    GRAPHQL_WS_MAX_OPERATIONS: '1000',
-    SHUTDOWN_GRACE_SECONDS: '3',
-    LOG_FORMAT: 'text',
-    NO_COLOR: '1',
-    RUST_LOG: opts['rust-log'],
-  };
-  const gwA = await startGateway('a', portA, common); // A first: it creates and migrates the database
-  const gwB = await startGateway('b', portB, common);
+  const common = gatewayEnv(
+    {
+      databaseUrl: dbUrlOf(opts.pg, opts.db),
+      dbConnections: opts['db-connections'],
+      redisUrl: opts.redis,
+      redisPrefix: REDIS_PREFIX,
+      botToken: BOT_TOKEN,
+      rustLog: opts['rust-log'],
+      tokenTtlSeconds: Math.ceil(opts.minutes * 60 + 3600), // sockets close at the token's exp
+    },
+    { GRAPHQL_WS_MAX_OPERATIONS: '1000' },
+  );
+  const gwA = await children.startGateway('a', portA, common, { logDir }); // A first: it creates and migrates the database
+  const gwB = await children.startGateway('b', portB, common, { logDir });
   const ports = [portA, portB];
 
   // Users and the shared chats (members: consecutive users, circularly).
@@ -598,7 +343,7 @@ async function main() {
   for (let c = 0; c < opts.chats; c += 1) {
     const memberIdx = [...new Set(Array.from({ length: k }, (_, j) => (c * stride + j) % opts.users))];
     const members = memberIdx.map((i) => users[i]);
-    const data = await gql(portA, 'mutation($i: CreateChatInput!) { createChat(input: $i) { id } }', { i: { type: 'GROUP', title: `soak ${c}`, memberIds: members.slice(1).map((u) => u.id) } }, members[0].token);
+    const data = await gql(portA, CREATE_CHAT, { i: { type: 'GROUP', title: `soak ${c}`, memberIds: members.slice(1).map((u) => u.id) } }, members[0].token);
     chats.push({ id: data.createChat.id, memberIdx, members });
   }
   const chatsOf = users.map((_, i) => chats.filter((c) => c.memberIdx.includes(i)));
@@ -621,7 +366,7 @@ async function main() {
     sends.set(cmid, rec);
     totals.sent += 1;
     inflight.send += 1;
-    post(portA, { query: SEND, variables: { i: { chatId: chat.id, text: `${filler}${seq}`, clientMessageId: cmid } } }, users[senderIdx].token).then((result) => {
+    post(portA, { query: SEND_MESSAGE, variables: { i: { chatId: chat.id, text: `${filler}${seq}`, clientMessageId: cmid } } }, users[senderIdx].token).then((result) => {
       inflight.send -= 1;
       rec.answeredAt = performance.now();
       const code = errorCode(result);
@@ -722,7 +467,7 @@ async function main() {
       loop.reset();
       nextReport += reportMs;
     }
-    for (const child of children) if (child.done) throw new Error(`gateway ${child.name} exited during the run; see ${child.logFile}`);
+    for (const child of children.list) if (child.done) throw new Error(`gateway ${child.name} exited during the run; see ${child.logFile}`);
     await sleep(5);
   }
   const loadEnd = performance.now();
@@ -767,7 +512,7 @@ async function main() {
     };
   }
   const errorTotal = sumOf(errors.total);
-  const allLat = (key) => ({ p50: percentile(allLatencies[key], 0.5), p99: percentile(allLatencies[key], 0.99), max: percentile(allLatencies[key], 1) });
+  const allLat = (key) => ({ p50: percentileOf(allLatencies[key], 0.5), p99: percentileOf(allLatencies[key], 0.99), max: percentileOf(allLatencies[key], 1) });
   const summary = {
     bench: 'soak',
     summary: true,
@@ -794,7 +539,7 @@ async function main() {
     delivered_for_failed_sends: tally.forFailedSends,
     latency_ms: { send: allLat('send'), query: allLat('query'), delivery: allLat('delivery'), churn_ack: allLat('churnAck') },
     rss,
-    loadavg_end: readFileSync('/proc/loadavg', 'utf8').trim(),
+    loadavg_end: loadavgLine(),
   };
   summary.verdict = {
     errors_zero: errorTotal === 0,
@@ -803,7 +548,7 @@ async function main() {
   };
   summary.pass = summary.verdict.errors_zero && summary.verdict.delivered_all_once_in_order && summary.verdict.rss_flat !== false;
   emit(summary);
-  printTable(intervals, summary);
+  printSummary(intervals, summary);
   return summary.pass;
 }
 
@@ -830,10 +575,10 @@ function report(elapsedMs, last, loop, rssSamples, gwA, gwB, final = false) {
     duplicates_total: tally.duplicates,
     out_of_order_total: tally.outOfOrder,
     rss_kb: { a: rssKb(gwA.proc.pid), b: rssKb(gwB.proc.pid) },
-    p99_ms: { send: percentile(lat.send, 0.99), query: percentile(lat.query, 0.99), delivery: percentile(deliveryLat, 0.99), churn_ack: percentile(lat.churnAck, 0.99) },
+    p99_ms: { send: percentileOf(lat.send, 0.99), query: percentileOf(lat.query, 0.99), delivery: percentileOf(deliveryLat, 0.99), churn_ack: percentileOf(lat.churnAck, 0.99) },
     open_sockets: openSockets.size,
     client_event_loop_delay_ms_p99: round(loop.percentile(99) / 1e6),
-    loadavg: readFileSync('/proc/loadavg', 'utf8').trim().split(' ').slice(0, 3).join(' '),
+    loadavg: loadavg(),
   };
   if (!final) line.rates_per_s = { send: round((totals.sendOk - last.sendOk) / secs, 1), query: round((totals.queryOk - last.queryOk) / secs, 1) };
   allLatencies.send.push(...lat.send);
@@ -852,13 +597,9 @@ function report(elapsedMs, last, loop, rssSamples, gwA, gwB, final = false) {
   return line;
 }
 
-function emit(line) {
-  const text = JSON.stringify(line);
-  console.log(text);
-  if (opts.out) appendFileSync(opts.out, `${text}\n`);
-}
+const emit = (line) => emitJson(line, opts.out);
 
-function printTable(intervals, s) {
+function printSummary(intervals, s) {
   const rows = [['t (s)', 'sent', 'errors', 'delivered/expected', 'missing>grace', 'dup', 'ooo', 'RSS A (MiB)', 'RSS B (MiB)', 'p99 send', 'p99 query', 'p99 delivery', 'load1']];
   const mib = (kb) => (kb === null ? '-' : (kb / 1024).toFixed(1));
   for (const l of intervals) {
@@ -878,12 +619,8 @@ function printTable(intervals, s) {
       l.loadavg.split(' ')[0],
     ]);
   }
-  const widths = rows[0].map((_, c) => Math.max(...rows.map((row) => row[c].length)));
-  const fmt = (row) => `| ${row.map((cell, c) => cell.padEnd(widths[c])).join(' | ')} |`;
   console.log('');
-  console.log(fmt(rows[0]));
-  console.log(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`);
-  for (const row of rows.slice(1)) console.log(fmt(row));
+  printTable(rows[0], rows.slice(1));
   console.log('');
   console.log(`errors: ${s.errors}${s.errors ? ` ${JSON.stringify(s.error_codes)}` : ''}`);
   console.log(`delivered ${s.delivered} of ${s.expected} expected (missing ${s.missing}, duplicates ${s.duplicates}, out of order ${s.out_of_order})`);
@@ -896,15 +633,4 @@ function printTable(intervals, s) {
   console.log(`verdict: ${s.pass ? 'PASS' : 'FAIL'} (errors 0: ${s.verdict.errors_zero}; every message delivered once, in order: ${s.verdict.delivered_all_once_in_order}; RSS flat: ${s.verdict.rss_flat ?? 'not judged'})`);
 }
 
-let exitCode = 0;
-try {
-  const pass = await main();
-  exitCode = pass ? 0 : 4;
-} catch (error) {
-  log(`failed: ${error.stack ?? error}`);
-  exitCode = 1;
-} finally {
-  clearTimeout(watchdog);
-  await cleanup();
-}
-process.exit(exitCode);
+await run.run(async () => ((await main()) ? 0 : 4));

@@ -13,16 +13,19 @@
 // Ctrl-C), prints one JSON line per phase (and per ramp step), then a summary table.
 // Everything binds to and talks to 127.0.0.0/8; clients spread over several 127.0.0.x
 // source addresses so no single address runs out of ephemeral ports.
-import { createRequire } from 'node:module';
-import { spawn, execFileSync } from 'node:child_process';
-import { readFileSync, readdirSync, mkdtempSync, openSync, closeSync, appendFileSync, existsSync } from 'node:fs';
-import { randomBytes } from 'node:crypto';
+import { spawn } from 'node:child_process';
+import { readFileSync, readdirSync } from 'node:fs';
 import { performance, monitorEventLoopDelay } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import http from 'node:http';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import {
+  GATEWAY_BIN, ENVIRONMENT_HELP, usageText, parseOptions, checkBenchDb, checkLocalUrls, loadClients, makeLog, emitJson, printTable, round,
+  summarize, cpuMsOf, rssKb, clientCpuMs, serviceCpu, loadavg, freePort, postJson, signInTelegram, SEND_MESSAGE, CREATE_CHAT,
+  openGraphqlWs, subscribeWs, runTag, dbUrlOf, requireGatewayBin, makeLogDir, gatewayEnv, Children, guardRun,
+} from './lib.mjs';
 
 // ------------------------------------------------------------------ options
 
@@ -54,41 +57,18 @@ const DEFAULTS = {
   'log-dir': '', // where the gateway's log goes (default: a new /tmp/mg-sockets-* directory)
 };
 
-const USAGE = `usage: node bench/sockets.mjs [--option value ...]
+const USAGE = usageText(
+  `usage: node bench/sockets.mjs [--option value ...]
 
 Starts one gateway instance on a fresh database and Redis prefix, ramps WebSocket
 subscribers on one group chat, broadcasts, disconnects abruptly, storms back in, and
 prints one JSON line per phase plus a summary table.
 
-environment:
-  GATEWAY_BIN      the binary (default $HOME/.cache/messenger-gateway/target/release/messenger-gateway)
-  BENCH_PG_URL     Postgres server URL without a database (default postgres://postgres@127.0.0.1:5432)
-  BENCH_REDIS_URL  (default redis://127.0.0.1:6379)
+${ENVIRONMENT_HELP}`,
+  DEFAULTS,
+);
 
-options (default):
-${Object.entries(DEFAULTS)
-  .map(([k, v]) => `  --${k} ${JSON.stringify(v)}`)
-  .join('\n')}`;
-
-function parseArgs(argv) {
-  const o = { ...DEFAULTS };
-  for (let i = 0; i < argv.length; i += 1) {
-    const arg = argv[i];
-    if (arg === '--help' || arg === '-h') {
-      console.log(USAGE);
-      process.exit(0);
-    }
-    if (!arg.startsWith('--')) throw new Error(`unexpected argument ${arg}\n${USAGE}`);
-    let [key, value] = arg.slice(2).split(/=(.*)/s);
-    if (!(key in DEFAULTS)) throw new Error(`unknown option --${key}\n${USAGE}`);
-    if (value === undefined) value = argv[(i += 1)];
-    if (value === undefined) throw new Error(`--${key} needs a value`);
-    if (typeof DEFAULTS[key] === 'number') {
-      const n = Number(value);
-      if (!Number.isFinite(n) || n < 0) throw new Error(`--${key} must be a non-negative number`);
-      o[key] = n;
-    } else o[key] = value;
-  }
+const opts = parseOptions(process.argv.slice(2), DEFAULTS, USAGE, (o) => {
   o.stepList = String(o.steps)
     .split(',')
     .map(Number)
@@ -103,62 +83,21 @@ function parseArgs(argv) {
   for (const p of o.phaseList) if (!['ramp', 'broadcast', 'disconnect', 'reconnect'].includes(p)) throw new Error(`--phases: unknown phase ${p}`);
   if (o.phaseList.includes('reconnect') && !o.phaseList.includes('disconnect')) throw new Error('--phases: reconnect needs disconnect');
   if (o.disconnect !== 'all' && !(Number(o.disconnect) > 0)) throw new Error('--disconnect: "all" or a positive number');
-  if (!/^mg_bench[A-Za-z0-9_]*$/.test(o.db)) throw new Error('--db must match mg_bench[A-Za-z0-9_]* (it is dropped at start and end)');
+  checkBenchDb(o.db);
   if (o['source-ips'] < 1 || o['source-ips'] > 250) throw new Error('--source-ips: 1 to 250');
   if (o['connect-concurrency'] < 1 || o['signin-concurrency'] < 1) throw new Error('concurrency must be at least 1');
-  for (const url of [o.pg, o.redis]) {
-    const host = new URL(url).hostname;
-    if (!(host === 'localhost' || /^127\.\d+\.\d+\.\d+$/.test(host))) throw new Error(`${url}: only 127.0.0.0/8 is allowed`);
-  }
+  checkLocalUrls([o.pg, o.redis], true);
   return o;
-}
+});
 
-let opts;
-try {
-  opts = parseArgs(process.argv.slice(2));
-} catch (error) {
-  console.error(error.message);
-  process.exit(2);
-}
+const { sign, WebSocket } = loadClients();
 
-// The Node clients live with the test tools: `(cd tests/js && npm ci)`.
-const require = createRequire(new URL('../tests/js/package.json', import.meta.url));
-let sign;
-let WebSocket;
-try {
-  ({ sign } = require('@telegram-apps/init-data-node'));
-  WebSocket = require('ws');
-} catch (error) {
-  console.error(`cannot load the Node clients (${error.message}); run: (cd tests/js && npm ci)`);
-  process.exit(2);
-}
-
-const GATEWAY_BIN = process.env.GATEWAY_BIN || path.join(os.homedir(), '.cache/messenger-gateway/target/release/messenger-gateway');
 const BOT_TOKEN = '123456:sockets-bench-token';
-const RUN_TAG = randomBytes(3).toString('hex'); // clientMessageId prefix of this run
-const REDIS_PREFIX = `mgsock:${RUN_TAG}:`;
-const CLK_TCK = (() => {
-  try {
-    return Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
-  } catch {
-    return 100;
-  }
-})();
-const t00 = performance.now();
-const log = (...parts) => console.error(`[sockets ${new Date().toISOString().slice(11, 19)} +${Math.round((performance.now() - t00) / 1000)}s]`, ...parts);
+const { RUN_TAG, REDIS_PREFIX } = runTag('mgsock'); // RUN_TAG: clientMessageId prefix of this run
+const log = makeLog('sockets', performance.now());
 
 // ------------------------------------------------------------------ small helpers
 
-const round = (x, digits = 2) => (x === null || x === undefined || !Number.isFinite(x) ? null : Number(x.toFixed(digits)));
-function percentile(sorted, q) {
-  if (!sorted.length) return null;
-  return round(sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]);
-}
-function summarize(samples) {
-  const sorted = Float64Array.from(samples).sort();
-  return { n: sorted.length, p50: percentile(sorted, 0.5), p99: percentile(sorted, 0.99), max: sorted.length ? round(sorted[sorted.length - 1]) : null };
-}
-const loadavg = () => readFileSync('/proc/loadavg', 'utf8').trim().split(' ').slice(0, 3).join(' ');
 const countBy = (map, key) => (map[key] = (map[key] ?? 0) + 1);
 
 /** Runs fn over items with at most `limit` in flight; results in item order. */
@@ -176,37 +115,8 @@ async function pool(items, limit, fn) {
   return out;
 }
 
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.unref();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
-}
-
 // ------------------------------------------------------------------ /proc readings
 
-function procStat(pid) {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLK_TCK; // utime + stime, ms
-  } catch {
-    return null;
-  }
-}
-function rssKb(pid) {
-  try {
-    const m = readFileSync(`/proc/${pid}/status`, 'utf8').match(/^VmRSS:\s+(\d+) kB/m);
-    return m ? Number(m[1]) : null;
-  } catch {
-    return null;
-  }
-}
 function fdCount(pid) {
   try {
     return readdirSync(`/proc/${pid}/fd`).length;
@@ -240,29 +150,9 @@ function nofileOf(pid) {
 /** CPU ms of this database's Postgres backends (by their process title). */
 function postgresCpuMs() {
   let total = 0;
-  let entries = [];
-  try {
-    entries = readdirSync('/proc');
-  } catch {
-    return null;
-  }
-  for (const entry of entries) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      if (readFileSync(`/proc/${entry}/comm`, 'utf8').trim() !== 'postgres') continue;
-      const cmdline = readFileSync(`/proc/${entry}/cmdline`, 'utf8').replace(/\0/g, ' ');
-      const backend = cmdline.match(/^postgres: .*?: (\S+) (\S+) /);
-      if (backend && backend[2] === opts.db) total += procStat(entry) ?? 0;
-    } catch {
-      /* gone */
-    }
-  }
+  for (const ms of serviceCpu(opts.db).ownDb.values()) total += ms;
   return total;
 }
-const clientCpuMs = () => {
-  const u = process.cpuUsage();
-  return (u.user + u.system) / 1000;
-};
 
 // ------------------------------------------------------------------ Redis (a minimal RESP client)
 
@@ -382,8 +272,8 @@ class Redis {
 
 // ------------------------------------------------------------------ Postgres through psql
 
-const dbUrl = () => `${opts.pg.replace(/\/$/, '')}/${opts.db}`;
-const adminUrl = () => `${opts.pg.replace(/\/$/, '')}/postgres`;
+const dbUrl = () => dbUrlOf(opts.pg, opts.db);
+const adminUrl = () => dbUrlOf(opts.pg, 'postgres');
 
 /** Runs SQL (given on stdin) with psql; resolves stdout, rejects on failure. Bounded by a timeout. */
 function psql(url, sql, timeoutMs = 60000) {
@@ -424,53 +314,7 @@ const agent = new http.Agent({ keepAlive: true, maxSockets: opts['signin-concurr
 let gatewayPort = 0;
 
 /** POST a GraphQL operation; resolves {status, body} or {error: CODE}. Never rejects. */
-function post(payload, token, timeoutMs = 30000) {
-  return new Promise((resolve) => {
-    const body = JSON.stringify(payload);
-    let settled = false;
-    const finish = (result) => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      resolve(result);
-    };
-    const req = http.request(
-      {
-        host: '127.0.0.1',
-        port: gatewayPort,
-        path: '/graphql',
-        method: 'POST',
-        agent,
-        headers: {
-          'content-type': 'application/json',
-          accept: 'application/json',
-          'content-length': Buffer.byteLength(body),
-          ...(token ? { authorization: `Bearer ${token}` } : {}),
-        },
-      },
-      (res) => {
-        const chunks = [];
-        res.on('data', (c) => chunks.push(c));
-        res.on('end', () => {
-          let parsed = null;
-          try {
-            parsed = JSON.parse(Buffer.concat(chunks).toString('utf8'));
-          } catch {
-            /* not JSON */
-          }
-          finish({ status: res.statusCode, body: parsed });
-        });
-        res.on('error', (e) => finish({ error: `NET_${e.code ?? 'ERROR'}` }));
-      },
-    );
-    const timer = setTimeout(() => {
-      finish({ error: 'TIMEOUT' });
-      req.destroy();
-    }, timeoutMs);
-    req.on('error', (e) => finish({ error: `NET_${e.code ?? 'ERROR'}` }));
-    req.end(body);
-  });
-}
+const post = (payload, token, timeoutMs = 30000) => postJson(agent, gatewayPort, '/graphql', payload, token, timeoutMs);
 
 async function gql(query, variables, token) {
   const result = await post({ query, variables }, token);
@@ -481,61 +325,14 @@ async function gql(query, variables, token) {
 
 // ------------------------------------------------------------------ the gateway process
 
-let gateway = null; // { proc, exited, done, pid }
+const children = new Children(log);
+let gateway = null; // the child: { proc, pid, exited, done, logFile, ... }
 let logDir = '';
-
-async function startGateway(env) {
-  const logFile = path.join(logDir, 'gateway.log');
-  const fd = openSync(logFile, 'a');
-  // cwd is the log directory so no `.env` of the repository leaks into the instance. The
-  // child inherits this process's RLIMIT_NOFILE, which Node raises to the hard limit.
-  const proc = spawn(GATEWAY_BIN, ['serve'], { cwd: logDir, env, stdio: ['ignore', fd, fd] });
-  closeSync(fd);
-  const exited = new Promise((resolve) => {
-    proc.on('exit', (code, signal) => resolve({ code, signal }));
-    proc.on('error', (error) => resolve({ code: null, signal: null, error }));
-  });
-  gateway = { proc, exited, done: false, pid: proc.pid, logFile };
-  exited.then(() => (gateway.done = true));
-  const deadline = Date.now() + 120_000;
-  while (Date.now() < deadline) {
-    if (gateway.done) {
-      const why = await exited;
-      throw new Error(`gateway exited (${why.error?.message ?? `code ${why.code} signal ${why.signal}`}); see ${logFile}`);
-    }
-    const ok = await new Promise((resolve) => {
-      const req = http.get({ host: '127.0.0.1', port: gatewayPort, path: '/health/ready', timeout: 2000 }, (res) => {
-        res.resume();
-        resolve(res.statusCode === 200);
-      });
-      req.on('timeout', () => req.destroy());
-      req.on('error', () => resolve(false));
-    });
-    if (ok) {
-      log(`gateway ready on 127.0.0.1:${gatewayPort} (pid ${proc.pid}, log ${logFile})`);
-      return;
-    }
-    await sleep(250);
-  }
-  throw new Error(`gateway not ready within 120 s; see ${logFile}`);
-}
-
-async function stopGateway() {
-  if (!gateway || gateway.done) return;
-  gateway.proc.kill('SIGTERM');
-  const gone = await Promise.race([gateway.exited.then(() => true), sleep(8000).then(() => false)]);
-  if (!gone) {
-    log('gateway did not stop within 8 s: SIGKILL');
-    gateway.proc.kill('SIGKILL');
-    await Promise.race([gateway.exited, sleep(2000)]);
-  }
-}
 
 // ------------------------------------------------------------------ cleanup
 
 let redis = null;
 const allSocks = [];
-let cleanupPromise = null;
 
 async function cleanRedis() {
   // The keys this run's instance wrote under its own prefix (presence, rate limits, ...).
@@ -563,45 +360,22 @@ async function cleanRedis() {
   }
 }
 
-function cleanup() {
-  if (!cleanupPromise) {
-    cleanupPromise = (async () => {
-      for (const s of allSocks) s.terminate();
-      await stopGateway();
-      await dropDatabase();
-      await cleanRedis();
-      redis?.close();
-      agent.destroy();
-      if (logDir) log(`gateway log kept in ${logDir}`);
-    })();
-  }
-  return cleanupPromise;
-}
-
-let interrupted = 0;
-for (const signal of ['SIGINT', 'SIGTERM']) {
-  process.on(signal, () => {
-    interrupted += 1;
-    if (interrupted > 1) {
-      if (gateway && !gateway.done) gateway.proc.kill('SIGKILL');
-      process.exit(130);
-    }
-    log(`${signal}: stopping the gateway, dropping the database, deleting the Redis keys (again to force)`);
-    cleanup().finally(() => process.exit(130));
-  });
-}
-process.on('unhandledRejection', (error) => {
-  log('unhandled rejection:', error);
-  cleanup().finally(() => process.exit(1));
+const run = guardRun({
+  log,
+  teardown: async () => {
+    for (const s of allSocks) s.terminate();
+    await children.stopAll();
+    await dropDatabase();
+    await cleanRedis();
+    redis?.close();
+    agent.destroy();
+    if (logDir) log(`gateway log kept in ${logDir}`);
+  },
+  kill: () => children.killAll(),
+  interruptMessage: 'stopping the gateway, dropping the database, deleting the Redis keys (again to force)',
+  watchdogMs: opts['max-minutes'] * 60_000,
+  watchdogMessage: `--max-minutes ${opts['max-minutes']} reached: aborting`,
 });
-process.on('uncaughtException', (error) => {
-  log('uncaught exception:', error);
-  cleanup().finally(() => process.exit(1));
-});
-const watchdog = setTimeout(() => {
-  log(`--max-minutes ${opts['max-minutes']} reached: aborting`);
-  cleanup().finally(() => process.exit(3));
-}, opts['max-minutes'] * 60_000);
 
 // ------------------------------------------------------------------ sockets
 
@@ -642,11 +416,7 @@ class Sock {
       let acked = false; // this connection (not an earlier one of the same client) was acked
       let ws;
       try {
-        ws = new WebSocket(`ws://127.0.0.1:${gatewayPort}/graphql`, 'graphql-transport-ws', {
-          perMessageDeflate: false,
-          localAddress: this.localAddress,
-          handshakeTimeout: timeoutMs,
-        });
+        ws = openGraphqlWs(WebSocket, gatewayPort, this.user.token, { localAddress: this.localAddress, handshakeTimeout: timeoutMs });
       } catch (error) {
         this.state = 'closed';
         done(false, `THROW_${error.code ?? error.message}`);
@@ -657,7 +427,6 @@ class Sock {
         this.terminate();
         done(false, 'TIMEOUT');
       }, timeoutMs);
-      ws.on('open', () => ws.send(JSON.stringify({ type: 'connection_init', payload: { Authorization: `Bearer ${this.user.token}` } })));
       ws.on('message', (data) => {
         let msg;
         try {
@@ -676,7 +445,7 @@ class Sock {
           case 'connection_ack': {
             const variables = { c: chatId };
             if (afterMessageId !== null) variables.a = String(afterMessageId);
-            ws.send(JSON.stringify({ id: '1', type: 'subscribe', payload: { query: SUBSCRIPTION, variables } }));
+            subscribeWs(ws, SUBSCRIPTION, variables);
             acked = true;
             this.state = 'live';
             done(true, null);
@@ -698,7 +467,7 @@ class Sock {
         const current = this.ws === ws;
         if (current) this.state = 'closed';
         done(false, `CLOSE_${code}`);
-        if (acked && current && !cleanupPromise && !this.terminating) {
+        if (acked && current && !run.cleaningUp && !this.terminating) {
           stats.unexpectedClose += 1;
           countBy(stats.closeCodes, String(code));
         }
@@ -747,7 +516,6 @@ class Sock {
 
 // ------------------------------------------------------------------ posting
 
-const SEND = 'mutation($i: SendMessageInput!) { sendMessage(input: $i) { id } }';
 const postedIds = []; // every message of the chat, all posted by this script
 const sendFailures = []; // error codes of failed sendMessage attempts (each retried)
 let postSeq = 0;
@@ -767,7 +535,7 @@ async function postMessage(kind, track = null) {
   // A failed send is retried with the same clientMessageId (the gateway then returns the
   // first message if it was committed), so every message of the chat has a known id.
   for (let attempt = 0; attempt < 6; attempt += 1) {
-    const result = await post({ query: SEND, variables }, sender.token);
+    const result = await post({ query: SEND_MESSAGE, variables }, sender.token);
     const id = result.body?.data?.sendMessage?.id;
     if (!result.error && result.status === 200 && id && !result.body.errors?.length) {
       postedIds.push(Number(id));
@@ -840,18 +608,7 @@ const results = [];
 function emit(line) {
   const full = { bench: 'sockets', ...line, send_failures: sendFailures.splice(0), gateway_log: gatewayLogDelta() };
   results.push(full);
-  const text = JSON.stringify(full);
-  console.log(text);
-  if (opts.out) appendFileSync(opts.out, `${text}\n`);
-}
-
-function printTable(header, rows) {
-  const all = [header, ...rows.map((r) => r.map((c) => (c === null || c === undefined ? '-' : String(c))))];
-  const widths = header.map((_, c) => Math.max(...all.map((row) => row[c].length)));
-  const fmt = (row) => `| ${row.map((cell, c) => cell.padEnd(widths[c])).join(' | ')} |`;
-  console.log(fmt(all[0]));
-  console.log(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`);
-  for (const row of all.slice(1)) console.log(fmt(row));
+  emitJson(full, opts.out);
 }
 
 function printSummary() {
@@ -928,7 +685,7 @@ function printSummary() {
 // ------------------------------------------------------------------ phases
 
 function gwSnapshot() {
-  return { cpu: procStat(gateway.pid), rss: rssKb(gateway.pid), fds: fdCount(gateway.pid), t: performance.now() };
+  return { cpu: cpuMsOf(gateway.pid), rss: rssKb(gateway.pid), fds: fdCount(gateway.pid), t: performance.now() };
 }
 
 let rss0 = null; // gateway RSS (kB) before any socket
@@ -1039,11 +796,11 @@ async function broadcast() {
   let missing = 0;
   let clientCpu = 0;
   for (let i = 0; i < opts.posts; i += 1) {
-    const cpu0 = procStat(gateway.pid);
+    const cpu0 = cpuMsOf(gateway.pid);
     const c0 = clientCpuMs();
     const sent = await postMessage('bcast', true);
     const d = await awaitDelivery(sent, live, opts['delivery-timeout-ms']);
-    const cpu1 = procStat(gateway.pid);
+    const cpu1 = cpuMsOf(gateway.pid);
     clientCpu += clientCpuMs() - c0;
     cpuTotal += cpu1 - cpu0;
     deliveries += d.delivered;
@@ -1130,7 +887,7 @@ async function disconnect() {
   await psql(dbUrl(), `update users set last_seen_at = null where id = any(${idArray(gone.map((s) => s.user.id))});`);
   const before = await readAll(gone);
   const rssBefore = rssKb(gateway.pid);
-  const cpu0 = procStat(gateway.pid);
+  const cpu0 = cpuMsOf(gateway.pid);
   const load0 = loadavg();
   // Targets: what the gateway should hold with only the remaining sockets.
   const target = {
@@ -1211,7 +968,7 @@ async function disconnect() {
     timeline,
     gateway_rss_mb_before: round(rssBefore / 1024, 1),
     gateway_rss_mb_after: round(rssKb(gateway.pid) / 1024, 1),
-    gateway_cpu_ms: round(procStat(gateway.pid) - cpu0, 0),
+    gateway_cpu_ms: round(cpuMsOf(gateway.pid) - cpu0, 0),
     loadavg_start: load0,
     loadavg_end: loadavg(),
   });
@@ -1231,7 +988,7 @@ async function reconnectStorm(gone) {
   for (const s of clients) s.record = { after: s.lastId, ids: [], times: [] };
   const preStorm = new Set(postedIds); // what the replay must bring (live posts come on top)
   log(`reconnect: ${k} clients at once with afterMessageId (${opts.missed} missed messages, ${opts['storm-live-posts']} more during the storm)`);
-  const cpu0 = procStat(gateway.pid);
+  const cpu0 = cpuMsOf(gateway.pid);
   const pg0 = postgresCpuMs();
   const load0 = loadavg();
   const backwards0 = stats.backwards;
@@ -1365,7 +1122,7 @@ async function reconnectStorm(gone) {
     backwards_all_sockets: stats.backwards - backwards0,
     incomplete_samples: samples,
     window_ms: round(endMs, 0),
-    gateway_cpu_ms: round(procStat(gateway.pid) - cpu0, 0),
+    gateway_cpu_ms: round(cpuMsOf(gateway.pid) - cpu0, 0),
     postgres_cpu_ms: round(postgresCpuMs() - pg0, 0),
     gateway_rss_mb: round(rssKb(gateway.pid) / 1024, 1),
     loadavg_start: load0,
@@ -1378,15 +1135,13 @@ async function reconnectStorm(gone) {
 let nextTelegramId = 7_300_000_000 + (opts.seed % 1000) * 1_000_000 + Math.floor(Math.random() * 1e5) * 10;
 
 async function signIn(i) {
-  const id = nextTelegramId + i;
-  const initData = sign({ user: { id, first_name: `Sock ${i}` } }, BOT_TOKEN, new Date());
-  const data = await gql('mutation($d: String!) { authenticateTelegram(initData: $d) { accessToken user { id } } }', { d: initData });
-  return { token: data.authenticateTelegram.accessToken, id: Number(data.authenticateTelegram.user.id) };
+  const { token, id } = await signInTelegram(gql, sign, BOT_TOKEN, { id: nextTelegramId + i, first_name: `Sock ${i}` });
+  return { token, id: Number(id) };
 }
 
 async function main() {
-  if (!existsSync(GATEWAY_BIN)) throw new Error(`no gateway binary at ${GATEWAY_BIN}: build it (cargo build --release) or set GATEWAY_BIN`);
-  logDir = opts['log-dir'] || mkdtempSync(path.join(os.tmpdir(), 'mg-sockets-'));
+  requireGatewayBin();
+  logDir = makeLogDir(opts['log-dir'], 'mg-sockets-');
   const limits = nofileOf(process.pid);
   log(`binary ${GATEWAY_BIN}; database ${opts.db}; redis prefix ${REDIS_PREFIX}; logs ${logDir}; nofile ${JSON.stringify(limits)}; ${os.cpus().length} CPUs; load ${loadavg()}`);
   if (limits && limits.soft < limits.hard) log(`warning: soft nofile ${limits.soft} < hard ${limits.hard} (run with ulimit -n ${limits.hard})`);
@@ -1396,42 +1151,30 @@ async function main() {
 
   const maxSockets = opts.stepList.at(-1);
   gatewayPort = await freePort();
-  const env = {
-    PATH: process.env.PATH ?? '/usr/bin:/bin',
-    HOME: process.env.HOME ?? '/tmp',
-    BIND_ADDR: `127.0.0.1:${gatewayPort}`,
-    DATABASE_URL: dbUrl(),
-    DATABASE_MAX_CONNECTIONS: String(opts['db-connections']),
-    REDIS_URL: opts.redis,
-    REDIS_KEY_PREFIX: REDIS_PREFIX,
-    JWT_SECRET: randomBytes(32).toString('hex'),
-    TELEGRAM_BOT_TOKEN: BOT_TOKEN,
-    ACCESS_TOKEN_TTL_SECONDS: '86400', // sockets close at the token's exp
-    // Every client shares 127.0.0.x: lift the per-IP cap, keep the instance cap above the run.
-    WS_MAX_SOCKETS: String(maxSockets + 1000),
-    WS_MAX_SOCKETS_PER_IP: String(maxSockets + 1000),
-    WS_MAX_SUBSCRIPTIONS: String(4 * maxSockets + 1000),
-    // No throttling.
-    GRAPHQL_RATE_LIMIT_PER_MINUTE: '0',
-    MESSAGE_RATE_LIMIT_PER_MINUTE: '0',
-    DUPLICATE_MESSAGE_COOLDOWN_SECONDS: '0',
-    LOGIN_RATE_LIMIT_PER_MINUTE: '0',
-    REGISTER_RATE_LIMIT_PER_MINUTE: '0',
-    REFRESH_RATE_LIMIT_PER_MINUTE: '0',
-    RESET_RATE_LIMIT_PER_MINUTE: '0',
-    MINIAPP_RATE_LIMIT_PER_MINUTE: '0',
-    ANALYTICS_RATE_LIMIT_PER_MINUTE: '0',
-    SHUTDOWN_GRACE_SECONDS: '3',
-    LOG_FORMAT: 'text',
-    NO_COLOR: '1',
-    RUST_LOG: opts['rust-log'],
-  };
-  await startGateway(env);
+  const env = gatewayEnv(
+    {
+      databaseUrl: dbUrl(),
+      dbConnections: opts['db-connections'],
+      redisUrl: opts.redis,
+      redisPrefix: REDIS_PREFIX,
+      botToken: BOT_TOKEN,
+      rustLog: opts['rust-log'],
+    },
+    {
+      // Every client shares 127.0.0.x: lift the per-IP cap, keep the instance cap above the run.
+      WS_MAX_SOCKETS: String(maxSockets + 1000),
+      WS_MAX_SOCKETS_PER_IP: String(maxSockets + 1000),
+      WS_MAX_SUBSCRIPTIONS: String(4 * maxSockets + 1000),
+      GRAPHQL_RATE_LIMIT_PER_MINUTE: '0',
+    },
+  );
+  // The child inherits this process's RLIMIT_NOFILE, which Node raises to the hard limit.
+  gateway = await children.startGateway('gateway', gatewayPort, env, { logDir, logFile: path.join(logDir, 'gateway.log'), label: 'gateway' });
   log(`gateway nofile ${JSON.stringify(nofileOf(gateway.pid))}`);
 
   // 1. Seed: users through authenticateTelegram, one group chat, memberships by SQL.
   const ts = performance.now();
-  const cpuSeed0 = procStat(gateway.pid);
+  const cpuSeed0 = cpuMsOf(gateway.pid);
   const users = await pool(
     Array.from({ length: maxSockets }, (_, i) => i),
     opts['signin-concurrency'],
@@ -1440,7 +1183,7 @@ async function main() {
   const signinS = (performance.now() - ts) / 1000;
   sender = users[0];
   const firstMembers = users.slice(1, 200).map((u) => String(u.id));
-  const created = await gql('mutation($i: CreateChatInput!) { createChat(input: $i) { id } }', { i: { type: 'GROUP', title: 'sockets bench', memberIds: firstMembers } }, sender.token);
+  const created = await gql(CREATE_CHAT, { i: { type: 'GROUP', title: 'sockets bench', memberIds: firstMembers } }, sender.token);
   chatId = created.createChat.id;
   const rest = users.slice(200).map((u) => u.id);
   if (rest.length) await psql(dbUrl(), `insert into chat_members (chat_id, user_id, role) select ${Number(chatId)}, u, 'member' from unnest(${idArray(rest)}) as u on conflict do nothing;`);
@@ -1458,7 +1201,7 @@ async function main() {
     signin_s: round(signinS),
     signin_rate: round(users.length / signinS, 0),
     seed_s: round((performance.now() - ts) / 1000),
-    gateway_cpu_ms: round(procStat(gateway.pid) - cpuSeed0, 0),
+    gateway_cpu_ms: round(cpuMsOf(gateway.pid) - cpuSeed0, 0),
     gateway_rss0_mb: round(rss0 / 1024, 1),
     gateway_fds0: baseline.gateway_fds,
     redis_channels0: baseline.channels_count,
@@ -1483,14 +1226,4 @@ async function main() {
   printSummary();
 }
 
-let exitCode = 0;
-try {
-  await main();
-} catch (error) {
-  if (!interrupted) log(`failed: ${error.stack ?? error}`);
-  exitCode = 1;
-} finally {
-  clearTimeout(watchdog);
-  await cleanup();
-}
-process.exit(exitCode);
+await run.run(main, { quietIfInterrupted: true });
