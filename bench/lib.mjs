@@ -415,7 +415,7 @@ export function dropDatabase(pg, db, log, timeoutMs) {
 
 /** Deletes the keys under `prefix` with redis-cli (best effort). */
 export function cleanRedisPrefix(redisUrl, prefix) {
-  const scan = spawnSync('redis-cli', ['-u', redisUrl, '--scan', '--pattern', `${prefix}*`, '--count', '1000'], {
+  const scan = spawnSync('redis-cli', ['-u', redisUrl, '--scan', '--pattern', `${prefix}*`], {
     encoding: 'utf8',
     timeout: 10000,
   });
