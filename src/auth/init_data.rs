@@ -245,7 +245,8 @@ pub fn validate(
         return Err(InitDataError::BadSignature);
     }
     let data = parsed.decode()?;
-    let age = now.timestamp() - data.auth_date;
+    // Saturating: a signed `auth_date` near i64::MIN is very old, not an overflow.
+    let age = now.timestamp().saturating_sub(data.auth_date);
     if age < -FUTURE_SKEW_SECONDS {
         return Err(InitDataError::FromTheFuture);
     }

@@ -206,3 +206,36 @@ fn without_any_key_nothing_validates() {
         Err(InitDataError::BadSignature)
     );
 }
+
+/// Found by the `init_data_signed` fuzz target: a correctly signed `auth_date` of
+/// i64::MIN overflowed the age computation (a panic in debug builds).
+#[test]
+fn an_auth_date_at_the_far_past_is_expired_not_an_overflow() {
+    use hmac::{digest::KeyInit, Mac};
+    type HmacSha256 = hmac::Hmac<sha2::Sha256>;
+    let token = "1:test-token";
+    let auth_date = i64::MIN.to_string();
+    let user = r#"{"id":42,"first_name":"T"}"#;
+    let check = format!("auth_date={auth_date}\nuser={user}");
+    let mut secret = <HmacSha256 as KeyInit>::new_from_slice(b"WebAppData").expect("key");
+    secret.update(token.as_bytes());
+    let secret = secret.finalize().into_bytes();
+    let mut mac = <HmacSha256 as KeyInit>::new_from_slice(&secret).expect("key");
+    mac.update(check.as_bytes());
+    let hash = hex::encode(mac.finalize().into_bytes());
+    let raw = url::form_urlencoded::Serializer::new(String::new())
+        .append_pair("auth_date", &auth_date)
+        .append_pair("user", user)
+        .append_pair("hash", &hash)
+        .finish();
+    let aged = InitDataKeys {
+        bot_token: Some(token),
+        max_age_seconds: Some(86_400),
+        ..Default::default()
+    };
+    assert!(matches!(
+        validate(&raw, &aged, at(1_700_000_000)),
+        Err(InitDataError::Expired)
+    ));
+    assert!(validate(&raw, &hmac_keys(token), at(1_700_000_000)).is_ok());
+}
