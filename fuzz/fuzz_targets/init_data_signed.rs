@@ -37,7 +37,8 @@ fn check_string(pairs: &BTreeMap<String, String>, skip: &[&str]) -> String {
 
 /// hex(HMAC-SHA256(key = HMAC-SHA256(key = "WebAppData", msg = token), msg = check)).
 fn hmac_hash(pairs: &BTreeMap<String, String>) -> String {
-    let mut secret = <HmacSha256 as KeyInit>::new_from_slice(b"WebAppData").expect("any key length");
+    let mut secret =
+        <HmacSha256 as KeyInit>::new_from_slice(b"WebAppData").expect("any key length");
     secret.update(common::BOT_TOKEN.as_bytes());
     let secret = secret.finalize().into_bytes();
     let mut mac = <HmacSha256 as KeyInit>::new_from_slice(&secret).expect("any key length");
@@ -53,8 +54,7 @@ fn ed25519_signature(pairs: &BTreeMap<String, String>) -> String {
         common::BOT_ID,
         check_string(pairs, &["hash", "signature"])
     );
-    base64::engine::general_purpose::URL_SAFE_NO_PAD
-        .encode(key.sign(message.as_bytes()).to_bytes())
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(key.sign(message.as_bytes()).to_bytes())
 }
 
 fuzz_target!(|data: &[u8]| {
