@@ -24,6 +24,8 @@ use crate::{
 
 pub struct Application {
     listener: TcpListener,
+    /// `METRICS_ADDR`'s listener, when metrics have their own address.
+    metrics_listener: Option<TcpListener>,
     state: AppState,
     db: Db,
 }
@@ -71,6 +73,14 @@ impl Application {
         let listener = TcpListener::bind(config.bind_addr)
             .await
             .with_context(|| format!("binding {}", config.bind_addr))?;
+        let metrics_listener = match config.metrics_addr.filter(|_| config.metrics_enabled) {
+            Some(addr) => Some(
+                TcpListener::bind(addr)
+                    .await
+                    .with_context(|| format!("binding METRICS_ADDR {addr}"))?,
+            ),
+            None => None,
+        };
         let sockets = graphql::SocketGate::new(graphql::GateLimits {
             sockets: config.graphql.ws_max_sockets,
             sockets_per_ip: config.graphql.ws_max_sockets_per_ip,
@@ -86,6 +96,7 @@ impl Application {
         };
         Ok(Self {
             listener,
+            metrics_listener,
             state,
             db,
         })
@@ -95,6 +106,13 @@ impl Application {
         self.listener
             .local_addr()
             .expect("a bound listener has an address")
+    }
+
+    /// Where `/metrics` is served when `METRICS_ADDR` gives it its own address.
+    pub fn metrics_addr(&self) -> Option<SocketAddr> {
+        self.metrics_listener
+            .as_ref()
+            .and_then(|l| l.local_addr().ok())
     }
 
     /// The database handle (tests read its statement counter).
@@ -118,6 +136,7 @@ impl Application {
     ) -> anyhow::Result<()> {
         let Self {
             listener,
+            metrics_listener,
             state,
             db,
         } = self;
@@ -126,6 +145,21 @@ impl Application {
         let bus = state.domain.bus().clone();
         let domain = state.domain.clone();
         tracing::info!(addr = %listener.local_addr()?, "listening");
+        let metrics_server = metrics_listener.map(|listener| {
+            let app = crate::http::metrics::own_router().with_state(state.clone());
+            let stop = signal.token().clone();
+            if let Ok(addr) = listener.local_addr() {
+                tracing::info!(%addr, "serving /metrics on METRICS_ADDR");
+            }
+            tokio::spawn(async move {
+                let served = axum::serve(listener, app)
+                    .with_graceful_shutdown(async move { stop.cancelled().await })
+                    .await;
+                if let Err(e) = served {
+                    tracing::error!(error = %e, "the metrics listener failed");
+                }
+            })
+        });
         let app = crate::http::router(state).into_make_service_with_connect_info::<SocketAddr>();
         let drain = signal.clone();
         // When the shutdown signal came: the grace period bounds everything after it.
@@ -174,6 +208,9 @@ impl Application {
             .is_err()
         {
             tracing::warn!("presence leaves not settled within the grace period");
+        }
+        if let Some(metrics_server) = metrics_server {
+            metrics_server.abort();
         }
         bus.shutdown();
         db.close().await;

@@ -42,6 +42,9 @@ pub struct Config {
     pub redis_publish_queue: usize,
     /// `METRICS_ENABLED`: serve `GET /metrics` (Prometheus text).
     pub metrics_enabled: bool,
+    /// `METRICS_ADDR`: serve `GET /metrics` on this address only (not on `BIND_ADDR`),
+    /// e.g. `127.0.0.1:9100` for a scraper on the same host or network.
+    pub metrics_addr: Option<SocketAddr>,
     /// `BIND_ADDR`: where the HTTP server listens.
     pub bind_addr: SocketAddr,
     /// `JWT_SECRET`: HS256 key for access and refresh tokens (≥ 32 bytes).
@@ -63,6 +66,12 @@ pub struct Config {
     pub shutdown_grace: Duration,
     /// `LOG_FORMAT`: `text` or `json`.
     pub log_json: bool,
+    /// `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT` (used as is) or `OTEL_EXPORTER_OTLP_ENDPOINT`
+    /// (`/v1/traces` appended): export trace spans over OTLP/HTTP (protobuf); unset, no
+    /// export.
+    pub otlp_traces_endpoint: Option<url::Url>,
+    /// `OTEL_SERVICE_NAME`: the `service.name` of exported spans.
+    pub otel_service_name: String,
     /// `S3_*`: file storage for media; `None` (no `S3_ENDPOINT`) turns uploads off.
     pub s3: Option<S3Config>,
     /// `BOT_AUTH_*`, `TELEGRAM_BOT_API_URL`, `TELEGRAM_WEBHOOK_SECRET`, `MAX_*`: bot login.
@@ -246,6 +255,7 @@ impl Config {
             ),
             redis_publish_queue: env.parse("REDIS_PUBLISH_QUEUE", 10_000)?,
             metrics_enabled: env.parse("METRICS_ENABLED", true)?,
+            metrics_addr: env.optional_parse("METRICS_ADDR")?,
             bind_addr: env.parse("BIND_ADDR", SocketAddr::from(([0, 0, 0, 0], 8000)))?,
             jwt_secret: jwt_secret.into(),
             access_token_ttl: Duration::from_secs(env.parse("ACCESS_TOKEN_TTL_SECONDS", 900)?),
@@ -328,6 +338,8 @@ impl Config {
             log_json: env
                 .string("LOG_FORMAT", "text")
                 .eq_ignore_ascii_case("json"),
+            otlp_traces_endpoint: otlp_traces_endpoint(&env)?,
+            otel_service_name: env.string("OTEL_SERVICE_NAME", "messenger-gateway"),
             s3: S3Config::from_env(&env)?,
             bots: BotConfig::from_env(&env)?,
             rest: RestConfig::from_env(&env)?,
@@ -686,6 +698,31 @@ fn http_url(name: &'static str, raw: &str) -> Result<url::Url, ConfigError> {
         return Err(invalid("must not carry credentials, a query or a fragment"));
     }
     Ok(url)
+}
+
+/// Where spans go (the OpenTelemetry exporter variables, OTLP over HTTP).
+fn otlp_traces_endpoint<F: Fn(&str) -> Option<String>>(
+    env: &Env<'_, F>,
+) -> Result<Option<url::Url>, ConfigError> {
+    let (name, raw) = if let Some(raw) = env.optional("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT") {
+        ("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", raw)
+    } else if let Some(base) = env.optional("OTEL_EXPORTER_OTLP_ENDPOINT") {
+        let base = base.trim().trim_end_matches('/').to_owned();
+        ("OTEL_EXPORTER_OTLP_ENDPOINT", format!("{base}/v1/traces"))
+    } else {
+        return Ok(None);
+    };
+    let url = url::Url::parse(raw.trim()).map_err(|e| ConfigError::Invalid {
+        name,
+        reason: e.to_string(),
+    })?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(ConfigError::Invalid {
+            name,
+            reason: "must be an http:// or https:// URL (OTLP over HTTP)".into(),
+        });
+    }
+    Ok(Some(url))
 }
 
 struct Env<'a, F: Fn(&str) -> Option<String>>(&'a F);

@@ -49,8 +49,15 @@ async fn main() -> anyhow::Result<()> {
     // A missing .env is normal: the environment alone may configure everything.
     let _ = dotenvy::dotenv();
     let config = Config::from_env()?;
-    telemetry::init(config.log_json);
-    match cli.command.unwrap_or(Command::Serve) {
+    let telemetry = telemetry::init(&config)?;
+    let outcome = run(cli.command.unwrap_or(Command::Serve), config).await;
+    // The last batch of spans goes out before exit (the exporter blocks while it sends).
+    let _ = tokio::task::spawn_blocking(move || telemetry.shutdown()).await;
+    outcome
+}
+
+async fn run(command: Command, config: Config) -> anyhow::Result<()> {
+    match command {
         Command::Migrate => {
             let db = Db::connect(config.database_url.expose_secret(), 2).await?;
             db.migrate().await?;

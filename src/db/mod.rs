@@ -24,7 +24,7 @@ use std::{
     time::Duration,
 };
 
-pub use counted::Counted;
+pub use counted::{Counted, Pooled};
 
 use anyhow::Context as _;
 use sqlx::{
@@ -72,8 +72,8 @@ impl Db {
     }
 
     /// The pool as a counting executor: what repositories are called with.
-    pub fn exec(&self) -> Counted<'_, &PgPool> {
-        Counted::new(&self.pool, &self.statements)
+    pub fn exec(&self) -> Counted<'_, Pooled<'_>> {
+        Counted::new(Pooled(&self.pool), &self.statements)
     }
 
     /// Any executor (a transaction: `db.on(&mut *tx)`), counted like [`Db::exec`].
@@ -99,7 +99,8 @@ impl Db {
     }
 
     pub async fn begin(&self) -> Result<Tx, sqlx::Error> {
-        self.pool.begin().await
+        let connection = counted::acquire(&self.pool).await?;
+        sqlx::Transaction::begin(connection, None).await
     }
 
     /// `true` when the database answers a trivial query within two seconds.

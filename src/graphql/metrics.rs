@@ -9,6 +9,8 @@ use std::{
     time::Instant,
 };
 
+use tracing::Instrument as _;
+
 use async_graphql::{
     extensions::{
         Extension, ExtensionContext, ExtensionFactory, NextExecute, NextParseQuery, NextRequest,
@@ -117,7 +119,7 @@ impl Extension for Recorder {
         operation_name: Option<&str>,
         next: NextExecute<'_>,
     ) -> Response {
-        {
+        let ty = {
             let mut seen = self.seen.lock().unwrap_or_else(|e| e.into_inner());
             seen.0 = operation_name.map(str::to_owned);
             if let Some(name) = operation_name {
@@ -126,7 +128,14 @@ impl Extension for Recorder {
                     seen.1 = Some(ty);
                 }
             }
-        }
-        next.run(ctx, operation_name).await
+            seen.1.unwrap_or("unknown")
+        };
+        // A span per operation (debug: exported with traces, silent in default logs).
+        let span = tracing::debug_span!(
+            "graphql.operation",
+            operation = operation_name.unwrap_or("anonymous"),
+            kind = ty,
+        );
+        next.run(ctx, operation_name).instrument(span).await
     }
 }

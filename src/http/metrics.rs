@@ -1,8 +1,9 @@
 //! `GET /metrics`: the process's metrics in the Prometheus text format. Counters and
 //! histograms are recorded where things happen (HTTP middleware, the GraphQL extension,
 //! the event bus, rate limits); gauges of state (sockets, pool, Redis link) are read
-//! when scraped. Served on the main port when `METRICS_ENABLED` is on: keep it off the
-//! public internet (a proxy rule), it says how busy the instance is.
+//! when scraped. Served when `METRICS_ENABLED` is on: on the main port, or only on
+//! `METRICS_ADDR` when that is set. Keep it off the public internet (a proxy rule, or a
+//! private `METRICS_ADDR`): it says how busy the instance is.
 
 use axum::{
     extract::State,
@@ -14,8 +15,22 @@ use axum::{
 
 use crate::state::AppState;
 
+/// `/metrics` on the main port.
 pub fn router() -> Router<AppState> {
+    Router::new().route("/metrics", get(scrape_main))
+}
+
+/// `/metrics` alone, for the `METRICS_ADDR` listener.
+pub fn own_router() -> Router<AppState> {
     Router::new().route("/metrics", get(scrape))
+}
+
+/// The main router's `/metrics`: absent when metrics are off or have their own address.
+async fn scrape_main(State(state): State<AppState>) -> Response {
+    if state.config.metrics_addr.is_some() {
+        return StatusCode::NOT_FOUND.into_response();
+    }
+    scrape(State(state)).await
 }
 
 async fn scrape(State(state): State<AppState>) -> Response {

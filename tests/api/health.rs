@@ -160,6 +160,7 @@ async fn metrics_are_scraped_in_prometheus_text() {
         "ws_sockets",
         "ws_subscriptions",
         "db_pool_connections{state=\"idle\"}",
+        "db_pool_acquire_duration_seconds_bucket",
         "redis_up 1",
     ] {
         assert!(text.contains(series), "missing {series}:\n{text}");

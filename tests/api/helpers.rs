@@ -70,6 +70,8 @@ pub fn new_db_name() -> String {
 
 pub struct TestApp {
     pub addr: SocketAddr,
+    /// Where `/metrics` is served when `METRICS_ADDR` is set.
+    pub metrics_addr: Option<SocketAddr>,
     /// The app's database handle: its statement counter backs the N+1 tests.
     pub db: messenger_gateway::db::Db,
     pub bus: messenger_gateway::realtime::EventBus,
@@ -167,6 +169,7 @@ async fn spawn_from_env_on(
         .await
         .expect("app builds");
     let addr = app.local_addr();
+    let metrics_addr = app.metrics_addr();
     let db = app.db();
     let bus = app.bus();
     let (tx, rx) = oneshot::channel();
@@ -175,6 +178,7 @@ async fn spawn_from_env_on(
     }));
     TestApp {
         addr,
+        metrics_addr,
         db,
         bus,
         owns_db,

@@ -24,4 +24,5 @@ mod schema;
 mod server;
 mod sockets;
 mod subscriptions;
+mod telemetry;
 mod users;
