@@ -93,6 +93,7 @@ impl Application {
             schema,
             shutdown: Shutdown::default(),
             sockets,
+            fanout: Arc::default(),
         };
         Ok(Self {
             listener,
@@ -123,6 +124,11 @@ impl Application {
     /// The event bus (tests read its live-topic count).
     pub fn bus(&self) -> crate::realtime::EventBus {
         self.state.domain.bus().clone()
+    }
+
+    /// Shared subscription payloads (tests read how many were rendered).
+    pub fn fanout(&self) -> Arc<graphql::Fanout> {
+        Arc::clone(&self.state.fanout)
     }
 
     pub fn port(&self) -> u16 {

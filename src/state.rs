@@ -7,7 +7,7 @@ use tokio_util::{sync::CancellationToken, task::TaskTracker};
 use crate::{
     config::Config,
     domain::Domain,
-    graphql::{AppSchema, SocketGate},
+    graphql::{AppSchema, Fanout, SocketGate},
 };
 
 #[derive(Clone)]
@@ -18,6 +18,8 @@ pub struct AppState {
     pub shutdown: Shutdown,
     /// The WebSocket caps of this instance.
     pub sockets: Arc<SocketGate>,
+    /// Shared subscription payloads, rendered once per shape and event.
+    pub fanout: Arc<Fanout>,
 }
 
 /// Cancelled when the server starts draining; WebSockets and other long tasks are

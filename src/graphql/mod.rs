@@ -16,7 +16,10 @@ use async_graphql::{Schema, SchemaBuilder};
 use axum::{routing::get, Router};
 
 pub use roots::{MutationRoot, QueryRoot, SubscriptionRoot};
-pub use ws::gate::{GateLimits, SocketGate};
+pub use ws::{
+    fanout::Fanout,
+    gate::{GateLimits, SocketGate},
+};
 
 use crate::{config::GraphqlLimits, domain::Domain, state::AppState};
 

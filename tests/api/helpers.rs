@@ -75,6 +75,8 @@ pub struct TestApp {
     /// The app's database handle: its statement counter backs the N+1 tests.
     pub db: messenger_gateway::db::Db,
     pub bus: messenger_gateway::realtime::EventBus,
+    /// Shared subscription payloads: how many the app rendered.
+    pub fanout: Arc<messenger_gateway::graphql::Fanout>,
     /// Removed on drop unless another app shares it.
     owns_db: bool,
     /// The environment the app was configured from (siblings reuse it).
@@ -172,6 +174,7 @@ async fn spawn_from_env_on(
     let metrics_addr = app.metrics_addr();
     let db = app.db();
     let bus = app.bus();
+    let fanout = app.fanout();
     let (tx, rx) = oneshot::channel();
     let server = tokio::spawn(app.run_until(async {
         let _ = rx.await;
@@ -181,6 +184,7 @@ async fn spawn_from_env_on(
         metrics_addr,
         db,
         bus,
+        fanout,
         owns_db,
         env: saved_env,
         http: reqwest::Client::new(),

@@ -225,3 +225,80 @@ async fn an_unauthenticated_socket_may_watch_a_bot_login_only() {
         "{reply}"
     );
 }
+
+/// A subscription whose fields are the same for every viewer.
+const SHARED: &str = "subscription($c: ID) { messageEvents(chatId: $c) { kind chatId messageId \
+     message { id text } sender { id displayName } } }";
+/// The same, plus a per-viewer field (the sender's online status, under privacy rules).
+const PER_VIEWER: &str =
+    "subscription($c: ID) { messageEvents(chatId: $c) { kind chatId messageId \
+     message { id text } sender { id displayName isOnline } } }";
+
+/// An event is resolved and encoded once per subscription shape, however many sockets
+/// (of different users) receive it; a per-viewer shape is resolved per socket, with the
+/// same values for the fields they share.
+#[tokio::test]
+async fn fan_out_encodes_each_event_once_per_shape() {
+    let app = spawn_app_with(|env| {
+        env.insert("GRAPHQL_RATE_LIMIT_PER_MINUTE".into(), "100000".into());
+    })
+    .await;
+    let (owner, _) = quick_user(&app, "Owner").await;
+    let mut members = Vec::new();
+    for n in 0..8 {
+        members.push(quick_user(&app, &format!("Member {n}")).await);
+    }
+    let ids: Vec<&str> = members.iter().map(|(_, id)| id.as_str()).collect();
+    let chat = crate::chats::group(&app, &owner, "Fan-out", &ids).await;
+
+    // Shape 1: 6 members on `chatId`; shape 2: 2 members on all their chats; plus one
+    // per-viewer socket.
+    let mut sockets = Vec::new();
+    for (n, (token, _)) in members.iter().enumerate() {
+        let mut socket = open(&app, token).await;
+        let (query, variables) = match n {
+            0..=5 => (SHARED, json!({ "c": chat })),
+            6 => (SHARED, json!({})),
+            _ => (PER_VIEWER, json!({})),
+        };
+        crate::helpers::ws::subscribe(&mut socket, "m", query, variables).await;
+        sockets.push((socket, "m".to_owned()));
+    }
+    // Member 6's second socket of shape 2, so both shared shapes have several sockets.
+    let mut extra = open(&app, &members[6].0).await;
+    crate::helpers::ws::subscribe(&mut extra, "m", SHARED, json!({})).await;
+    sockets.push((extra, "m".to_owned()));
+    crate::helpers::ws::wait_until_all_live(&app, &owner, &chat, &mut sockets).await;
+
+    let before = app.fanout.encodes();
+    const EVENTS: usize = 5;
+    let mut sent = Vec::new();
+    for n in 0..EVENTS {
+        sent.push(crate::helpers::ws::send_probe(&app, &owner, &chat, &format!("fan {n}")).await);
+    }
+    let mut payloads = Vec::new();
+    for (socket, op) in sockets.iter_mut() {
+        let events = crate::helpers::ws::take(socket, op, EVENTS).await;
+        let got: Vec<&str> = events
+            .iter()
+            .map(|e| {
+                e["data"]["messageEvents"]["messageId"]
+                    .as_str()
+                    .expect("id")
+            })
+            .collect();
+        assert_eq!(got, sent, "every socket gets every event once, in order");
+        payloads.push(events);
+    }
+    // Two shared shapes × 5 events; the per-viewer socket renders its own.
+    assert_eq!(app.fanout.encodes() - before, 2 * EVENTS as u64);
+    let shared = &payloads[0][0]["data"]["messageEvents"];
+    let own = &payloads[7][0]["data"]["messageEvents"];
+    assert_eq!(shared["message"], own["message"]);
+    assert_eq!(
+        shared["sender"]["displayName"],
+        own["sender"]["displayName"]
+    );
+    assert_eq!(shared["sender"]["displayName"], "Owner");
+    assert!(own["sender"].get("isOnline").is_some());
+}

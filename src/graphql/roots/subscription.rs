@@ -3,7 +3,12 @@
 //! a chat's members, …) load like any query field.
 
 use async_graphql::{Context, Subscription, ID};
-use futures_util::{Stream, StreamExt};
+use std::sync::Arc;
+
+use futures_util::{
+    stream::{self, BoxStream},
+    Stream, StreamExt,
+};
 
 use crate::graphql::{
     context::{principal, services, viewer_id},
@@ -12,6 +17,7 @@ use crate::graphql::{
         live::{AuthSessionEvent, ChatEvent, MessageEvent},
         UserEvent,
     },
+    ws::fanout::{OneEvent, Tap},
 };
 
 #[derive(Default)]
@@ -28,7 +34,7 @@ impl SubscriptionRoot {
         ctx: &Context<'_>,
         chat_id: Option<ID>,
         after_message_id: Option<ID>,
-    ) -> async_graphql::Result<impl Stream<Item = MessageEvent>> {
+    ) -> async_graphql::Result<BoxStream<'static, MessageEvent>> {
         let principal = principal(ctx).await?;
         let chat_id = chat_id.map(|id| parse_id(&id, "chatId")).transpose()?;
         let after = after_message_id
@@ -38,11 +44,20 @@ impl SubscriptionRoot {
                 })
             })
             .transpose()?;
+        // Shared fan-out (graphql/ws/fanout.rs): rendering one event for a shape …
+        if let Some(OneEvent(update)) = ctx.data_opt::<OneEvent>() {
+            return Ok(stream::once(std::future::ready(MessageEvent(update.clone()))).boxed());
+        }
         let stream = services(ctx)
             .live()
             .messages(&principal, chat_id, after)
             .await?;
-        Ok(stream.map(MessageEvent))
+        // … or handing the socket its checked event stream.
+        if let Some(tap) = ctx.data_opt::<Arc<Tap>>() {
+            tap.put(stream.boxed());
+            return Ok(stream::empty().boxed());
+        }
+        Ok(stream.map(MessageEvent).boxed())
     }
 
     /// Chats added and removed, chat changes, members joining and leaving, unread

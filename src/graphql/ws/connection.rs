@@ -4,30 +4,24 @@
 
 use std::{collections::HashMap, sync::Arc, time::Duration};
 
-use async_graphql::{Request, Variables};
 use axum::extract::ws::{CloseFrame, Message, WebSocket};
 use futures_util::{stream::SplitSink, SinkExt, StreamExt};
 use serde_json::Value;
 use tokio::{sync::mpsc, task::AbortHandle};
+use tracing::Instrument as _;
 
-use super::protocol::{parse, BadMessage, ClientMessage, Protocol};
+use super::{
+    fanout::Shape,
+    operation::{Caller, Operation, Outgoing, Sender},
+    protocol::{parse, BadMessage, ClientMessage, Protocol},
+};
 use crate::{
     auth::Credential,
     domain::{presence::PresenceHandle, AuthMethod, ClientInfo, Principal},
-    graphql::{
-        context::RequestAuth,
-        http::{is_request_error, render},
-        loaders::Loaders,
-    },
+    graphql::context::RequestAuth,
     realtime::{hub::Delivery, topics, Event, TopicStream},
     state::AppState,
 };
-
-/// What operation tasks hand to the socket writer.
-enum Outgoing {
-    Text(String),
-    Done(String),
-}
 
 /// Why the connection ends.
 struct Close(u16, String);
@@ -343,51 +337,31 @@ impl Connection {
                 .await;
             return Ok(());
         };
-        let mut request = Request::new(query);
-        if let Some(name) = operation_name {
-            request = request.operation_name(name);
-        }
-        if let Some(variables) = payload.get("variables").filter(|v| v.is_object()) {
-            request = request.variables(Variables::from_json(variables.clone()));
-        }
-        let request = request
-            .data(auth)
-            .data(Arc::new(Loaders::new(&self.state.domain)))
-            .data(self.client.clone());
-        let mut stream = self.state.schema.execute_stream(request);
-        let out = self.out.clone();
-        let lagging = Arc::clone(&self.lagging);
-        let protocol = self.protocol;
-        let op_id = id.clone();
-        let task = tokio::spawn(async move {
-            let _permit = permit;
-            // Never waits on a slow reader: a full queue ends the socket (4429).
-            let push = |message: Outgoing| match out.try_send(message) {
-                Ok(()) => true,
-                Err(mpsc::error::TrySendError::Full(_)) => {
-                    lagging.notify_one();
-                    false
-                }
-                Err(mpsc::error::TrySendError::Closed(_)) => false,
-            };
-            let mut first = true;
-            while let Some(response) = stream.next().await {
-                let request_error = is_request_error(&response);
-                let text = if first && request_error {
-                    let errors = serde_json::to_value(&response.errors).unwrap_or(Value::Null);
-                    let _ = push(Outgoing::Text(protocol.error(&op_id, errors)))
-                        && push(Outgoing::Done(op_id));
-                    return;
-                } else {
-                    protocol.next(&op_id, render(response, request_error))
-                };
-                first = false;
-                if !push(Outgoing::Text(text)) {
-                    return;
-                }
+        let variables = payload.get("variables").filter(|v| v.is_object()).cloned();
+        let operation = Operation {
+            id: id.clone(),
+            shape: Shape::of(query, operation_name, variables.as_ref()),
+            query: query.to_owned(),
+            operation_name: operation_name.map(str::to_owned),
+            variables,
+        };
+        let caller = Caller {
+            state: self.state.clone(),
+            auth,
+            client: self.client.clone(),
+        };
+        let tx = Sender {
+            out: self.out.clone(),
+            lagging: Arc::clone(&self.lagging),
+            protocol: self.protocol,
+        };
+        let task = tokio::spawn(
+            async move {
+                let _permit = permit;
+                operation.run(caller, tx).await;
             }
-            let _ = push(Outgoing::Text(protocol.complete(&op_id))) && push(Outgoing::Done(op_id));
-        });
+            .in_current_span(),
+        );
         self.operations.insert(id, task.abort_handle());
         Ok(())
     }

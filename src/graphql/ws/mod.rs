@@ -11,7 +11,9 @@
 //! and sends its own `ping` (`ka` on the legacy protocol) every keep-alive period.
 
 mod connection;
+pub mod fanout;
 pub mod gate;
+mod operation;
 pub mod protocol;
 
 use axum::{
@@ -19,6 +21,8 @@ use axum::{
     http::{HeaderMap, StatusCode},
     response::{IntoResponse, Response},
 };
+
+use tracing::Instrument as _;
 
 use crate::{domain::ClientInfo, state::AppState};
 
@@ -40,6 +44,8 @@ pub fn upgrade(
             .into_response();
     };
     let admitted = state.sockets.admit(client.ip.as_deref());
+    // The socket's span, under the upgrade request's span (and so its request id).
+    let span = tracing::debug_span!("graphql.websocket", protocol = protocol.name());
     upgrade
         .protocols([protocol.name()])
         // Sized for chat frames: buffers start small and grow only for a larger frame.
@@ -48,18 +54,21 @@ pub fn upgrade(
         .max_write_buffer_size(MAX_WRITE_BUFFER)
         .max_message_size(MAX_MESSAGE)
         .max_frame_size(MAX_MESSAGE)
-        .on_upgrade(move |socket| async move {
-            match admitted {
-                Ok(permit) => {
-                    let tracker = state.shutdown.tracker().clone();
-                    tracker
-                        .track_future(connection::serve(state, socket, protocol, client))
-                        .await;
-                    drop(permit);
+        .on_upgrade(move |socket| {
+            async move {
+                match admitted {
+                    Ok(permit) => {
+                        let tracker = state.shutdown.tracker().clone();
+                        tracker
+                            .track_future(connection::serve(state, socket, protocol, client))
+                            .await;
+                        drop(permit);
+                    }
+                    // The protocol's close codes need a WebSocket: refuse right after the upgrade.
+                    Err(refusal) => connection::refuse(socket, refusal).await,
                 }
-                // The protocol's close codes need a WebSocket: refuse right after the upgrade.
-                Err(refusal) => connection::refuse(socket, refusal).await,
             }
+            .instrument(span)
         })
 }
 

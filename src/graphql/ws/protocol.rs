@@ -37,6 +37,25 @@ impl Protocol {
         json!({ "id": id, "type": kind, "payload": payload }).to_string()
     }
 
+    /// A result whose `payload` is already rendered JSON (shared fan-out): the same
+    /// frame as [`next`](Self::next), without decoding and encoding the payload again.
+    pub fn next_raw(self, id: &str, payload: &str) -> String {
+        let kind = match self {
+            Self::TransportWs => "next",
+            Self::Legacy => "data",
+        };
+        let id = Value::String(id.to_owned()).to_string();
+        let mut frame = String::with_capacity(payload.len() + id.len() + 32);
+        frame.push_str("{\"id\":");
+        frame.push_str(&id);
+        frame.push_str(",\"type\":\"");
+        frame.push_str(kind);
+        frame.push_str("\",\"payload\":");
+        frame.push_str(payload);
+        frame.push('}');
+        frame
+    }
+
     /// An operation error: an array of errors (graphql-transport-ws) or the first error
     /// (legacy).
     pub fn error(self, id: &str, errors: Value) -> String {
