@@ -302,3 +302,131 @@ async fn fan_out_encodes_each_event_once_per_shape() {
     assert_eq!(shared["sender"]["displayName"], "Owner");
     assert!(own["sender"].get("isOnline").is_some());
 }
+
+/// [`SHARED`], replaying from `afterMessageId`.
+const REPLAYED: &str =
+    "subscription($c: ID, $a: ID) { messageEvents(chatId: $c, afterMessageId: $a) { \
+     kind chatId messageId message { id text } sender { id displayName } } }";
+
+/// A spawned gateway process, killed when dropped (also when the test fails).
+struct Instance(std::process::Child);
+
+impl Drop for Instance {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Resident memory of a process, in KiB (`VmRSS`).
+fn rss_kib(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).expect("proc status");
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.split_whitespace().next())
+        .and_then(|v| v.parse().ok())
+        .expect("VmRSS")
+}
+
+/// `count` sockets on `url`, each signed in as `token` with one `messageEvents`
+/// subscription to `chat` (opened 100 at a time).
+async fn subscribed_sockets(url: &str, token: &str, chat: &str, count: usize) -> Vec<Socket> {
+    let mut sockets = Vec::with_capacity(count);
+    while sockets.len() < count {
+        let batch = (count - sockets.len()).min(100);
+        let opened = futures_util::future::join_all((0..batch).map(|_| async {
+            let mut request = url.into_client_request().expect("request");
+            request.headers_mut().insert(
+                "sec-websocket-protocol",
+                HeaderValue::from_static("graphql-transport-ws"),
+            );
+            let mut socket = connect_async(request).await.expect("upgrade").0;
+            let init = json!({ "type": "connection_init",
+                "payload": { "Authorization": format!("Bearer {token}") } });
+            send(&mut socket, init).await;
+            assert_eq!(next_json(&mut socket).await["type"], "connection_ack");
+            // Replayed from the chat's start: each socket gets every probe, however late
+            // its subscription went live.
+            let variables = json!({ "c": chat, "a": "0" });
+            crate::helpers::ws::subscribe(&mut socket, "m", REPLAYED, variables).await;
+            socket
+        }))
+        .await;
+        sockets.extend(opened);
+    }
+    sockets
+}
+
+/// Sends a message to `chat` and reads every socket up to it (all subscriptions live,
+/// every socket's buffers used once); each frame is awaited at most 5 s.
+async fn all_deliver(app: &TestApp, token: &str, chat: &str, sockets: &mut [Socket]) {
+    let probe = crate::helpers::ws::send_probe(app, token, chat, "memory probe").await;
+    for socket in sockets.iter_mut() {
+        loop {
+            let frame = next_json(socket).await;
+            if frame["payload"]["data"]["messageEvents"]["messageId"].as_str() == Some(&probe) {
+                break;
+            }
+        }
+    }
+}
+
+/// Memory per idle subscribed socket (graphql-transport-ws, one `messageEvents`) stays
+/// within 40 KiB, measured on the binary (a second instance of the app's deployment)
+/// with 2,000 sockets after 200 warm-up ones.
+#[tokio::test]
+async fn an_idle_subscribed_socket_costs_at_most_40_kib() {
+    const WARM_UP: usize = 200;
+    const SOCKETS: usize = 2_000;
+    let app = spawn_app_with(|env| {
+        env.insert("GRAPHQL_RATE_LIMIT_PER_MINUTE".into(), "0".into());
+        env.insert("WS_MAX_SOCKETS_PER_IP".into(), "5000".into());
+    })
+    .await;
+    let (token, _) = quick_user(&app, "Memory").await;
+    let chat = crate::chats::group(&app, &token, "Memory", &[]).await;
+    let port = free_port();
+    let mut env = app.env.clone();
+    env.insert("BIND_ADDR".into(), format!("127.0.0.1:{port}"));
+    env.insert("RUST_LOG".into(), "warn".into());
+    let child = std::process::Command::new(env!("CARGO_BIN_EXE_messenger-gateway"))
+        .arg("serve")
+        .env_clear()
+        .envs(&env)
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("the binary starts");
+    let pid = child.id();
+    let instance = Instance(child);
+    let base = format!("http://127.0.0.1:{port}");
+    let mut up = false;
+    for _ in 0..300 {
+        if let Ok(response) = app.http.get(format!("{base}/health/live")).send().await {
+            up = response.status() == 200;
+            if up {
+                break;
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(up, "the second instance answers");
+    let url = format!("ws://127.0.0.1:{port}/graphql");
+
+    let mut sockets = subscribed_sockets(&url, &token, &chat, WARM_UP).await;
+    all_deliver(&app, &token, &chat, &mut sockets).await;
+    let before = rss_kib(pid);
+    sockets.extend(subscribed_sockets(&url, &token, &chat, SOCKETS).await);
+    all_deliver(&app, &token, &chat, &mut sockets).await;
+    let after = rss_kib(pid);
+    let per_socket = (after.saturating_sub(before)) as f64 / SOCKETS as f64;
+    eprintln!("RSS {before} KiB -> {after} KiB: {per_socket:.1} KiB per socket");
+    drop(sockets);
+    drop(instance);
+    assert!(
+        per_socket <= 40.0,
+        "{per_socket:.1} KiB per idle subscribed socket (at most 40)"
+    );
+}
