@@ -463,6 +463,8 @@ export function gatewayEnv({ databaseUrl, dbConnections, redisUrl, redisPrefix, 
     LOG_FORMAT: 'text',
     NO_COLOR: '1',
     RUST_LOG: rustLog,
+    // The allocator's settings pass through (e.g. MIMALLOC_PURGE_DELAY), to compare them.
+    ...Object.fromEntries(Object.entries(process.env).filter(([k]) => k.startsWith('MIMALLOC_'))),
     ...extra,
   };
 }

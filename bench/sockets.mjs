@@ -31,7 +31,7 @@ import {
 
 const DEFAULTS = {
   steps: '1000,2000,5000,8000', // sockets open after each ramp step (one user per socket)
-  'fd-budget': 18800, // file descriptors all processes of the machine may hold after a step (hard limit 20000)
+  'fd-budget': 38000, // file descriptors all processes of the machine may hold after a step (each process: hard limit 20000)
   'connect-concurrency': 256, // ramp: sockets being opened at once
   'source-ips': 16, // clients bind to 127.0.0.2 .. 127.0.0.(1+n), round robin
   'signin-concurrency': 32, // authenticateTelegram calls at once while seeding
@@ -41,6 +41,7 @@ const DEFAULTS = {
   disconnect: 'all', // abrupt-disconnect phase: how many sockets to terminate ("all" or a number)
   'clean-timeout-s': 150, // give up waiting for the gateway to be clean after this (presence TTL is 60 s)
   'poll-ms': 100, // cleanup polling interval
+  'rss-settle-s': 5, // after the disconnect is clean: seconds before reading the gateway's RSS again
   reconnect: 3000, // reconnect storm: clients (out of the disconnected ones) reconnecting at once
   missed: 20, // messages posted while they are away; each must replay exactly once, in order
   'storm-live-posts': 2, // more messages posted while the storm is under way (replay/live overlap)
@@ -75,7 +76,9 @@ const opts = parseOptions(process.argv.slice(2), DEFAULTS, USAGE, (o) => {
     .filter((n) => Number.isInteger(n) && n > 0);
   if (!o.stepList.length) throw new Error('--steps: at least one positive socket count');
   for (let i = 1; i < o.stepList.length; i += 1) if (o.stepList[i] <= o.stepList[i - 1]) throw new Error('--steps must increase');
-  if (o.stepList.at(-1) > 9500) throw new Error('--steps: more than 9500 sockets cannot fit a 20000 fd machine limit (client + server fd per socket)');
+  // RLIMIT_NOFILE (hard 20000 here) is per process: this client and the gateway each hold
+  // one descriptor per socket, so each stays below 19,000 sockets.
+  if (o.stepList.at(-1) > 19000) throw new Error('--steps: more than 19000 sockets cannot fit a 20000 per-process fd limit');
   o.phaseList = String(o.phases)
     .split(',')
     .map((s) => s.trim())
@@ -953,6 +956,10 @@ async function disconnect() {
   const strict = ['chat_numsub', 'channels_count', 'user_channels', 'presence_online', 'presence_entries', 'last_seen_at'];
   const stillClean = strict.every((k) => after[k] === target[k]);
   const allClean = stillClean && strict.every((k) => cleanAt[k] !== undefined);
+  const rssAfter = rssKb(gateway.pid);
+  // The allocator gives freed pages back with a delay: RSS again a few seconds later.
+  await sleep(opts['rss-settle-s'] * 1000);
+  const rssSettled = rssKb(gateway.pid);
   emit({
     phase: 'disconnect',
     terminated: gone.length,
@@ -967,7 +974,9 @@ async function disconnect() {
     poll_ms: opts['poll-ms'],
     timeline,
     gateway_rss_mb_before: round(rssBefore / 1024, 1),
-    gateway_rss_mb_after: round(rssKb(gateway.pid) / 1024, 1),
+    gateway_rss_mb_after: round(rssAfter / 1024, 1),
+    gateway_rss_mb_settled: round(rssSettled / 1024, 1),
+    rss_settle_s: opts['rss-settle-s'],
     gateway_cpu_ms: round(cpuMsOf(gateway.pid) - cpu0, 0),
     loadavg_start: load0,
     loadavg_end: loadavg(),
