@@ -9,15 +9,12 @@ use std::collections::HashMap;
 
 use super::{validation::Checks, Domain, Principal};
 use crate::{
-    db::{
-        self,
-        chats::{ChatCursor, Member, MemberSettings, NewChat},
-    },
+    db::{self, chats::NewChat},
     error::{AppError, AppResult},
     realtime::{topics, Event},
 };
 
-pub use crate::db::chats::Chat;
+pub use crate::db::chats::{Chat, ChatCursor, Member, MemberSettings};
 
 /// `private`, `group`, `channel` or `saved`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -7,12 +7,12 @@ use std::collections::HashMap;
 
 use super::{chats::ChatKind, validation::Checks, Domain, Principal};
 use crate::{
-    db::{self, messages::ReactionCount},
+    db,
     error::{AppError, AppResult},
     realtime::{topics, Event},
 };
 
-pub use crate::db::messages::Message;
+pub use crate::db::messages::{Message, ReactionCount};
 pub use send::SendMessage;
 
 /// The message types of the seed's `MessageType`.

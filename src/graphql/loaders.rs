@@ -8,8 +8,13 @@ use async_graphql::dataloader::{DataLoader, Loader};
 use futures_util::future::BoxFuture;
 
 use crate::{
-    db::{attachments::Attachment, chats::Member, messages::ReactionCount},
-    domain::{messages::Message, users::User, Domain},
+    domain::{
+        chats::Member,
+        media::Attachment,
+        messages::{Message, ReactionCount},
+        users::User,
+        Domain,
+    },
     error::AppError,
 };
 

@@ -2,6 +2,7 @@
 //! and Redis. One binary; every test spawns its own app and database.
 
 mod accounts;
+mod architecture;
 mod auth;
 mod authorization;
 mod bot_auth;

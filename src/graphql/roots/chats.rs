@@ -7,10 +7,9 @@ use async_graphql::{
 use base64::Engine as _;
 
 use crate::{
-    db::chats::{ChatCursor, MemberSettings},
     domain::chats::{
         admin::{ChatProfileInput, Role},
-        ChatPageRequest, CreateChat,
+        ChatCursor, ChatPageRequest, CreateChat, MemberSettings,
     },
     error::AppError,
     graphql::{

@@ -4,9 +4,8 @@ use async_graphql::{Context, Enum, Object, SimpleObject, ID};
 use chrono::{DateTime, Utc};
 
 use crate::{
-    db::chats::Member,
     domain::{
-        chats::{admin::InviteLink, ChatKind, ChatView},
+        chats::{admin::InviteLink, ChatKind, ChatView, Member},
         messages::Message,
         users::User,
     },

@@ -4,10 +4,10 @@ use async_graphql::{Context, Enum, Object, SimpleObject, ID};
 use chrono::{DateTime, Utc};
 
 use crate::{
-    db::{attachments::Attachment, messages::ReactionCount},
     domain,
     domain::{
-        messages::{Message, Pointers},
+        media::Attachment,
+        messages::{Message, Pointers, ReactionCount},
         notifications::Notification,
         users::User,
     },

@@ -13,7 +13,7 @@ use super::{
     extract::{Body, Caller, Ids},
 };
 use crate::{
-    db::chats::MemberSettings,
+    domain::chats::MemberSettings,
     rest::openapi::responses::{
         Forbidden, NotFound, PayloadTooLarge, Unauthorized, Unavailable, Unprocessable,
     },

@@ -9,9 +9,8 @@ use super::{
     views::{batch, Privacy},
 };
 use crate::{
-    db::chats::Member,
     domain::{
-        chats::{ChatKind, ChatView},
+        chats::{ChatKind, ChatView, Member},
         messages::Message,
         users::User,
         Domain,

@@ -4,10 +4,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::{patch, MessageType, Timestamp};
-use crate::{
-    db::chats::Member,
-    domain::chats::{admin::InviteLink, admin::Role, Chat, ChatKind},
-};
+use crate::domain::chats::{admin::InviteLink, admin::Role, Chat, ChatKind, Member};
 
 /// The seed's `ChatType`: `private`, `group` or `channel`. The saved-messages chat is a
 /// private chat with `is_saved: true` (the seed's enum has no fourth value).

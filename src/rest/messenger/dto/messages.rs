@@ -4,10 +4,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::Timestamp;
-use crate::{
-    db::messages::ReactionCount,
-    domain::messages::{Pointers, Receipt, SendMessage},
-};
+use crate::domain::messages::{Pointers, ReactionCount, Receipt, SendMessage};
 
 /// `MessageRead`. `delivery_status` is `sent` | `delivered` | `read` (how far it got
 /// with the chat's other members); `attachment_waveform` is the waveform of the
