@@ -104,7 +104,7 @@ struct Inner {
     bots: bot_auth::BotClients,
     mailer: Mailer,
     limiter: rate_limit::RateLimiter,
-    local_presence: presence::LocalPresence,
+    presence: Arc<dyn crate::realtime::stores::PresenceStore>,
     presence_leaves: tokio::sync::mpsc::UnboundedSender<presence::LeaveCommand>,
     /// Replays of missed messages (reconnect storms) hold at most half the database pool,
     /// so requests still get connections.
@@ -125,7 +125,8 @@ impl Domain {
         let tokens = TokenCodec::new(&config.jwt_secret);
         let bots = bot_auth::BotClients::new(&config)?;
         let mailer = Mailer::from_config(&config.accounts)?;
-        let limiter = rate_limit::RateLimiter::new(bus.redis_commands());
+        let limiter = rate_limit::RateLimiter::new(bus.shared_counters());
+        let presence = bus.presence_store();
         let (presence_leaves, queued) = tokio::sync::mpsc::unbounded_channel();
         let replays =
             tokio::sync::Semaphore::new((config.database_max_connections as usize / 2).max(1));
@@ -138,7 +139,7 @@ impl Domain {
             bots,
             mailer,
             limiter,
-            local_presence: presence::LocalPresence::default(),
+            presence,
             presence_leaves,
             replays,
         }));
@@ -228,8 +229,8 @@ impl Domain {
         &self.0.presence_leaves
     }
 
-    fn local_presence(&self) -> &presence::LocalPresence {
-        &self.0.local_presence
+    fn presence_store(&self) -> &dyn crate::realtime::stores::PresenceStore {
+        self.0.presence.as_ref()
     }
 
     fn tokens(&self) -> &TokenCodec {

@@ -1,10 +1,10 @@
 //! Presence: a user is online while at least one of their WebSockets is open on any
-//! instance. With Redis, each connection is a member of the sorted set
-//! `<prefix>presence:<user>` scored by its expiry (refreshed by the socket's
-//! keep-alive), so a crashed instance's connections age out; without Redis, a count in
-//! process memory. Going offline records `last_seen_at`.
+//! instance. Each connection is an entry of the [`PresenceStore`] with an expiry,
+//! refreshed by the socket's keep-alive, so a crashed instance's connections age out
+//! (Redis, shared by the instances; or process memory for one instance). Going offline
+//! records `last_seen_at`.
 
-use std::{collections::HashMap, sync::Mutex, time::Duration};
+use std::{collections::HashMap, time::Duration};
 
 use chrono::{DateTime, Utc};
 
@@ -12,7 +12,7 @@ use super::Domain;
 use crate::{
     db,
     error::AppResult,
-    realtime::{topics, Event},
+    realtime::{stores::PresenceStore, topics, Event},
 };
 
 /// How long a connection counts as online without a heartbeat.
@@ -61,10 +61,6 @@ pub(super) async fn run_leaves(
     }
 }
 
-/// Process-local counts, for running without Redis.
-#[derive(Default)]
-pub struct LocalPresence(Mutex<HashMap<i64, usize>>);
-
 pub struct PresenceService<'a>(pub(super) &'a Domain);
 
 /// One open connection of a user; call [`PresenceService::leave`] when it closes.
@@ -75,8 +71,8 @@ pub struct PresenceHandle {
 }
 
 impl PresenceService<'_> {
-    fn key(prefix: &str, user_id: i64) -> String {
-        format!("{prefix}presence:{user_id}")
+    fn store(&self) -> &dyn PresenceStore {
+        self.0.presence_store()
     }
 
     /// Registers a connection; publishes "online" when it is the user's first.
@@ -86,42 +82,17 @@ impl PresenceService<'_> {
             user_id,
             connection: uuid::Uuid::new_v4().simple().to_string(),
         };
-        let first = match self.0.bus().redis_presence() {
-            Some((mut conn, prefix)) => {
-                let key = Self::key(&prefix, user_id);
-                let now = self.0.now().timestamp();
-                let expires = now + PRESENCE_TTL.as_secs() as i64;
-                let result: redis::RedisResult<((), (), i64)> = redis::pipe()
-                    .cmd("ZREMRANGEBYSCORE")
-                    .arg(&key)
-                    .arg("-inf")
-                    .arg(now)
-                    .cmd("ZADD")
-                    .arg(&key)
-                    .arg(expires)
-                    .arg(&handle.connection)
-                    .cmd("ZCARD")
-                    .arg(&key)
-                    .query_async(&mut conn)
-                    .await;
-                match result {
-                    Ok((_, _, count)) => count == 1,
-                    Err(error) => {
-                        tracing::warn!(%error, "presence not recorded");
-                        false
-                    }
-                }
-            }
-            None => {
-                let mut counts = self
-                    .0
-                    .local_presence()
-                    .0
-                    .lock()
-                    .unwrap_or_else(|e| e.into_inner());
-                let count = counts.entry(user_id).or_insert(0);
-                *count += 1;
-                *count == 1
+        let now = self.0.now().timestamp();
+        let expires = now + PRESENCE_TTL.as_secs() as i64;
+        let first = match self
+            .store()
+            .join(user_id, &handle.connection, now, expires)
+            .await
+        {
+            Ok(first) => first,
+            Err(error) => {
+                tracing::warn!(%error, "presence not recorded");
+                false
             }
         };
         if first {
@@ -139,18 +110,13 @@ impl PresenceService<'_> {
     /// Keeps a connection counted (called from the socket's keep-alive).
     #[tracing::instrument(level = "debug", skip_all)]
     pub async fn refresh(&self, handle: &PresenceHandle) {
-        if let Some((mut conn, prefix)) = self.0.bus().redis_presence() {
-            let expires = self.0.now().timestamp() + PRESENCE_TTL.as_secs() as i64;
-            let result: redis::RedisResult<()> = redis::cmd("ZADD")
-                .arg(Self::key(&prefix, handle.user_id))
-                .arg("XX")
-                .arg(expires)
-                .arg(&handle.connection)
-                .query_async(&mut conn)
-                .await;
-            if let Err(error) = result {
-                tracing::warn!(%error, "presence not refreshed");
-            }
+        let expires = self.0.now().timestamp() + PRESENCE_TTL.as_secs() as i64;
+        let refreshed = self
+            .store()
+            .refresh(handle.user_id, &handle.connection, expires)
+            .await;
+        if let Err(error) = refreshed {
+            tracing::warn!(%error, "presence not refreshed");
         }
     }
 
@@ -194,27 +160,7 @@ impl PresenceService<'_> {
             return;
         }
         let now = self.0.now();
-        let last = match self.0.bus().redis_presence() {
-            Some((conn, prefix)) => Self::settle_in_redis(conn, &prefix, leaves, now).await,
-            None => {
-                let mut counts = self
-                    .0
-                    .local_presence()
-                    .0
-                    .lock()
-                    .unwrap_or_else(|e| e.into_inner());
-                let mut last = Vec::new();
-                for handle in leaves {
-                    let count = counts.entry(handle.user_id).or_insert(1);
-                    *count = count.saturating_sub(1);
-                    if *count == 0 {
-                        counts.remove(&handle.user_id);
-                        last.push(handle.user_id);
-                    }
-                }
-                last
-            }
-        };
+        let last = self.settle_in_store(leaves, now).await;
         if last.is_empty() {
             return;
         }
@@ -247,50 +193,24 @@ impl PresenceService<'_> {
         }
     }
 
-    /// Removes the batch's connections from Redis in one pipeline (retried while Redis
-    /// fails); returns the users left without any live connection.
-    async fn settle_in_redis(
-        mut conn: redis::aio::ConnectionManager,
-        prefix: &str,
-        leaves: &[PresenceHandle],
-        now: DateTime<Utc>,
-    ) -> Vec<i64> {
-        let mut pipe = redis::pipe();
-        for handle in leaves {
-            let key = Self::key(prefix, handle.user_id);
-            pipe.cmd("ZREM")
-                .arg(&key)
-                .arg(&handle.connection)
-                .ignore()
-                .cmd("ZREMRANGEBYSCORE")
-                .arg(&key)
-                .arg("-inf")
-                .arg(now.timestamp())
-                .ignore()
-                .cmd("ZCARD")
-                .arg(&key);
-        }
+    /// Removes the batch's connections from the store in one round trip (retried while
+    /// it fails: a failed leave is never taken as "still online"); returns the users
+    /// left without any live connection.
+    async fn settle_in_store(&self, leaves: &[PresenceHandle], now: DateTime<Utc>) -> Vec<i64> {
+        let batch: Vec<(i64, &str)> = leaves
+            .iter()
+            .map(|h| (h.user_id, h.connection.as_str()))
+            .collect();
         for attempt in 0..LEAVE_ATTEMPTS {
-            match pipe.query_async::<Vec<i64>>(&mut conn).await {
-                Ok(counts) => {
-                    // The last count of a user in the batch is the one after all of theirs.
-                    let mut left: HashMap<i64, i64> = HashMap::new();
-                    for (handle, count) in leaves.iter().zip(counts) {
-                        left.insert(handle.user_id, count);
-                    }
-                    return left
-                        .into_iter()
-                        .filter(|(_, count)| *count == 0)
-                        .map(|(user_id, _)| user_id)
-                        .collect();
-                }
+            match self.store().leave(&batch, now.timestamp()).await {
+                Ok(last) => return last,
                 Err(error) => {
                     tracing::warn!(%error, leaves = leaves.len(), attempt, "presence leave retried");
                     tokio::time::sleep(retry_pause(attempt)).await;
                 }
             }
         }
-        // Redis stayed away: the entries age out after PRESENCE_TTL on their own.
+        // The store stayed away: the entries age out after PRESENCE_TTL on their own.
         tracing::warn!(
             leaves = leaves.len(),
             "presence leaves abandoned after retries"
@@ -310,38 +230,14 @@ impl PresenceService<'_> {
     #[tracing::instrument(level = "debug", skip_all)]
     pub async fn online(&self, user_ids: &[i64]) -> AppResult<HashMap<i64, bool>> {
         let now = self.0.now().timestamp();
-        match self.0.bus().redis_presence() {
-            Some((mut conn, prefix)) => {
-                let mut pipe = redis::pipe();
-                for id in user_ids {
-                    pipe.cmd("ZCOUNT")
-                        .arg(Self::key(&prefix, *id))
-                        .arg(now)
-                        .arg("+inf");
-                }
-                let counts: Vec<i64> = pipe.query_async(&mut conn).await.unwrap_or_else(|error| {
-                    tracing::warn!(%error, "presence unknown");
-                    vec![0; user_ids.len()]
-                });
-                Ok(user_ids
-                    .iter()
-                    .copied()
-                    .zip(counts.into_iter().map(|c| c > 0))
-                    .collect())
-            }
-            None => {
-                let counts = self
-                    .0
-                    .local_presence()
-                    .0
-                    .lock()
-                    .unwrap_or_else(|e| e.into_inner());
-                Ok(user_ids
-                    .iter()
-                    .map(|id| (*id, counts.get(id).is_some_and(|c| *c > 0)))
-                    .collect())
-            }
-        }
+        Ok(self
+            .store()
+            .online(user_ids, now)
+            .await
+            .unwrap_or_else(|error| {
+                tracing::warn!(%error, "presence unknown");
+                user_ids.iter().map(|id| (*id, false)).collect()
+            }))
     }
 }
 

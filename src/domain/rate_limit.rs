@@ -1,15 +1,18 @@
 //! Fixed-window rate limits per client and action (messenger-rest-api.md §12): in Redis
 //! when configured, so every instance counts together; in process memory otherwise.
 
-use std::{collections::HashMap, sync::Mutex};
+use std::{collections::HashMap, sync::Arc, sync::Mutex};
 
 use chrono::{DateTime, Utc};
-use redis::aio::ConnectionManager;
 
-use crate::error::{AppError, AppResult};
+use crate::{
+    error::{AppError, AppResult},
+    realtime::stores::Counters,
+};
 
 pub struct RateLimiter {
-    redis: Option<(ConnectionManager, String)>,
+    /// Counted together with the other instances (Redis); `None`: this process only.
+    shared: Option<Arc<dyn Counters>>,
     local: Mutex<HashMap<String, u32>>,
     cooldowns: Mutex<HashMap<String, i64>>,
     /// Failures per key and until when they count (without Redis).
@@ -28,9 +31,9 @@ fn lockout_seconds(failures: u32, threshold: u32) -> i64 {
 }
 
 impl RateLimiter {
-    pub fn new(redis: Option<(ConnectionManager, String)>) -> Self {
+    pub fn new(shared: Option<Arc<dyn Counters>>) -> Self {
         Self {
-            redis,
+            shared,
             local: Mutex::new(HashMap::new()),
             cooldowns: Mutex::new(HashMap::new()),
             failures: Mutex::new(HashMap::new()),
@@ -51,21 +54,14 @@ impl RateLimiter {
             return Ok(());
         }
         let lock = format!("lock:{key}");
-        let left = match &self.redis {
-            Some((conn, prefix)) => {
-                let mut conn = conn.clone();
-                let ttl: redis::RedisResult<i64> = redis::cmd("TTL")
-                    .arg(format!("{prefix}{lock}"))
-                    .query_async(&mut conn)
-                    .await;
-                match ttl {
-                    Ok(ttl) => Some(ttl),
-                    Err(error) => {
-                        tracing::warn!(%error, "lockout falls back to process memory");
-                        None
-                    }
+        let left = match &self.shared {
+            Some(shared) => match shared.ttl(&lock).await {
+                Ok(ttl) => Some(ttl),
+                Err(error) => {
+                    tracing::warn!(%error, "lockout falls back to process memory");
+                    None
                 }
-            }
+            },
             None => None,
         };
         let left = left.unwrap_or_else(|| {
@@ -87,25 +83,12 @@ impl RateLimiter {
             return;
         }
         let (fail, lock) = (format!("fail:{key}"), format!("lock:{key}"));
-        if let Some((conn, prefix)) = &self.redis {
-            let mut conn = conn.clone();
-            let (fail, lock) = (format!("{prefix}{fail}"), format!("{prefix}{lock}"));
-            let counted: redis::RedisResult<(u32, ())> = redis::pipe()
-                .incr(&fail, 1)
-                .expire(&fail, FAILURE_WINDOW_SECONDS)
-                .query_async(&mut conn)
-                .await;
-            match counted {
-                Ok((count, ())) if count < threshold => return,
-                Ok((count, ())) => {
-                    let locked: redis::RedisResult<()> = redis::cmd("SET")
-                        .arg(&lock)
-                        .arg(1)
-                        .arg("EX")
-                        .arg(lockout_seconds(count, threshold))
-                        .query_async(&mut conn)
-                        .await;
-                    if locked.is_ok() {
+        if let Some(shared) = &self.shared {
+            match shared.incr(&fail, FAILURE_WINDOW_SECONDS).await {
+                Ok(count) if count < threshold => return,
+                Ok(count) => {
+                    let seconds = lockout_seconds(count, threshold);
+                    if shared.set(&lock, seconds, false).await.is_ok() {
                         return;
                     }
                 }
@@ -130,13 +113,8 @@ impl RateLimiter {
     /// Forgets `key`'s failures and lockout (after a success).
     pub async fn clear_failures(&self, key: &str) {
         let (fail, lock) = (format!("fail:{key}"), format!("lock:{key}"));
-        if let Some((conn, prefix)) = &self.redis {
-            let mut conn = conn.clone();
-            let _: redis::RedisResult<()> = redis::cmd("DEL")
-                .arg(format!("{prefix}{fail}"))
-                .arg(format!("{prefix}{lock}"))
-                .query_async(&mut conn)
-                .await;
+        if let Some(shared) = &self.shared {
+            let _ = shared.delete(&[&fail, &lock]).await;
         }
         self.failures
             .lock()
@@ -163,7 +141,7 @@ impl RateLimiter {
         let window = now.timestamp().div_euclid(60);
         let retry_after = u64::try_from(60 - now.timestamp().rem_euclid(60)).unwrap_or(60);
         let key = format!("rl:{action}:{client}:{window}");
-        let count = match self.redis_incr(&key).await {
+        let count = match self.shared_incr(&key).await {
             Some(count) => count,
             None => self.local_incr(&key, window),
         };
@@ -182,34 +160,18 @@ impl RateLimiter {
             return Ok(());
         }
         let key = format!("once:{key}");
-        let left = match &self.redis {
-            Some((conn, prefix)) => {
-                let mut conn = conn.clone();
-                let full = format!("{prefix}{key}");
-                let set: redis::RedisResult<Option<String>> = redis::cmd("SET")
-                    .arg(&full)
-                    .arg(1)
-                    .arg("NX")
-                    .arg("EX")
-                    .arg(seconds)
-                    .query_async(&mut conn)
-                    .await;
-                match set {
-                    Ok(Some(_)) => None,
-                    Ok(None) => {
-                        let ttl: i64 = redis::cmd("TTL")
-                            .arg(&full)
-                            .query_async(&mut conn)
-                            .await
-                            .unwrap_or(1);
-                        Some(u64::try_from(ttl.max(1)).unwrap_or(1))
-                    }
-                    Err(error) => {
-                        tracing::warn!(%error, "cooldown falls back to process memory");
-                        self.local_once(&key, seconds, now)
-                    }
+        let left = match &self.shared {
+            Some(shared) => match shared.set(&key, i64::from(seconds), true).await {
+                Ok(true) => None,
+                Ok(false) => {
+                    let ttl = shared.ttl(&key).await.unwrap_or(1);
+                    Some(u64::try_from(ttl.max(1)).unwrap_or(1))
                 }
-            }
+                Err(error) => {
+                    tracing::warn!(%error, "cooldown falls back to process memory");
+                    self.local_once(&key, seconds, now)
+                }
+            },
             None => self.local_once(&key, seconds, now),
         };
         match left {
@@ -232,18 +194,10 @@ impl RateLimiter {
         }
     }
 
-    async fn redis_incr(&self, key: &str) -> Option<u32> {
-        let (conn, prefix) = self.redis.as_ref()?;
-        let mut conn = conn.clone();
-        let key = format!("{prefix}{key}");
-        let result: redis::RedisResult<(u32, i64)> = redis::pipe()
-            .atomic()
-            .incr(&key, 1)
-            .expire(&key, 120)
-            .query_async(&mut conn)
-            .await;
-        match result {
-            Ok((count, _)) => Some(count),
+    async fn shared_incr(&self, key: &str) -> Option<u32> {
+        let shared = self.shared.as_ref()?;
+        match shared.incr(key, 120).await {
+            Ok(count) => Some(count),
             Err(error) => {
                 tracing::warn!(%error, "rate limit falls back to process memory");
                 None

@@ -8,6 +8,7 @@
 pub mod events;
 pub mod hub;
 mod redis_bus;
+pub mod stores;
 
 use std::sync::Arc;
 
@@ -82,20 +83,26 @@ impl EventBus {
         }
     }
 
-    /// The process's Redis command connection and key prefix (shared, not a new
-    /// connection), when Redis is configured.
-    pub fn redis_commands(&self) -> Option<(redis::aio::ConnectionManager, String)> {
-        self.redis
-            .as_ref()
-            .map(|r| (r.connection(), r.prefix().to_owned()))
+    /// Counters shared by every instance (Redis), when Redis is configured.
+    pub fn shared_counters(&self) -> Option<Arc<dyn stores::Counters>> {
+        self.redis.as_ref().map(|r| {
+            Arc::new(stores::RedisCounters {
+                connection: r.connection(),
+                prefix: r.prefix().to_owned(),
+            }) as Arc<dyn stores::Counters>
+        })
     }
 
-    /// The process's Redis connection for presence and the key prefix, when Redis is
-    /// configured.
-    pub fn redis_presence(&self) -> Option<(redis::aio::ConnectionManager, String)> {
-        self.redis
-            .as_ref()
-            .map(|r| (r.presence_connection(), r.prefix().to_owned()))
+    /// Where presence lives: Redis (on its own connection) when configured, otherwise
+    /// process memory.
+    pub fn presence_store(&self) -> Arc<dyn stores::PresenceStore> {
+        match &self.redis {
+            Some(r) => Arc::new(stores::RedisPresence {
+                connection: r.presence_connection(),
+                prefix: r.prefix().to_owned(),
+            }),
+            None => Arc::new(stores::LocalPresence::default()),
+        }
     }
 
     /// Topics with at least one local listener (for tests and metrics).

@@ -1,7 +1,8 @@
 //! The layering of DESIGN.md, checked on the source tree like the schema drift test:
 //! the adapters (`src/graphql`, `src/rest`, `src/http`) reach the database only through
 //! `src/domain`; the domain, the repositories, the event bus and the auth primitives know
-//! nothing of the web frameworks; SQL is written in `src/db` only.
+//! nothing of the web frameworks, and the domain nothing of Redis (presence and rate
+//! limits go through `realtime::stores`); SQL is written in `src/db` only.
 
 use std::path::{Path, PathBuf};
 
@@ -81,6 +82,19 @@ fn the_core_knows_nothing_of_the_web_frameworks() {
             found.join("\n")
         );
     }
+}
+
+/// Presence and rate limits reach Redis through `realtime::stores` traits.
+#[test]
+fn the_domain_does_not_talk_to_redis() {
+    let found = offending("domain", |code| {
+        code.contains("redis::") || names(code, "ConnectionManager")
+    });
+    assert!(
+        found.is_empty(),
+        "src/domain talks to Redis:\n{}",
+        found.join("\n")
+    );
 }
 
 #[test]
