@@ -46,16 +46,7 @@ pub struct Detail {
 impl From<AppError> for Detail {
     fn from(error: AppError) -> Self {
         error.log();
-        let status = match &error {
-            AppError::Unauthenticated(_) => StatusCode::UNAUTHORIZED,
-            AppError::Forbidden(_) => StatusCode::FORBIDDEN,
-            AppError::NotFound(_) => StatusCode::NOT_FOUND,
-            AppError::Validation(_) => StatusCode::BAD_REQUEST,
-            AppError::Conflict { .. } => StatusCode::CONFLICT,
-            AppError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
-            AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
-            AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
-        };
+        let status = crate::rest::status_of(&error, StatusCode::BAD_REQUEST);
         let retry_after = match &error {
             AppError::RateLimited { retry_after } => Some(*retry_after),
             _ => None,

@@ -124,25 +124,22 @@ fn validation_message(errors: &[FieldError]) -> String {
 impl From<AppError> for ApiError {
     fn from(error: AppError) -> Self {
         error.log();
+        let status = crate::rest::status_of(&error, StatusCode::UNPROCESSABLE_ENTITY);
         match &error {
             AppError::Unauthenticated(reason) => {
                 tracing::debug!(%reason, "initData refused");
                 Self::unauthorized()
             }
-            AppError::Forbidden(m) => Self::new(StatusCode::FORBIDDEN, m),
-            AppError::NotFound(m) => Self::new(StatusCode::NOT_FOUND, m),
-            AppError::Validation(errors) => {
-                Self::new(StatusCode::UNPROCESSABLE_ENTITY, validation_message(errors))
-            }
-            AppError::Conflict { .. } => Self::new(StatusCode::CONFLICT, error.message()),
+            AppError::Validation(errors) => Self::new(status, validation_message(errors)),
             AppError::RateLimited { retry_after } => Self {
                 retry_after: Some(*retry_after),
-                ..Self::new(StatusCode::TOO_MANY_REQUESTS, "Too many requests")
+                ..Self::new(status, "Too many requests")
             },
-            AppError::Unavailable(m) => Self::new(StatusCode::SERVICE_UNAVAILABLE, m),
-            AppError::Internal(_) => {
-                Self::new(StatusCode::INTERNAL_SERVER_ERROR, "Internal server error")
-            }
+            AppError::Internal(_) => Self::new(status, "Internal server error"),
+            AppError::Forbidden(_)
+            | AppError::NotFound(_)
+            | AppError::Conflict { .. }
+            | AppError::Unavailable(_) => Self::new(status, error.message()),
         }
     }
 }
