@@ -13,11 +13,24 @@ use anyhow::Context as _;
 use secrecy::ExposeSecret;
 use tokio::net::TcpListener;
 
+use axum::{
+    extract::DefaultBodyLimit,
+    http::{header, HeaderName, HeaderValue, Method},
+    Router,
+};
+use tower::ServiceBuilder;
+use tower_http::{
+    compression::CompressionLayer,
+    cors::{AllowOrigin, Any, CorsLayer},
+    request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer},
+    sensitive_headers::SetSensitiveRequestHeadersLayer,
+};
+
 use crate::{
     config::Config,
     db::Db,
     domain::{Clock, Domain, SystemClock},
-    graphql,
+    graphql, http,
     realtime::{EventBus, RedisSettings},
     state::{AppState, Shutdown},
 };
@@ -27,6 +40,8 @@ pub struct Application {
     /// `METRICS_ADDR`'s listener, when metrics have their own address.
     metrics_listener: Option<TcpListener>,
     state: AppState,
+    /// The GraphQL endpoint's schema, socket caps and shared fan-out.
+    transport: graphql::Transport,
     db: Db,
 }
 
@@ -87,18 +102,21 @@ impl Application {
             subscriptions: config.graphql.ws_max_subscriptions,
         });
         warn_if_descriptors_are_short(config.graphql.ws_max_sockets);
+        let transport = graphql::Transport {
+            schema,
+            sockets,
+            fanout: Arc::default(),
+        };
         let state = AppState {
             config,
             domain,
-            schema,
             shutdown: Shutdown::default(),
-            sockets,
-            fanout: Arc::default(),
         };
         Ok(Self {
             listener,
             metrics_listener,
             state,
+            transport,
             db,
         })
     }
@@ -128,7 +146,7 @@ impl Application {
 
     /// Shared subscription payloads (tests read how many were rendered).
     pub fn fanout(&self) -> Arc<graphql::Fanout> {
-        Arc::clone(&self.state.fanout)
+        Arc::clone(&self.transport.fanout)
     }
 
     pub fn port(&self) -> u16 {
@@ -144,6 +162,7 @@ impl Application {
             listener,
             metrics_listener,
             state,
+            transport,
             db,
         } = self;
         let grace = state.config.shutdown_grace;
@@ -166,7 +185,7 @@ impl Application {
                 }
             })
         });
-        let app = crate::http::router(state).into_make_service_with_connect_info::<SocketAddr>();
+        let app = router(state, transport).into_make_service_with_connect_info::<SocketAddr>();
         let drain = signal.clone();
         // When the shutdown signal came: the grace period bounds everything after it.
         let signalled_at = Arc::new(std::sync::OnceLock::<tokio::time::Instant>::new());
@@ -222,6 +241,61 @@ impl Application {
         db.close().await;
         tracing::info!("stopped");
         Ok(())
+    }
+}
+
+/// Every route of the service, and the middleware every request passes: request id,
+/// tracing, `X-Process-Time`, client IP, CORS, compression, body limit.
+pub fn router(state: AppState, transport: graphql::Transport) -> Router {
+    let cors = cors(&state.config.cors_allowed_origins);
+    let body_limit = state.config.max_request_body_bytes;
+    let trusted = std::sync::Arc::new(state.config.rest.trusted_proxies.clone());
+    Router::new()
+        .merge(http::health::router())
+        .merge(http::metrics::router())
+        .merge(http::consoles::router())
+        .merge(graphql::router(transport))
+        .merge(crate::rest::router(&state.config))
+        .layer(
+            ServiceBuilder::new()
+                .layer(SetSensitiveRequestHeadersLayer::new([
+                    header::AUTHORIZATION,
+                ]))
+                .layer(SetRequestIdLayer::new(http::REQUEST_ID, MakeRequestUuid))
+                .layer(http::middleware::trace_layer())
+                .layer(PropagateRequestIdLayer::new(http::REQUEST_ID))
+                .layer(axum::middleware::from_fn(http::middleware::process_time))
+                .layer(axum::middleware::from_fn(move |request, next| {
+                    http::middleware::resolve_client_ip(
+                        std::sync::Arc::clone(&trusted),
+                        request,
+                        next,
+                    )
+                }))
+                .layer(cors)
+                .layer(CompressionLayer::new())
+                .layer(DefaultBodyLimit::max(body_limit)),
+        )
+        .with_state(state)
+}
+
+fn cors(origins: &[String]) -> CorsLayer {
+    let layer = CorsLayer::new()
+        .allow_methods([
+            Method::GET,
+            Method::POST,
+            Method::PUT,
+            Method::PATCH,
+            Method::DELETE,
+            Method::OPTIONS,
+        ])
+        .allow_headers(Any)
+        .expose_headers([http::REQUEST_ID, HeaderName::from_static("x-process-time")]);
+    if origins.iter().any(|o| o == "*") {
+        layer.allow_origin(Any)
+    } else {
+        let list: Vec<HeaderValue> = origins.iter().filter_map(|o| o.parse().ok()).collect();
+        layer.allow_origin(AllowOrigin::list(list))
     }
 }
 

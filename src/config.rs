@@ -418,13 +418,19 @@ impl S3Config {
             presign_ttl: Duration::from_secs(presign_ttl),
             max_upload_size_bytes,
         };
-        // Catches what only the S3 client knows (a virtual-hosted bucket on an IP, …).
-        crate::integrations::s3::S3Storage::new(&config).map_err(|reason| {
-            ConfigError::Invalid {
+        // A virtual-hosted bucket is addressed as `<bucket>.<host>`: not on an IP address.
+        let on_ip = matches!(
+            config.endpoint.host(),
+            Some(url::Host::Ipv4(_) | url::Host::Ipv6(_))
+        );
+        if !config.path_style && on_ip {
+            return Err(ConfigError::Invalid {
                 name: "S3_ENDPOINT",
-                reason,
-            }
-        })?;
+                reason: "a virtual-hosted-style bucket (S3_PATH_STYLE=false) needs a host \
+                         name, not an IP address"
+                    .into(),
+            });
+        }
         Ok(Some(config))
     }
 }

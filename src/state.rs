@@ -4,22 +4,15 @@ use std::sync::Arc;
 
 use tokio_util::{sync::CancellationToken, task::TaskTracker};
 
-use crate::{
-    config::Config,
-    domain::Domain,
-    graphql::{AppSchema, Fanout, SocketGate},
-};
+use crate::{config::Config, domain::Domain};
 
+/// What every route shares. The GraphQL endpoint's own parts (schema, socket caps,
+/// shared fan-out) travel with its router (`graphql::Transport`).
 #[derive(Clone)]
 pub struct AppState {
     pub config: Arc<Config>,
     pub domain: Domain,
-    pub schema: AppSchema,
     pub shutdown: Shutdown,
-    /// The WebSocket caps of this instance.
-    pub sockets: Arc<SocketGate>,
-    /// Shared subscription payloads, rendered once per shape and event.
-    pub fanout: Arc<Fanout>,
 }
 
 /// Cancelled when the server starts draining; WebSockets and other long tasks are

@@ -216,14 +216,13 @@ impl MediaService<'_> {
     }
 
     /// The storage settings, or `SERVICE_UNAVAILABLE` when `S3_ENDPOINT` is unset.
-    fn storage(&self) -> AppResult<(&S3Config, S3Storage)> {
-        let config =
-            self.0.config().s3.as_ref().ok_or_else(|| {
-                AppError::Unavailable("File storage is not configured".to_owned())
-            })?;
-        // Checked when the configuration was read, so this only fails on a bug.
-        let storage = S3Storage::new(config).map_err(|e| AppError::internal(anyhow::anyhow!(e)))?;
-        Ok((config, storage))
+    fn storage(&self) -> AppResult<(&S3Config, &S3Storage)> {
+        match (self.0.config().s3.as_ref(), self.0.storage()) {
+            (Some(config), Some(storage)) => Ok((config, storage)),
+            _ => Err(AppError::Unavailable(
+                "File storage is not configured".to_owned(),
+            )),
+        }
     }
 
     /// `NOT_FOUND` unless the message exists and the caller still sees it (a member,

@@ -103,6 +103,8 @@ struct Inner {
     tokens: TokenCodec,
     bots: bot_auth::BotClients,
     mailer: Mailer,
+    /// Media storage, built once from `S3_*` (`None`: uploads are off).
+    storage: Option<crate::integrations::s3::S3Storage>,
     limiter: rate_limit::RateLimiter,
     presence: Arc<dyn crate::realtime::stores::PresenceStore>,
     presence_leaves: tokio::sync::mpsc::UnboundedSender<presence::LeaveCommand>,
@@ -125,6 +127,13 @@ impl Domain {
         let tokens = TokenCodec::new(&config.jwt_secret);
         let bots = bot_auth::BotClients::new(&config)?;
         let mailer = Mailer::from_config(&config.accounts)?;
+        let storage = match &config.s3 {
+            Some(s3) => Some(
+                crate::integrations::s3::S3Storage::new(s3)
+                    .map_err(|reason| anyhow::anyhow!("S3_ENDPOINT is invalid: {reason}"))?,
+            ),
+            None => None,
+        };
         let limiter = rate_limit::RateLimiter::new(bus.shared_counters());
         let presence = bus.presence_store();
         let (presence_leaves, queued) = tokio::sync::mpsc::unbounded_channel();
@@ -138,6 +147,7 @@ impl Domain {
             tokens,
             bots,
             mailer,
+            storage,
             limiter,
             presence,
             presence_leaves,
@@ -235,6 +245,10 @@ impl Domain {
 
     fn tokens(&self) -> &TokenCodec {
         &self.0.tokens
+    }
+
+    fn storage(&self) -> Option<&crate::integrations::s3::S3Storage> {
+        self.0.storage.as_ref()
     }
 
     fn mailer(&self) -> &Mailer {

@@ -26,9 +26,11 @@ use axum::{
     },
     http::{header, request::Parts, HeaderMap, HeaderValue, StatusCode},
     response::{IntoResponse, Response as HttpResponse},
+    Extension,
 };
 use serde_json::{json, Map, Value};
 
+use super::Transport;
 use super::{
     context::RequestAuth,
     loaders::{run_in_waves, Loaders},
@@ -172,6 +174,7 @@ impl<S: Send + Sync> FromRequestParts<S> for GraphqlCall {
 /// `POST /graphql`: one operation or a batch (a JSON array).
 pub async fn post(
     State(state): State<AppState>,
+    Extension(transport): Extension<Transport>,
     call: GraphqlCall,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
@@ -194,7 +197,7 @@ pub async fn post(
         }
     };
     match parse_post(&headers, &body, state.config.graphql.max_batch_size) {
-        Ok(batch) => execute(&state, call, batch).await,
+        Ok(batch) => execute(&state, &transport, call, batch).await,
         Err(error) => error.into_response(media),
     }
 }
@@ -202,13 +205,14 @@ pub async fn post(
 /// `GET /graphql`: a WebSocket upgrade, GraphiQL for browsers, or a query.
 pub async fn get(
     State(state): State<AppState>,
+    Extension(transport): Extension<Transport>,
     call: GraphqlCall,
     headers: HeaderMap,
     RawQuery(query): RawQuery,
     upgrade: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
 ) -> HttpResponse {
     if let Ok(upgrade) = upgrade {
-        return ws::upgrade(state, upgrade, &headers, call.client);
+        return ws::upgrade(state, transport, upgrade, &headers, call.client);
     }
     let media = call.media;
     let query = query.unwrap_or_default();
@@ -217,7 +221,7 @@ pub async fn get(
         return crate::http::consoles::graphiql();
     }
     match parse_get(&query) {
-        Ok(request) => execute(&state, call, BatchRequest::Single(request)).await,
+        Ok(request) => execute(&state, &transport, call, BatchRequest::Single(request)).await,
         Err(error) => error.into_response(media),
     }
 }
@@ -399,7 +403,12 @@ fn refuse_mutation_over_get(request: &mut Request) -> Result<(), RequestError> {
     Ok(())
 }
 
-async fn execute(state: &AppState, call: GraphqlCall, batch: BatchRequest) -> HttpResponse {
+async fn execute(
+    state: &AppState,
+    transport: &Transport,
+    call: GraphqlCall,
+    batch: BatchRequest,
+) -> HttpResponse {
     let GraphqlCall {
         media,
         auth,
@@ -431,7 +440,7 @@ async fn execute(state: &AppState, call: GraphqlCall, batch: BatchRequest) -> Ht
             BatchRequest::Batch(requests.into_iter().map(with_data).collect())
         }
     };
-    match run_in_waves(fetches, state.schema.execute_batch(batch)).await {
+    match run_in_waves(fetches, transport.schema.execute_batch(batch)).await {
         BatchResponse::Single(response) => {
             let request_error = is_request_error(&response);
             let status = if request_error && media == MediaType::GraphqlResponseJson {

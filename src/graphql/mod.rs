@@ -12,6 +12,8 @@ pub mod scalars;
 mod types;
 mod ws;
 
+use std::sync::Arc;
+
 use async_graphql::{Schema, SchemaBuilder};
 use axum::{routing::get, Router};
 
@@ -95,7 +97,18 @@ pub mod fuzzing {
     }
 }
 
+/// What the GraphQL endpoint needs besides [`AppState`]: the schema, the instance's
+/// WebSocket caps and its shared subscription payloads.
+#[derive(Clone)]
+pub struct Transport {
+    pub schema: AppSchema,
+    pub sockets: Arc<SocketGate>,
+    pub fanout: Arc<Fanout>,
+}
+
 /// `/graphql`: POST and GET queries, GraphiQL for browsers, WebSocket subscriptions.
-pub fn router() -> Router<AppState> {
-    Router::new().route("/graphql", get(http::get).post(http::post))
+pub fn router(transport: Transport) -> Router<AppState> {
+    Router::new()
+        .route("/graphql", get(http::get).post(http::post))
+        .layer(axum::Extension(transport))
 }

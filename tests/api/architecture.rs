@@ -123,8 +123,126 @@ fn sql_is_written_in_the_db_layer_only() {
     }
 }
 
+/// The top-level modules a piece of code names through `crate::` (paths and `use`
+/// groups, nested braces included).
+fn crate_modules(code: &str) -> std::collections::BTreeSet<String> {
+    let mut found = std::collections::BTreeSet::new();
+    let ident = |c: char| c.is_ascii_alphanumeric() || c == '_';
+    for (at, _) in code.match_indices("crate::") {
+        let rest = &code[at + "crate::".len()..];
+        if let Some(group) = rest.strip_prefix('{') {
+            // The first segment of each path at the group's top level.
+            let (mut depth, mut expecting) = (0usize, true);
+            let mut chars = group.char_indices().peekable();
+            while let Some((i, c)) = chars.next() {
+                match c {
+                    '{' => depth += 1,
+                    '}' if depth == 0 => break,
+                    '}' => depth -= 1,
+                    ',' if depth == 0 => expecting = true,
+                    c if depth == 0 && expecting && ident(c) => {
+                        let end = group[i..]
+                            .find(|c: char| !ident(c))
+                            .map_or(group.len(), |n| i + n);
+                        found.insert(group[i..end].to_owned());
+                        expecting = false;
+                        while chars.peek().is_some_and(|(j, _)| *j < end) {
+                            chars.next();
+                        }
+                    }
+                    _ => {}
+                }
+            }
+        } else {
+            let end = rest.find(|c: char| !ident(c)).unwrap_or(rest.len());
+            found.insert(rest[..end].to_owned());
+        }
+    }
+    found
+}
+
+/// Top-level modules import each other without cycles: the router is assembled in
+/// `app.rs`, `http` holds leaves, and `state` does not know the GraphQL adapter.
+#[test]
+fn top_level_modules_import_each_other_without_cycles() {
+    use std::collections::{BTreeMap, BTreeSet};
+    let src = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut modules: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for entry in std::fs::read_dir(&src).expect("src") {
+        let path = entry.expect("entry").path();
+        let name = path
+            .file_stem()
+            .and_then(|n| n.to_str())
+            .expect("name")
+            .to_owned();
+        if name == "lib" || name == "main" {
+            continue;
+        }
+        let texts: Vec<String> = if path.is_dir() {
+            sources(&name).into_iter().map(|(_, text)| text).collect()
+        } else {
+            vec![std::fs::read_to_string(&path).expect("source")]
+        };
+        modules.entry(name).or_default().extend(texts);
+    }
+    let mut imports: BTreeMap<&str, BTreeSet<String>> = BTreeMap::new();
+    for (name, texts) in &modules {
+        let mut names = BTreeSet::new();
+        for text in texts {
+            let code: String = text
+                .lines()
+                .filter(|l| !l.trim_start().starts_with("//"))
+                .collect::<Vec<_>>()
+                .join("\n");
+            names.extend(crate_modules(&code));
+        }
+        names.retain(|m| m != name && modules.contains_key(m));
+        imports.insert(name, names);
+    }
+    // Depth-first search for a path back to where it started.
+    fn cycle_from<'a>(
+        imports: &'a BTreeMap<&str, BTreeSet<String>>,
+        path: &mut Vec<&'a str>,
+    ) -> Option<Vec<String>> {
+        let here = *path.last()?;
+        for next in imports.get(here).into_iter().flatten() {
+            if next == path[0] {
+                let mut cycle: Vec<String> = path.iter().map(|m| (*m).to_owned()).collect();
+                cycle.push(next.clone());
+                return Some(cycle);
+            }
+            if !path.contains(&next.as_str()) {
+                path.push(next);
+                if let Some(cycle) = cycle_from(imports, path) {
+                    return Some(cycle);
+                }
+                path.pop();
+            }
+        }
+        None
+    }
+    for start in imports.keys() {
+        let mut path = vec![*start];
+        if let Some(cycle) = cycle_from(&imports, &mut path) {
+            panic!(
+                "an import cycle: {}\nall imports: {imports:#?}",
+                cycle.join(" -> ")
+            );
+        }
+    }
+    assert!(
+        imports["app"].contains("graphql"),
+        "the scan sees nested use groups"
+    );
+}
+
 #[test]
 fn the_checks_see_what_they_look_for() {
+    let names_of = |code: &str| crate_modules(code).into_iter().collect::<Vec<_>>();
+    assert_eq!(
+        names_of("use crate::{a::{b, c::{d}}, e, f::g}; crate::h::i(); x::crate::j"),
+        ["a", "e", "f", "h", "j"]
+    );
     assert!(names("use crate::{db::chats::Member};", "db"));
     assert!(!names("let dbx = 1; adb::x", "db"));
     assert!(names("async_graphql::Context", "async_graphql"));

@@ -18,7 +18,7 @@ use super::{
 use crate::{
     auth::Credential,
     domain::{presence::PresenceHandle, AuthMethod, ClientInfo, Principal},
-    graphql::context::RequestAuth,
+    graphql::{context::RequestAuth, Transport},
     realtime::{hub::Delivery, topics, Event, TopicStream},
     state::AppState,
 };
@@ -34,6 +34,7 @@ impl Close {
 
 struct Connection {
     state: AppState,
+    transport: Transport,
     /// Signalled by an operation whose frame did not fit the send queue.
     lagging: Arc<tokio::sync::Notify>,
     protocol: Protocol,
@@ -49,7 +50,13 @@ struct Connection {
     presence: Option<(PresenceHandle, tokio::task::JoinHandle<()>)>,
 }
 
-pub async fn serve(state: AppState, socket: WebSocket, protocol: Protocol, client: ClientInfo) {
+pub async fn serve(
+    state: AppState,
+    transport: Transport,
+    socket: WebSocket,
+    protocol: Protocol,
+    client: ClientInfo,
+) {
     let (mut sink, mut incoming) = socket.split();
     let limits = state.config.graphql.clone();
     let (out, mut outgoing) = mpsc::channel(limits.ws_send_queue.max(1));
@@ -58,6 +65,7 @@ pub async fn serve(state: AppState, socket: WebSocket, protocol: Protocol, clien
     let mut conn = Connection {
         lagging: Arc::clone(&lagging),
         state,
+        transport,
         protocol,
         client,
         auth: None,
@@ -327,7 +335,7 @@ impl Connection {
                 .await;
             return Ok(());
         }
-        let Some(permit) = self.state.sockets.subscription() else {
+        let Some(permit) = self.transport.sockets.subscription() else {
             let errors = serde_json::json!([{
                 "message": "Server busy: too many subscriptions; try again later",
                 "extensions": { "code": "SERVICE_UNAVAILABLE" },
@@ -347,6 +355,7 @@ impl Connection {
         };
         let caller = Caller {
             state: self.state.clone(),
+            transport: self.transport.clone(),
             auth,
             client: self.client.clone(),
         };

@@ -1,7 +1,8 @@
 //! Caps that protect one instance from too many WebSockets: sockets in all, sockets per
 //! client IP (as `TRUSTED_PROXIES` resolves it), and subscriptions in all. A permit is
 //! held for a socket's (or subscription's) life and returned on drop. Refusals are
-//! counted and logged (the first, then every thousandth).
+//! counted and logged (the first, then every thousandth). The `ws_sockets` and
+//! `ws_subscriptions` gauges and `ws_refused_total` move with the permits.
 
 use std::{
     collections::HashMap,
@@ -88,6 +89,7 @@ impl SocketGate {
             }
             *count += 1;
         }
+        metrics::gauge!("ws_sockets").increment(1.0);
         Ok(SocketPermit {
             gate: Arc::clone(self),
             ip: ip.map(str::to_owned),
@@ -101,6 +103,7 @@ impl SocketGate {
             self.refuse(Refusal::Busy);
             return None;
         }
+        metrics::gauge!("ws_subscriptions").increment(1.0);
         Some(SubscriptionPermit(Arc::clone(self)))
     }
 
@@ -119,6 +122,7 @@ impl SocketGate {
 
     fn refuse(&self, why: Refusal) -> Refusal {
         let before = self.refused.fetch_add(1, Ordering::Relaxed);
+        metrics::counter!("ws_refused_total").increment(1);
         if before % 1000 == 0 {
             tracing::warn!(
                 refused_total = before + 1,
@@ -133,6 +137,7 @@ impl SocketGate {
 impl Drop for SocketPermit {
     fn drop(&mut self) {
         self.gate.sockets.fetch_sub(1, Ordering::AcqRel);
+        metrics::gauge!("ws_sockets").decrement(1.0);
         if let Some(ip) = &self.ip {
             let mut by_ip = self.gate.by_ip.lock().unwrap_or_else(|e| e.into_inner());
             if let Some(count) = by_ip.get_mut(ip) {
@@ -148,6 +153,7 @@ impl Drop for SocketPermit {
 impl Drop for SubscriptionPermit {
     fn drop(&mut self) {
         self.0.subscriptions.fetch_sub(1, Ordering::AcqRel);
+        metrics::gauge!("ws_subscriptions").decrement(1.0);
     }
 }
 

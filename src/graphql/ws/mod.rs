@@ -24,10 +24,11 @@ use axum::{
 
 use tracing::Instrument as _;
 
-use crate::{domain::ClientInfo, state::AppState};
+use crate::{domain::ClientInfo, graphql::Transport, state::AppState};
 
 pub fn upgrade(
     state: AppState,
+    transport: Transport,
     upgrade: WebSocketUpgrade,
     headers: &HeaderMap,
     client: ClientInfo,
@@ -43,7 +44,7 @@ pub fn upgrade(
         )
             .into_response();
     };
-    let admitted = state.sockets.admit(client.ip.as_deref());
+    let admitted = transport.sockets.admit(client.ip.as_deref());
     // The socket's span, under the upgrade request's span (and so its request id).
     let span = tracing::debug_span!("graphql.websocket", protocol = protocol.name());
     upgrade
@@ -60,7 +61,9 @@ pub fn upgrade(
                     Ok(permit) => {
                         let tracker = state.shutdown.tracker().clone();
                         tracker
-                            .track_future(connection::serve(state, socket, protocol, client))
+                            .track_future(connection::serve(
+                                state, transport, socket, protocol, client,
+                            ))
                             .await;
                         drop(permit);
                     }

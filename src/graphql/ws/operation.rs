@@ -19,6 +19,7 @@ use crate::{
         context::RequestAuth,
         http::{is_request_error, render},
         loaders::Loaders,
+        Transport,
     },
     state::AppState,
 };
@@ -60,6 +61,7 @@ impl Sender {
 /// Who runs the operation: the instance and the socket's credential and client.
 pub(super) struct Caller {
     pub state: AppState,
+    pub transport: Transport,
     pub auth: Arc<RequestAuth>,
     pub client: ClientInfo,
 }
@@ -98,7 +100,7 @@ impl Operation {
         }
         // A shared shape's first run only checks and subscribes: its events are left in
         // the tap; any error (validation, arguments, permission) comes out here as usual.
-        let results = caller.state.schema.execute_stream(request);
+        let results = caller.transport.schema.execute_stream(request);
         if !self.forward(results, &tx).await {
             return;
         }
@@ -141,7 +143,7 @@ impl Operation {
         caller: &Caller,
         tx: &Sender,
     ) -> bool {
-        let fanout = &caller.state.fanout;
+        let fanout = &caller.transport.fanout;
         while let Some(update) = updates.next().await {
             let payload = fanout
                 .payload(shape, &update, || self.render_one(caller, update.clone()))
@@ -169,7 +171,7 @@ impl Operation {
         update: MessageUpdate,
     ) -> Result<String, Unrenderable> {
         let request = self.request(caller).data(OneEvent(update));
-        let mut results = caller.state.schema.execute_stream(request);
+        let mut results = caller.transport.schema.execute_stream(request);
         let Some(response) = results.next().await else {
             return Err(Unrenderable(serde_json::json!([{
                 "message": "The event could not be delivered",
