@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Quickstart "test", and what CI runs (.ci/run):
-#   services -> node deps -> cargo fmt --check -> clippy -D warnings -> cargo test
+#   services -> node deps -> cargo fmt --check -> clippy -D warnings -> .sqlx check
+#   -> cargo test
 #   -> browser tests of frontend-examples/ (scripts/browser-tests.sh)
 #
 #   bash scripts/test.sh                 # everything
@@ -113,6 +114,9 @@ cargo fmt --all -- --check
 
 section "cargo clippy"
 cargo clippy --locked --all-targets -- -D warnings
+
+section "sqlx offline data (.sqlx/) matches the queries and migrations"
+bash scripts/check-sqlx.sh
 
 section "cargo test"
 cargo test --locked "$@"

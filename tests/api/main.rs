@@ -23,6 +23,7 @@ mod rest_messenger;
 mod rest_miniapp;
 mod schema;
 mod server;
+mod snapshots;
 mod sockets;
 mod subscriptions;
 mod telemetry;

@@ -127,7 +127,14 @@ async fn killed_pubsub_links_and_a_redis_restart_lose_no_message() {
                     }
                     1 => {
                         redis.stop();
-                        tokio::time::sleep(Duration::from_millis(300)).await;
+                        // Restarted once the app has seen its link go down (bounded).
+                        for _ in 0..100 {
+                            if app.bus.redis_linked() == Some(false) {
+                                break;
+                            }
+                            tokio::time::sleep(Duration::from_millis(50)).await;
+                        }
+                        assert_eq!(app.bus.redis_linked(), Some(false), "the link went down");
                         redis = PrivateRedis::start(port);
                         redis.ready().await;
                     }
