@@ -619,6 +619,25 @@ pub async fn blocked_between(db: impl PgExecutor<'_>, a: i64, b: i64) -> Result<
     .await
 }
 
+/// Which of `others` blocked `me` or were blocked by them (one statement for a list).
+#[tracing::instrument(level = "debug", skip_all, fields(user_id = me))]
+pub async fn blocked_with_any(
+    db: impl PgExecutor<'_>,
+    me: i64,
+    others: &[i64],
+) -> Result<Vec<i64>, sqlx::Error> {
+    sqlx::query_scalar!(
+        r#"select distinct case when blocker_id = $1 then blocked_id else blocker_id end as "id!"
+             from blocks
+            where (blocker_id = $1 and blocked_id = any($2))
+               or (blocked_id = $1 and blocker_id = any($2))"#,
+        me,
+        others
+    )
+    .fetch_all(db)
+    .await
+}
+
 /// Whether `owner` has `contact` in their contacts.
 #[tracing::instrument(level = "debug", skip_all)]
 pub async fn has_contact(

@@ -451,13 +451,13 @@ impl ChatService<'_> {
             return Err(AppError::not_found("User not found"));
         }
         let contacts_of_me = db::chats::having_contact(db.exec(), user_ids, me).await?;
+        let blocked = db::chats::blocked_with_any(db.exec(), me, user_ids).await?;
         for (id, setting, _) in &privacy {
-            let allowed = match setting.as_str() {
-                "nobody" => false,
-                "contacts" => contacts_of_me.contains(id),
-                _ => true,
-            };
-            if !allowed || db::chats::blocked_between(db.exec(), me, *id).await? {
+            let allowed = super::visibility::admits(setting, *id, Some(me), |_| async {
+                contacts_of_me.contains(id)
+            })
+            .await;
+            if !allowed || blocked.contains(id) {
                 return Err(AppError::forbidden(format!(
                     "User {id} cannot be added to chats by you"
                 )));

@@ -19,6 +19,7 @@ pub mod search;
 pub mod sessions;
 pub mod users;
 pub mod validation;
+pub mod visibility;
 
 use std::sync::Arc;
 

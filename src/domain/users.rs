@@ -2,7 +2,7 @@
 
 use std::collections::HashMap;
 
-use super::{validation::Checks, Domain, Principal};
+use super::{validation::Checks, visibility::Audience, Domain, Principal};
 use crate::db::users::ProfilePatch;
 use crate::error::{AppError, AppResult};
 use crate::realtime::{hub::Delivery, topics, Event};
@@ -40,12 +40,7 @@ impl User {
         F: FnOnce(i64) -> Fut,
         Fut: std::future::Future<Output = bool>,
     {
-        match (viewer, setting) {
-            (Some(v), _) if v == self.id => true,
-            (_, "everyone") => true,
-            (Some(v), "contacts") => viewer_is_contact(v).await,
-            _ => false,
-        }
+        super::visibility::admits(setting, self.id, viewer, viewer_is_contact).await
     }
 
     /// The name shown in lists: the chosen name, else first + last, else the username.
@@ -178,18 +173,8 @@ impl UserService<'_> {
                             last_seen_at,
                             privacy_last_seen,
                         } => {
-                            let visible = match privacy_last_seen.as_str() {
-                                _ if *user_id == viewer => true,
-                                "everyone" => true,
-                                "contacts" => domain
-                                    .users()
-                                    .contact_of(viewer, &[*user_id])
-                                    .await
-                                    .ok()
-                                    .and_then(|m| m.get(user_id).copied())
-                                    .unwrap_or(false),
-                                _ => false,
-                            };
+                            let audience = Audience::new(&domain, viewer, vec![*user_id]);
+                            let visible = audience.sees(*user_id, privacy_last_seen).await;
                             visible.then_some(UserChange::Presence {
                                 user_id: *user_id,
                                 online: *online,

@@ -151,9 +151,15 @@ impl User {
     async fn guarded<T>(&self, ctx: &Context<'_>, setting: &str, value: Option<T>) -> Option<T> {
         value.as_ref()?;
         let viewer = viewer_id(ctx).await;
+        // Fails closed, logged, as the REST views do (domain::visibility).
         let is_contact = |v: i64| async move {
-            let loaded = loaders(ctx).contact_of.load_one((v, self.id)).await;
-            loaded.ok().flatten().unwrap_or(false)
+            match loaders(ctx).contact_of.load_one((v, self.id)).await {
+                Ok(found) => found.unwrap_or(false),
+                Err(error) => {
+                    error.log();
+                    false
+                }
+            }
         };
         if self.shows(setting, viewer, is_contact).await {
             value

@@ -5,63 +5,31 @@
 
 use std::collections::HashMap;
 
-use tokio::sync::OnceCell;
-
 use super::dto::{MessageRead, UserRead, UserSearchRead};
 use crate::{
     domain::{
         messages::{DeliveryStatus, Message},
         users::User,
+        visibility::Audience,
         Domain,
     },
     error::AppResult,
 };
 
-/// The §3.7 privacy filter for fields of `owners` shown to `viewer`; asks the domain
-/// who has the viewer in their contacts once, and only if a `contacts` setting needs it.
-pub struct Privacy<'a> {
-    domain: &'a Domain,
-    viewer: i64,
-    owners: Vec<i64>,
-    contact_of: OnceCell<HashMap<i64, bool>>,
-}
+/// The §3.7 privacy filter for fields of `owners` shown to `viewer`: the domain's
+/// [`Audience`] of the list (who has the viewer in their contacts, asked once, and only
+/// if a `contacts` setting needs it).
+pub struct Privacy<'a>(Audience<'a>);
 
 impl<'a> Privacy<'a> {
     pub fn new(domain: &'a Domain, viewer: i64, owners: Vec<i64>) -> Self {
-        Self {
-            domain,
-            viewer,
-            owners,
-            contact_of: OnceCell::new(),
-        }
-    }
-
-    async fn has_viewer_as_contact(&self, owner: i64) -> bool {
-        let map = self
-            .contact_of
-            .get_or_init(|| async {
-                // Fails closed, as GraphQL's guarded fields do.
-                self.domain
-                    .users()
-                    .contact_of(self.viewer, &self.owners)
-                    .await
-                    .unwrap_or_else(|error| {
-                        error.log();
-                        HashMap::new()
-                    })
-            })
-            .await;
-        map.get(&owner).copied().unwrap_or(false)
+        Self(Audience::new(domain, viewer, owners))
     }
 
     /// `value` when `user`'s `setting` lets the viewer see it.
     pub async fn show<T>(&self, user: &User, setting: &str, value: Option<T>) -> Option<T> {
         value.as_ref()?;
-        let shown = user
-            .shows(setting, Some(self.viewer), |_| {
-                self.has_viewer_as_contact(user.id)
-            })
-            .await;
+        let shown = self.0.sees(user.id, setting).await;
         shown.then_some(value).flatten()
     }
 
