@@ -403,3 +403,80 @@ async fn the_chat_list_pages_with_cursors_and_filters_by_query() {
         "BAD_USER_INPUT"
     );
 }
+
+/// Group-invite privacy (§3.7) and blocks decide who may be added to a group: `NOBODY`
+/// refuses everyone, `CONTACTS` only people in the invitee's contacts, and a block
+/// either way refuses (the whole `createChat` fails).
+#[tokio::test]
+async fn group_invites_follow_the_invitees_privacy_and_blocks() {
+    let app = crate::helpers::spawn_app().await;
+    let (ann, ann_id) = crate::helpers::quick_user(&app, "Ann").await;
+    let (bob, bob_id) = crate::helpers::quick_user(&app, "Bob").await;
+    let (_cid, cid_id) = crate::helpers::quick_user(&app, "Cid").await;
+    let set_invites = |level: &'static str| {
+        let app = &app;
+        let bob = bob.clone();
+        async move {
+            gql(
+                app,
+                &bob,
+                "mutation($l: PrivacyLevel!) { updateProfile(input: { privacyGroupInvites: $l }) { id } }",
+                json!({ "l": level }),
+            )
+            .await;
+        }
+    };
+    let create = |members: Vec<String>| {
+        let app = &app;
+        let ann = ann.clone();
+        async move {
+            let (_, body) = app
+                .graphql(
+                    CREATE,
+                    json!({ "i": { "type": "GROUP", "title": "Invites", "memberIds": members } }),
+                    Some(&format!("Bearer {ann}")),
+                )
+                .await;
+            crate::helpers::error_code(&body).map(str::to_owned)
+        }
+    };
+    set_invites("NOBODY").await;
+    assert_eq!(
+        create(vec![cid_id.clone(), bob_id.clone()])
+            .await
+            .as_deref(),
+        Some("FORBIDDEN")
+    );
+    set_invites("CONTACTS").await;
+    assert_eq!(
+        create(vec![bob_id.clone()]).await.as_deref(),
+        Some("FORBIDDEN")
+    );
+    gql(
+        &app,
+        &bob,
+        "mutation($u: ID) { addContact(userId: $u) { id } }",
+        json!({ "u": ann_id }),
+    )
+    .await;
+    assert_eq!(create(vec![bob_id.clone(), cid_id.clone()]).await, None);
+    gql(
+        &app,
+        &bob,
+        "mutation($u: ID!) { blockUser(userId: $u) { id } }",
+        json!({ "u": ann_id }),
+    )
+    .await;
+    assert_eq!(
+        create(vec![cid_id.clone(), bob_id.clone()])
+            .await
+            .as_deref(),
+        Some("FORBIDDEN")
+    );
+    set_invites("EVERYONE").await;
+    assert_eq!(
+        create(vec![bob_id.clone()]).await.as_deref(),
+        Some("FORBIDDEN"),
+        "a block refuses whatever the privacy"
+    );
+}
