@@ -104,3 +104,69 @@ pub async fn list(
         }
     }
 }
+
+/// Whether either user blocked the other.
+#[tracing::instrument(level = "debug", skip_all)]
+pub async fn blocked_between(db: impl PgExecutor<'_>, a: i64, b: i64) -> Result<bool, sqlx::Error> {
+    sqlx::query_scalar!(
+        r#"select exists(select 1 from blocks
+                          where (blocker_id = $1 and blocked_id = $2)
+                             or (blocker_id = $2 and blocked_id = $1)) as "blocked!""#,
+        a,
+        b
+    )
+    .fetch_one(db)
+    .await
+}
+
+/// Which of `others` blocked `me` or were blocked by them (one statement for a list).
+#[tracing::instrument(level = "debug", skip_all, fields(user_id = me))]
+pub async fn blocked_with_any(
+    db: impl PgExecutor<'_>,
+    me: i64,
+    others: &[i64],
+) -> Result<Vec<i64>, sqlx::Error> {
+    sqlx::query_scalar!(
+        r#"select distinct case when blocker_id = $1 then blocked_id else blocker_id end as "id!"
+             from blocks
+            where (blocker_id = $1 and blocked_id = any($2))
+               or (blocked_id = $1 and blocker_id = any($2))"#,
+        me,
+        others
+    )
+    .fetch_all(db)
+    .await
+}
+
+/// Whether `owner` has `contact` in their contacts.
+#[tracing::instrument(level = "debug", skip_all)]
+pub async fn has_contact(
+    db: impl PgExecutor<'_>,
+    owner: i64,
+    contact: i64,
+) -> Result<bool, sqlx::Error> {
+    sqlx::query_scalar!(
+        r#"select exists(select 1 from contacts
+                          where owner_id = $1 and contact_id = $2) as "contact!""#,
+        owner,
+        contact
+    )
+    .fetch_one(db)
+    .await
+}
+
+/// Of `user_ids`, those who have `owner` in their contacts.
+#[tracing::instrument(level = "debug", skip_all)]
+pub async fn having_contact(
+    db: impl PgExecutor<'_>,
+    user_ids: &[i64],
+    owner: i64,
+) -> Result<Vec<i64>, sqlx::Error> {
+    sqlx::query_scalar!(
+        "select owner_id from contacts where owner_id = any($1) and contact_id = $2",
+        user_ids,
+        owner
+    )
+    .fetch_all(db)
+    .await
+}

@@ -387,10 +387,10 @@ impl ChatService<'_> {
             db::chats::add_members(db.exec(), chat.id, &[me], "member").await?;
             return self.get(caller, chat.id).await;
         }
-        if db::chats::blocked_between(db.exec(), me, other).await? {
+        if db::relations::blocked_between(db.exec(), me, other).await? {
             return Err(AppError::forbidden("You cannot message this user"));
         }
-        if !allows_private && !db::chats::has_contact(db.exec(), other, me).await? {
+        if !allows_private && !db::relations::has_contact(db.exec(), other, me).await? {
             return Err(AppError::forbidden(
                 "This user does not accept private messages",
             ));
@@ -450,8 +450,8 @@ impl ChatService<'_> {
         if privacy.len() != user_ids.len() {
             return Err(AppError::not_found("User not found"));
         }
-        let contacts_of_me = db::chats::having_contact(db.exec(), user_ids, me).await?;
-        let blocked = db::chats::blocked_with_any(db.exec(), me, user_ids).await?;
+        let contacts_of_me = db::relations::having_contact(db.exec(), user_ids, me).await?;
+        let blocked = db::relations::blocked_with_any(db.exec(), me, user_ids).await?;
         for (id, setting, _) in &privacy {
             let allowed = super::visibility::admits(setting, *id, Some(me), |_| async {
                 contacts_of_me.contains(id)

@@ -315,7 +315,7 @@ impl MessageService<'_> {
             return Ok(());
         }
         let other = chat.counterpart_of(caller.user_id).unwrap_or_default();
-        if db::chats::blocked_between(self.0.db().exec(), caller.user_id, other).await? {
+        if db::relations::blocked_between(self.0.db().exec(), caller.user_id, other).await? {
             return Err(AppError::forbidden("You cannot message this user"));
         }
         Ok(())

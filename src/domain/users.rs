@@ -232,7 +232,8 @@ impl UserService<'_> {
     /// Batch for loaders: of `owners`, those who have `viewer` in their contacts.
     #[tracing::instrument(level = "debug", skip_all, fields(viewer = viewer))]
     pub async fn contact_of(&self, viewer: i64, owners: &[i64]) -> AppResult<HashMap<i64, bool>> {
-        let having = crate::db::chats::having_contact(self.0.db().exec(), owners, viewer).await?;
+        let having =
+            crate::db::relations::having_contact(self.0.db().exec(), owners, viewer).await?;
         Ok(owners.iter().map(|o| (*o, having.contains(o))).collect())
     }
 
