@@ -433,3 +433,53 @@ pub fn test_python() -> String {
         })
         .unwrap_or_else(|| "python3".into())
 }
+
+/// The gateway binary serving on `BIND_ADDR` (a fixed `127.0.0.1` port) of `env`,
+/// answering `/health/live`; killed when dropped (also when a test fails).
+pub struct Binary {
+    child: std::process::Child,
+    /// `http://<BIND_ADDR>`.
+    pub base: String,
+}
+
+impl Binary {
+    pub async fn start(env: &HashMap<String, String>) -> Self {
+        let addr = env.get("BIND_ADDR").expect("BIND_ADDR with a fixed port");
+        let child = std::process::Command::new(env!("CARGO_BIN_EXE_messenger-gateway"))
+            .arg("serve")
+            .env_clear()
+            .envs(env)
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("the binary starts");
+        let binary = Self {
+            child,
+            base: format!("http://{addr}"),
+        };
+        let http = reqwest::Client::new();
+        for _ in 0..300 {
+            let live = http
+                .get(format!("{}/health/live", binary.base))
+                .send()
+                .await;
+            if live.is_ok_and(|r| r.status() == 200) {
+                return binary;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("the binary did not answer /health/live within 15 s");
+    }
+
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+}
+
+impl Drop for Binary {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}

@@ -308,16 +308,6 @@ const REPLAYED: &str =
     "subscription($c: ID, $a: ID) { messageEvents(chatId: $c, afterMessageId: $a) { \
      kind chatId messageId message { id text } sender { id displayName } } }";
 
-/// A spawned gateway process, killed when dropped (also when the test fails).
-struct Instance(std::process::Child);
-
-impl Drop for Instance {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
 /// Resident memory of a process, in KiB (`VmRSS`).
 fn rss_kib(pid: u32) -> u64 {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).expect("proc status");
@@ -390,29 +380,8 @@ async fn an_idle_subscribed_socket_costs_at_most_40_kib() {
     let mut env = app.env.clone();
     env.insert("BIND_ADDR".into(), format!("127.0.0.1:{port}"));
     env.insert("RUST_LOG".into(), "warn".into());
-    let child = std::process::Command::new(env!("CARGO_BIN_EXE_messenger-gateway"))
-        .arg("serve")
-        .env_clear()
-        .envs(&env)
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .expect("the binary starts");
-    let pid = child.id();
-    let instance = Instance(child);
-    let base = format!("http://127.0.0.1:{port}");
-    let mut up = false;
-    for _ in 0..300 {
-        if let Ok(response) = app.http.get(format!("{base}/health/live")).send().await {
-            up = response.status() == 200;
-            if up {
-                break;
-            }
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    assert!(up, "the second instance answers");
+    let instance = crate::helpers::Binary::start(&env).await;
+    let pid = instance.pid();
     let url = format!("ws://127.0.0.1:{port}/graphql");
 
     let mut sockets = subscribed_sockets(&url, &token, &chat, WARM_UP).await;

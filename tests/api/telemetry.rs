@@ -3,7 +3,6 @@
 
 use std::{
     net::SocketAddr,
-    process::{Child, Command, Stdio},
     sync::{Arc, Mutex},
     time::Duration,
 };
@@ -11,7 +10,9 @@ use std::{
 use axum::{body::Bytes, extract::State, http::HeaderMap, routing::post, Router};
 use serde_json::json;
 
-use crate::helpers::{base_env, drop_database, new_db_name, quick_init_data, unique_telegram_id};
+use crate::helpers::{
+    base_env, drop_database, new_db_name, quick_init_data, unique_telegram_id, Binary,
+};
 
 /// What the collector received: (content type, body) of each export request.
 type Received = Arc<Mutex<Vec<(String, Vec<u8>)>>>;
@@ -55,15 +56,6 @@ fn free_addr() -> SocketAddr {
         .expect("free port")
 }
 
-struct Server(Child);
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
 fn contains(haystack: &[u8], needle: &str) -> bool {
     haystack
         .windows(needle.len())
@@ -87,32 +79,9 @@ async fn spans_are_exported_over_otlp_http_with_the_request_id() {
     env.insert("OTEL_SERVICE_NAME".into(), "gateway-under-test".into());
     // Export each batch quickly instead of every 5 s.
     env.insert("OTEL_BSP_SCHEDULE_DELAY".into(), "100".into());
-    let child = Command::new(env!("CARGO_BIN_EXE_messenger-gateway"))
-        .arg("serve")
-        .env_clear()
-        .envs(&env)
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("the binary starts");
-    let server = Server(child);
+    let server = Binary::start(&env).await;
     let http = reqwest::Client::new();
-    let base = format!("http://{addr}");
-    let mut up = false;
-    for _ in 0..300 {
-        if http
-            .get(format!("{base}/health/live"))
-            .send()
-            .await
-            .is_ok_and(|r| r.status() == 200)
-        {
-            up = true;
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    assert!(up, "the server answers /health/live");
+    let base = server.base.clone();
 
     let request_id = format!("otlp-{}", uuid::Uuid::new_v4().simple());
     let init_data = quick_init_data(unique_telegram_id(), "Traced");
