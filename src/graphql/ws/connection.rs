@@ -11,6 +11,7 @@ use tokio::{sync::mpsc, task::AbortHandle};
 use tracing::Instrument as _;
 
 use super::{
+    documents::only_public_subscriptions,
     fanout::Shape,
     operation::{Caller, Operation, Outgoing, Sender},
     protocol::{parse, BadMessage, ClientMessage, Protocol},
@@ -385,39 +386,4 @@ pub(super) async fn refuse(socket: WebSocket, refusal: super::gate::Refusal) {
     };
     let _ = sink.send(Message::Close(Some(frame))).await;
     let _ = sink.close().await;
-}
-
-/// Whether every root field the operation selects may be subscribed to without signing
-/// in (`botAuthSession`: the sign-in itself). Unparsable documents pass: execution
-/// answers them with the usual error.
-fn only_public_subscriptions(query: &str, operation_name: Option<&str>) -> bool {
-    use async_graphql::parser::types::{DocumentOperations, Selection};
-    let Ok(document) = async_graphql::parser::parse_query(query) else {
-        return true;
-    };
-    let operation = match (&document.operations, operation_name) {
-        (DocumentOperations::Single(op), _) => Some(op),
-        (DocumentOperations::Multiple(ops), Some(name)) => ops.get(name),
-        (DocumentOperations::Multiple(ops), None) if ops.len() == 1 => ops.values().next(),
-        (DocumentOperations::Multiple(_), None) => None,
-    };
-    let Some(operation) = operation else {
-        return true;
-    };
-    operation
-        .node
-        .selection_set
-        .node
-        .items
-        .iter()
-        .all(|item| match &item.node {
-            Selection::Field(field) => {
-                matches!(
-                    field.node.name.node.as_str(),
-                    "botAuthSession" | "__typename"
-                )
-            }
-            // Fragments at the root: refused unless signed in (nothing public needs them).
-            _ => false,
-        })
 }

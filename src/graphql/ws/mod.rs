@@ -11,6 +11,7 @@
 //! and sends its own `ping` (`ka` on the legacy protocol) every keep-alive period.
 
 mod connection;
+mod documents;
 pub mod fanout;
 pub mod gate;
 mod operation;
