@@ -4,6 +4,7 @@ mod account;
 mod analytics;
 mod auth;
 pub(crate) mod bot_auth;
+mod chat_mutations;
 mod chats;
 mod contacts;
 mod media;
@@ -37,7 +38,7 @@ pub struct MutationRoot(
     account::AccountMutation,
     user::UserMutation,
     contacts::ContactMutation,
-    chats::ChatMutation,
+    chat_mutations::ChatMutation,
     messages::MessageMutation,
     media::MediaMutation,
     bot_auth::BotAuthMutation,
