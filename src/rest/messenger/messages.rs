@@ -1,5 +1,5 @@
 //! Message routes (messenger-rest-api.md §8): send, pages, search, threads, edit,
-//! delete, read status, forwards, reactions.
+//! delete, read status; forwards and reactions are in `message_actions.rs`.
 
 use axum::{
     http::StatusCode,
@@ -11,17 +11,15 @@ use utoipa::IntoParams;
 
 use super::{
     dto::{
-        self, MessageCreateRequest, MessageEditRequest, MessageForwardBulkRequest,
-        MessageForwardRequest, MessageReactionRead, MessageReactionToggleRequest, MessageRead,
-        MessageStatusUpdateRequest, ReadPointersRead,
+        self, MessageCreateRequest, MessageEditRequest, MessageRead, MessageStatusUpdateRequest,
+        ReadPointersRead,
     },
     error::ApiResult,
     extract::{Body, Caller, Ids, Params},
-    views,
+    message_actions as actions, views,
 };
 use crate::{
     domain::messages::PageRequest,
-    error::AppError,
     rest::openapi::responses::{
         Conflict, Forbidden, NotFound, PayloadTooLarge, TooManyRequests, Unauthorized, Unavailable,
         Unprocessable,
@@ -44,12 +42,15 @@ pub fn router() -> Router<AppState> {
             get(page).put(edit).delete(delete_message),
         )
         .route("/api/v1/messages/{id}/thread", get(thread))
-        .route("/api/v1/messages/{id}/forward", post(forward))
-        .route("/api/v1/messages/{id}/forward-bulk", post(forward_bulk))
-        .route("/api/v1/messages/{id}/reactions", get(reactions))
+        .route("/api/v1/messages/{id}/forward", post(actions::forward))
+        .route(
+            "/api/v1/messages/{id}/forward-bulk",
+            post(actions::forward_bulk),
+        )
+        .route("/api/v1/messages/{id}/reactions", get(actions::reactions))
         .route(
             "/api/v1/messages/{id}/reactions/toggle",
-            post(toggle_reaction),
+            post(actions::toggle_reaction),
         )
 }
 
@@ -310,150 +311,4 @@ pub(super) async fn status(
         .mark(&caller, body.chat_id, body.message_id, body.status.into())
         .await?;
     Ok(Json(pointers.into()))
-}
-
-/// `POST /api/v1/messages/{message_id}/forward` — messenger-rest-api.md §8: 201 +
-/// the forwarded copy.
-#[utoipa::path(
-    post,
-    path = "/api/v1/messages/{message_id}/forward",
-    tag = "messages",
-    security(("jwt" = [])),
-    params(("message_id" = i64, Path, description = "A message id")),
-    request_body = MessageForwardRequest,
-    responses(
-        (status = 201, description = "The forwarded copy", body = MessageRead),
-        (status = 401, response = Unauthorized),
-        (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
-        (status = 413, response = PayloadTooLarge),
-        (status = 422, response = Unprocessable),
-        (status = 429, response = TooManyRequests),
-        (status = 503, response = Unavailable),
-    )
-)]
-pub(super) async fn forward(
-    state: State,
-    Caller(caller): Caller,
-    Ids(message_id): Ids<i64>,
-    Body(body): Body<MessageForwardRequest>,
-) -> ApiResult<(StatusCode, Json<MessageRead>)> {
-    let sent = state
-        .domain
-        .messages()
-        .forward(
-            &caller,
-            message_id,
-            &[body.target_chat_id],
-            body.include_author,
-        )
-        .await?;
-    let copy = sent
-        .into_iter()
-        .next()
-        .ok_or_else(|| AppError::internal(anyhow::anyhow!("a forward wrote nothing")))?;
-    let read = views::message_read(&state.domain, copy).await?;
-    Ok((StatusCode::CREATED, Json(read)))
-}
-
-/// `POST /api/v1/messages/{message_id}/forward-bulk` — messenger-rest-api.md §8: 201 +
-/// one copy per target chat, in the order given.
-#[utoipa::path(
-    post,
-    path = "/api/v1/messages/{message_id}/forward-bulk",
-    tag = "messages",
-    security(("jwt" = [])),
-    params(("message_id" = i64, Path, description = "A message id")),
-    request_body = MessageForwardBulkRequest,
-    responses(
-        (status = 201, description = "One copy per target chat, in the order given", body = Vec<MessageRead>),
-        (status = 401, response = Unauthorized),
-        (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
-        (status = 413, response = PayloadTooLarge),
-        (status = 422, response = Unprocessable),
-        (status = 429, response = TooManyRequests),
-        (status = 503, response = Unavailable),
-    )
-)]
-pub(super) async fn forward_bulk(
-    state: State,
-    Caller(caller): Caller,
-    Ids(message_id): Ids<i64>,
-    Body(body): Body<MessageForwardBulkRequest>,
-) -> ApiResult<(StatusCode, Json<Vec<MessageRead>>)> {
-    let sent = state
-        .domain
-        .messages()
-        .forward(
-            &caller,
-            message_id,
-            &body.target_chat_ids,
-            body.include_author,
-        )
-        .await?;
-    let reads = views::message_reads(&state.domain, sent).await?;
-    Ok((StatusCode::CREATED, Json(reads)))
-}
-
-/// `GET /api/v1/messages/{message_id}/reactions` — messenger-rest-api.md §8.
-#[utoipa::path(
-    get,
-    path = "/api/v1/messages/{message_id}/reactions",
-    tag = "messages",
-    security(("jwt" = [])),
-    params(("message_id" = i64, Path, description = "A message id")),
-    responses(
-        (status = 200, description = "The message's reactions", body = Vec<MessageReactionRead>),
-        (status = 401, response = Unauthorized),
-        (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
-        (status = 422, response = Unprocessable),
-        (status = 503, response = Unavailable),
-    )
-)]
-pub(super) async fn reactions(
-    state: State,
-    Caller(caller): Caller,
-    Ids(message_id): Ids<i64>,
-) -> ApiResult<Json<Vec<MessageReactionRead>>> {
-    let counts = state
-        .domain
-        .messages()
-        .reactions(&caller, message_id)
-        .await?;
-    Ok(Json(counts.into_iter().map(Into::into).collect()))
-}
-
-/// `POST /api/v1/messages/{message_id}/reactions/toggle` — messenger-rest-api.md §8:
-/// adds or removes the caller's emoji; returns the message's reactions.
-#[utoipa::path(
-    post,
-    path = "/api/v1/messages/{message_id}/reactions/toggle",
-    tag = "messages",
-    security(("jwt" = [])),
-    params(("message_id" = i64, Path, description = "A message id")),
-    request_body = MessageReactionToggleRequest,
-    responses(
-        (status = 200, description = "The message's reactions after the toggle", body = Vec<MessageReactionRead>),
-        (status = 401, response = Unauthorized),
-        (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
-        (status = 413, response = PayloadTooLarge),
-        (status = 422, response = Unprocessable),
-        (status = 503, response = Unavailable),
-    )
-)]
-pub(super) async fn toggle_reaction(
-    state: State,
-    Caller(caller): Caller,
-    Ids(message_id): Ids<i64>,
-    Body(body): Body<MessageReactionToggleRequest>,
-) -> ApiResult<Json<Vec<MessageReactionRead>>> {
-    let counts = state
-        .domain
-        .messages()
-        .toggle_reaction(&caller, message_id, &body.emoji)
-        .await?;
-    Ok(Json(counts.into_iter().map(Into::into).collect()))
 }

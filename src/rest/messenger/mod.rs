@@ -19,6 +19,7 @@ mod dto;
 mod error;
 mod extract;
 mod media;
+mod message_actions;
 mod messages;
 mod notifications;
 mod search;
@@ -89,10 +90,10 @@ use error::ApiError;
     messages::edit,
     messages::delete_message,
     messages::status,
-    messages::forward,
-    messages::forward_bulk,
-    messages::reactions,
-    messages::toggle_reaction,
+    message_actions::forward,
+    message_actions::forward_bulk,
+    message_actions::reactions,
+    message_actions::toggle_reaction,
     media::upload_url,
     media::attach,
     media::chat_attachments,
