@@ -1,5 +1,6 @@
 //! Chat routes (messenger-rest-api.md §7): the list, saved messages, discovery,
-//! creation, joining, a chat's details and profile, pinned messages, invite links.
+//! creation, joining, a chat's details, invite links; its profile and pinned message
+//! are in `chat_profile.rs`.
 
 use axum::{
     routing::{get, patch, post},
@@ -9,16 +10,16 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 
 use super::{
-    chat_views,
+    chat_profile as profile, chat_views,
     dto::{
-        self, ChatCreateRequest, ChatDetailRead, ChatDiscoverRead, ChatProfileUpdate, ChatRead,
-        ChatTitleUpdate, InviteLinkRead, PinRequest, TokenRequest,
+        self, ChatCreateRequest, ChatDetailRead, ChatDiscoverRead, ChatRead, InviteLinkRead,
+        TokenRequest,
     },
     error::ApiResult,
     extract::{Body, Caller, Ids, Params},
 };
 use crate::{
-    domain::chats::{admin::ChatProfileInput, CreateChat},
+    domain::chats::CreateChat,
     rest::openapi::responses::{
         Conflict, Detail, Forbidden, NotFound, PayloadTooLarge, Unauthorized, Unavailable,
         Unprocessable,
@@ -36,9 +37,15 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/chats/join-by-invite", post(join_by_invite))
         .route("/api/v1/chats/{chat_id}", get(detail))
         .route("/api/v1/chats/{chat_id}/join", post(join))
-        .route("/api/v1/chats/{chat_id}/title", patch(update_title))
-        .route("/api/v1/chats/{chat_id}/profile", patch(update_profile))
-        .route("/api/v1/chats/{chat_id}/pin", post(pin_message))
+        .route(
+            "/api/v1/chats/{chat_id}/title",
+            patch(profile::update_title),
+        )
+        .route(
+            "/api/v1/chats/{chat_id}/profile",
+            patch(profile::update_profile),
+        )
+        .route("/api/v1/chats/{chat_id}/pin", post(profile::pin_message))
         .route("/api/v1/chats/{chat_id}/invite-link", post(invite_link))
 }
 
@@ -268,110 +275,6 @@ pub(super) async fn detail(
     let view = state.domain.chats().get(&caller, chat_id).await?;
     Ok(Json(
         chat_views::chat_detail(&state.domain, caller.user_id, view).await?,
-    ))
-}
-
-/// `PATCH /api/v1/chats/{chat_id}/title` — messenger-rest-api.md §7 (owner or admin).
-#[utoipa::path(
-    patch,
-    path = "/api/v1/chats/{chat_id}/title",
-    tag = "chats",
-    security(("jwt" = [])),
-    params(("chat_id" = i64, Path, description = "A chat id")),
-    request_body = ChatTitleUpdate,
-    responses(
-        (status = 200, description = "Renamed", body = ChatRead),
-        (status = 401, response = Unauthorized),
-        (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
-        (status = 413, response = PayloadTooLarge),
-        (status = 422, response = Unprocessable),
-        (status = 503, response = Unavailable),
-    )
-)]
-pub(super) async fn update_title(
-    state: State,
-    Caller(caller): Caller,
-    Ids(chat_id): Ids<i64>,
-    Body(body): Body<ChatTitleUpdate>,
-) -> ApiResult<Json<ChatRead>> {
-    let input = ChatProfileInput {
-        title: Some(body.title),
-        ..ChatProfileInput::default()
-    };
-    let chats = state.domain.chats();
-    let view = chats.update_profile(&caller, chat_id, input).await?;
-    Ok(Json(
-        chat_views::chat_read(&state.domain, caller.user_id, view).await?,
-    ))
-}
-
-/// `PATCH /api/v1/chats/{chat_id}/profile` — messenger-rest-api.md §7: groups and
-/// channels, owner or admin.
-#[utoipa::path(
-    patch,
-    path = "/api/v1/chats/{chat_id}/profile",
-    tag = "chats",
-    security(("jwt" = [])),
-    params(("chat_id" = i64, Path, description = "A chat id")),
-    request_body = ChatProfileUpdate,
-    responses(
-        (status = 200, description = "Updated", body = ChatRead),
-        (status = 401, response = Unauthorized),
-        (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
-        (status = 413, response = PayloadTooLarge),
-        (status = 422, response = Unprocessable),
-        (status = 503, response = Unavailable),
-    )
-)]
-pub(super) async fn update_profile(
-    state: State,
-    Caller(caller): Caller,
-    Ids(chat_id): Ids<i64>,
-    Body(body): Body<ChatProfileUpdate>,
-) -> ApiResult<Json<ChatRead>> {
-    let input = ChatProfileInput {
-        title: body.title,
-        description: body.description,
-        avatar_url: body.avatar_url,
-    };
-    let chats = state.domain.chats();
-    let view = chats.update_profile(&caller, chat_id, input).await?;
-    Ok(Json(
-        chat_views::chat_read(&state.domain, caller.user_id, view).await?,
-    ))
-}
-
-/// `POST /api/v1/chats/{chat_id}/pin` — messenger-rest-api.md §7: pins a message, or
-/// unpins with `{"message_id": null}`.
-#[utoipa::path(
-    post,
-    path = "/api/v1/chats/{chat_id}/pin",
-    tag = "chats",
-    security(("jwt" = [])),
-    params(("chat_id" = i64, Path, description = "A chat id")),
-    request_body = PinRequest,
-    responses(
-        (status = 200, description = "Pinned (or unpinned)", body = ChatRead),
-        (status = 401, response = Unauthorized),
-        (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
-        (status = 413, response = PayloadTooLarge),
-        (status = 422, response = Unprocessable),
-        (status = 503, response = Unavailable),
-    )
-)]
-pub(super) async fn pin_message(
-    state: State,
-    Caller(caller): Caller,
-    Ids(chat_id): Ids<i64>,
-    Body(body): Body<PinRequest>,
-) -> ApiResult<Json<ChatRead>> {
-    let chats = state.domain.chats();
-    let view = chats.pin_message(&caller, chat_id, body.message_id).await?;
-    Ok(Json(
-        chat_views::chat_read(&state.domain, caller.user_id, view).await?,
     ))
 }
 

@@ -12,6 +12,7 @@
 
 mod auth;
 mod chat_members;
+mod chat_profile;
 mod chat_settings;
 mod chat_views;
 mod chats;
@@ -65,8 +66,8 @@ use error::ApiError;
     chats::create,
     chats::join,
     chats::detail,
-    chats::update_title,
-    chats::update_profile,
+    chat_profile::update_title,
+    chat_profile::update_profile,
     chat_members::members,
     chat_members::add_member,
     chat_members::set_role,
@@ -74,7 +75,7 @@ use error::ApiError;
     chat_members::leave,
     chat_members::delete_chat,
     chat_members::clear,
-    chats::pin_message,
+    chat_profile::pin_message,
     chat_settings::notifications,
     chat_settings::set_notifications,
     chat_settings::archive,
