@@ -235,7 +235,6 @@ impl Config {
     /// Reads the configuration through `lookup` (the environment, or a map in tests).
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
         let env = Env(&lookup);
-        let defaults = GraphqlLimits::default();
         let jwt_secret = env.required("JWT_SECRET")?;
         if jwt_secret.len() < 32 {
             return Err(ConfigError::Invalid {
@@ -243,20 +242,6 @@ impl Config {
                 reason: "must be at least 32 bytes".into(),
             });
         }
-        let test_env = env.parse("TELEGRAM_TEST_ENV", false)?;
-        let default_key = if test_env {
-            TELEGRAM_TEST_PUBLIC_KEY
-        } else {
-            TELEGRAM_PRODUCTION_PUBLIC_KEY
-        };
-        let public_key_hex = env.string("TELEGRAM_PUBLIC_KEY", default_key);
-        if hex::decode(&public_key_hex).map(|k| k.len()) != Ok(32) {
-            return Err(ConfigError::Invalid {
-                name: "TELEGRAM_PUBLIC_KEY",
-                reason: "must be 64 hex characters".into(),
-            });
-        }
-        let max_age: u64 = env.parse("INIT_DATA_MAX_AGE_SECONDS", 86_400)?;
         Ok(Self {
             database_url: env.required("DATABASE_URL")?.into(),
             database_max_connections: env.parse("DATABASE_MAX_CONNECTIONS", 10)?,
@@ -274,70 +259,9 @@ impl Config {
             refresh_token_ttl: Duration::from_secs(
                 env.parse("REFRESH_TOKEN_TTL_SECONDS", 30 * 86_400)?,
             ),
-            telegram: TelegramConfig {
-                bot_token: env.optional("TELEGRAM_BOT_TOKEN").map(Into::into),
-                bot_username: env.optional("TELEGRAM_BOT_USERNAME"),
-                bot_id: env.optional_parse("TELEGRAM_BOT_ID")?,
-                public_key_hex,
-                init_data_max_age: (max_age > 0).then(|| Duration::from_secs(max_age)),
-            },
-            graphql: {
-                let introspection = env.parse("GRAPHQL_INTROSPECTION", defaults.introspection)?;
-                GraphqlLimits {
-                    max_depth: env.parse("GRAPHQL_MAX_DEPTH", defaults.max_depth)?,
-                    max_complexity: env.parse("GRAPHQL_MAX_COMPLEXITY", defaults.max_complexity)?,
-                    max_query_bytes: env
-                        .parse("GRAPHQL_MAX_QUERY_BYTES", defaults.max_query_bytes)?,
-                    max_selections: env.parse("GRAPHQL_MAX_SELECTIONS", defaults.max_selections)?,
-                    max_aliases: env.parse("GRAPHQL_MAX_ALIASES", defaults.max_aliases)?,
-                    max_root_fields: env
-                        .parse("GRAPHQL_MAX_ROOT_FIELDS", defaults.max_root_fields)?,
-                    max_batch_size: env.parse("GRAPHQL_MAX_BATCH_SIZE", defaults.max_batch_size)?,
-                    introspection,
-                    suggestions: env.parse("GRAPHQL_SUGGESTIONS", introspection)?,
-                    graphiql: env.parse("GRAPHQL_GRAPHIQL", defaults.graphiql)?,
-                    ws_keepalive: Duration::from_secs(
-                        env.parse("GRAPHQL_WS_KEEPALIVE_SECONDS", 15)?,
-                    ),
-                    ws_init_timeout: Duration::from_secs(
-                        env.parse("GRAPHQL_WS_INIT_TIMEOUT_SECONDS", 10)?,
-                    ),
-                    ws_max_operations: env
-                        .parse("GRAPHQL_WS_MAX_OPERATIONS", defaults.ws_max_operations)?,
-                    ws_max_sockets: env.parse("WS_MAX_SOCKETS", defaults.ws_max_sockets)?,
-                    ws_max_sockets_per_ip: env
-                        .parse("WS_MAX_SOCKETS_PER_IP", defaults.ws_max_sockets_per_ip)?,
-                    ws_max_subscriptions: env
-                        .parse("WS_MAX_SUBSCRIPTIONS", defaults.ws_max_subscriptions)?,
-                    ws_send_queue: env.parse("WS_SEND_QUEUE", defaults.ws_send_queue)?,
-                    operations_per_minute: env.parse(
-                        "GRAPHQL_RATE_LIMIT_PER_MINUTE",
-                        defaults.operations_per_minute,
-                    )?,
-                }
-            },
-            accounts: AccountsConfig {
-                smtp_url: env.optional("SMTP_URL").map(Into::into),
-                mail_from: env.string("MAIL_FROM", "messenger-gateway <no-reply@localhost>"),
-                app_name: env.string("APP_NAME", "messenger-gateway"),
-                verify_token_ttl: Duration::from_secs(
-                    env.parse("EMAIL_VERIFY_TOKEN_TTL_SECONDS", 86_400)?,
-                ),
-                reset_token_ttl: Duration::from_secs(
-                    env.parse("PASSWORD_RESET_TOKEN_TTL_SECONDS", 3_600)?,
-                ),
-                require_verified_email: env.parse("REQUIRE_VERIFIED_EMAIL", true)?,
-                limits: RateLimits {
-                    login_per_minute: env.parse("LOGIN_RATE_LIMIT_PER_MINUTE", 10)?,
-                    login_lockout_failures: env.parse("LOGIN_LOCKOUT_AFTER_FAILURES", 5)?,
-                    register_per_minute: env.parse("REGISTER_RATE_LIMIT_PER_MINUTE", 5)?,
-                    refresh_per_minute: env.parse("REFRESH_RATE_LIMIT_PER_MINUTE", 30)?,
-                    reset_per_minute: env.parse("RESET_RATE_LIMIT_PER_MINUTE", 5)?,
-                    message_per_minute: env.parse("MESSAGE_RATE_LIMIT_PER_MINUTE", 120)?,
-                    duplicate_message_cooldown: env
-                        .parse("DUPLICATE_MESSAGE_COOLDOWN_SECONDS", 0)?,
-                },
-            },
+            telegram: TelegramConfig::from_env(&env)?,
+            graphql: GraphqlLimits::from_env(&env)?,
+            accounts: AccountsConfig::from_env(&env)?,
             frontend_url: env.string("FRONTEND_URL", "http://localhost:3000"),
             max_request_body_bytes: env.parse("MAX_REQUEST_BODY_BYTES", 1024 * 1024)?,
             cors_allowed_origins: env
@@ -355,6 +279,91 @@ impl Config {
             s3: S3Config::from_env(&env)?,
             bots: BotConfig::from_env(&env)?,
             rest: RestConfig::from_env(&env)?,
+        })
+    }
+}
+
+impl TelegramConfig {
+    fn from_env<F: Fn(&str) -> Option<String>>(env: &Env<'_, F>) -> Result<Self, ConfigError> {
+        let test_env = env.parse("TELEGRAM_TEST_ENV", false)?;
+        let default_key = if test_env {
+            TELEGRAM_TEST_PUBLIC_KEY
+        } else {
+            TELEGRAM_PRODUCTION_PUBLIC_KEY
+        };
+        let public_key_hex = env.string("TELEGRAM_PUBLIC_KEY", default_key);
+        if hex::decode(&public_key_hex).map(|k| k.len()) != Ok(32) {
+            return Err(ConfigError::Invalid {
+                name: "TELEGRAM_PUBLIC_KEY",
+                reason: "must be 64 hex characters".into(),
+            });
+        }
+        let max_age: u64 = env.parse("INIT_DATA_MAX_AGE_SECONDS", 86_400)?;
+        Ok(Self {
+            bot_token: env.optional("TELEGRAM_BOT_TOKEN").map(Into::into),
+            bot_username: env.optional("TELEGRAM_BOT_USERNAME"),
+            bot_id: env.optional_parse("TELEGRAM_BOT_ID")?,
+            public_key_hex,
+            init_data_max_age: (max_age > 0).then(|| Duration::from_secs(max_age)),
+        })
+    }
+}
+
+impl GraphqlLimits {
+    fn from_env<F: Fn(&str) -> Option<String>>(env: &Env<'_, F>) -> Result<Self, ConfigError> {
+        let defaults = Self::default();
+        let introspection = env.parse("GRAPHQL_INTROSPECTION", defaults.introspection)?;
+        Ok(Self {
+            max_depth: env.parse("GRAPHQL_MAX_DEPTH", defaults.max_depth)?,
+            max_complexity: env.parse("GRAPHQL_MAX_COMPLEXITY", defaults.max_complexity)?,
+            max_query_bytes: env.parse("GRAPHQL_MAX_QUERY_BYTES", defaults.max_query_bytes)?,
+            max_selections: env.parse("GRAPHQL_MAX_SELECTIONS", defaults.max_selections)?,
+            max_aliases: env.parse("GRAPHQL_MAX_ALIASES", defaults.max_aliases)?,
+            max_root_fields: env.parse("GRAPHQL_MAX_ROOT_FIELDS", defaults.max_root_fields)?,
+            max_batch_size: env.parse("GRAPHQL_MAX_BATCH_SIZE", defaults.max_batch_size)?,
+            introspection,
+            suggestions: env.parse("GRAPHQL_SUGGESTIONS", introspection)?,
+            graphiql: env.parse("GRAPHQL_GRAPHIQL", defaults.graphiql)?,
+            ws_keepalive: Duration::from_secs(env.parse("GRAPHQL_WS_KEEPALIVE_SECONDS", 15)?),
+            ws_init_timeout: Duration::from_secs(env.parse("GRAPHQL_WS_INIT_TIMEOUT_SECONDS", 10)?),
+            ws_max_operations: env
+                .parse("GRAPHQL_WS_MAX_OPERATIONS", defaults.ws_max_operations)?,
+            ws_max_sockets: env.parse("WS_MAX_SOCKETS", defaults.ws_max_sockets)?,
+            ws_max_sockets_per_ip: env
+                .parse("WS_MAX_SOCKETS_PER_IP", defaults.ws_max_sockets_per_ip)?,
+            ws_max_subscriptions: env
+                .parse("WS_MAX_SUBSCRIPTIONS", defaults.ws_max_subscriptions)?,
+            ws_send_queue: env.parse("WS_SEND_QUEUE", defaults.ws_send_queue)?,
+            operations_per_minute: env.parse(
+                "GRAPHQL_RATE_LIMIT_PER_MINUTE",
+                defaults.operations_per_minute,
+            )?,
+        })
+    }
+}
+
+impl AccountsConfig {
+    fn from_env<F: Fn(&str) -> Option<String>>(env: &Env<'_, F>) -> Result<Self, ConfigError> {
+        Ok(Self {
+            smtp_url: env.optional("SMTP_URL").map(Into::into),
+            mail_from: env.string("MAIL_FROM", "messenger-gateway <no-reply@localhost>"),
+            app_name: env.string("APP_NAME", "messenger-gateway"),
+            verify_token_ttl: Duration::from_secs(
+                env.parse("EMAIL_VERIFY_TOKEN_TTL_SECONDS", 86_400)?,
+            ),
+            reset_token_ttl: Duration::from_secs(
+                env.parse("PASSWORD_RESET_TOKEN_TTL_SECONDS", 3_600)?,
+            ),
+            require_verified_email: env.parse("REQUIRE_VERIFIED_EMAIL", true)?,
+            limits: RateLimits {
+                login_per_minute: env.parse("LOGIN_RATE_LIMIT_PER_MINUTE", 10)?,
+                login_lockout_failures: env.parse("LOGIN_LOCKOUT_AFTER_FAILURES", 5)?,
+                register_per_minute: env.parse("REGISTER_RATE_LIMIT_PER_MINUTE", 5)?,
+                refresh_per_minute: env.parse("REFRESH_RATE_LIMIT_PER_MINUTE", 30)?,
+                reset_per_minute: env.parse("RESET_RATE_LIMIT_PER_MINUTE", 5)?,
+                message_per_minute: env.parse("MESSAGE_RATE_LIMIT_PER_MINUTE", 120)?,
+                duplicate_message_cooldown: env.parse("DUPLICATE_MESSAGE_COOLDOWN_SECONDS", 0)?,
+            },
         })
     }
 }
