@@ -13,14 +13,17 @@ use tracing::Instrument as _;
 use super::{
     documents::only_public_subscriptions,
     fanout::Shape,
+    gate::SubscriptionPermit,
     operation::{Caller, Operation, Outgoing, Sender},
     protocol::{parse, BadMessage, ClientMessage, Protocol},
+    refusals::Refused,
+    watch::{next_revocation, Watch},
 };
 use crate::{
     auth::Credential,
-    domain::{presence::PresenceHandle, AuthMethod, ClientInfo, Principal},
+    domain::{presence::PresenceHandle, ClientInfo, Principal},
     graphql::{context::RequestAuth, Transport},
-    realtime::{hub::Delivery, topics, Event, TopicStream},
+    realtime::{topics, TopicStream},
     state::AppState,
 };
 
@@ -63,21 +66,7 @@ pub async fn serve(
     let (out, mut outgoing) = mpsc::channel(limits.ws_send_queue.max(1));
     let shutdown = state.shutdown.token().clone();
     let lagging = Arc::new(tokio::sync::Notify::new());
-    let mut conn = Connection {
-        lagging: Arc::clone(&lagging),
-        state,
-        transport,
-        protocol,
-        client,
-        auth: None,
-        principal: None,
-        operations: HashMap::new(),
-        out,
-        expires_at: None,
-        credential: None,
-        revocations: None,
-        presence: None,
-    };
+    let mut conn = Connection::new(state, transport, protocol, client, out, &lagging);
     let init_deadline = tokio::time::sleep(limits.ws_init_timeout);
     tokio::pin!(init_deadline);
     let mut keepalive = tokio::time::interval_at(
@@ -89,11 +78,10 @@ pub async fn serve(
     let close = loop {
         tokio::select! {
             frame = incoming.next() => {
-                let text = match frame {
-                    Some(Ok(Message::Text(text))) => text.to_string(),
-                    Some(Ok(Message::Binary(bytes))) => String::from_utf8_lossy(&bytes).into_owned(),
-                    Some(Ok(Message::Ping(_) | Message::Pong(_))) => continue,
-                    Some(Ok(Message::Close(_))) | Some(Err(_)) | None => break None,
+                let text = match text_of(frame) {
+                    Frame::Text(text) => text,
+                    Frame::Control => continue,
+                    Frame::End => break None,
                 };
                 let acked_before = conn.auth.is_some();
                 match conn.handle(&text, &mut sink).await {
@@ -129,15 +117,7 @@ pub async fn serve(
                 break Some(Close::new(4403, "Forbidden: credentials expired"));
             }
             watch = next_revocation(&mut conn.revocations, conn.principal.as_ref()) => {
-                let revoked = match watch {
-                    Watch::Revoked => true,
-                    // Revocations announced while Redis was away are lost: ask Postgres.
-                    Watch::Recheck => match &conn.credential {
-                        Some(credential) => !conn.state.domain.auth().still_valid(credential).await,
-                        None => false,
-                    },
-                };
-                if revoked {
+                if conn.revoked(watch).await {
                     break Some(Close::new(4403, "Forbidden: session revoked"));
                 }
             }
@@ -147,59 +127,87 @@ pub async fn serve(
             () = shutdown.cancelled() => break Some(Close::new(1001, "server shutting down")),
         }
     };
-    for (_, operation) in conn.operations.drain() {
-        operation.abort();
-    }
-    if let Some(Close(code, reason)) = close {
-        let frame = CloseFrame {
-            code,
-            reason: reason.into(),
-        };
-        let _ = sink.send(Message::Close(Some(frame))).await;
-    }
-    let _ = sink.close().await;
-    if let Some((handle, refresher)) = conn.presence.take() {
-        refresher.abort();
-        conn.state.domain.presence().leave(&handle).await;
-    }
+    conn.finish(sink, close).await;
 }
 
-/// What the revocation watch saw.
-enum Watch {
-    /// The connection's session was revoked.
-    Revoked,
-    /// Events may have been lost (a lag, or the Redis link came back): check again.
-    Recheck,
+/// A frame from the client, as the connection loop needs it.
+enum Frame {
+    Text(String),
+    /// Ping or pong: nothing to do.
+    Control,
+    /// Closed, broken or gone.
+    End,
 }
 
-/// Resolves when the connection's session is revoked or must be checked again; pends
-/// forever without a watch.
-async fn next_revocation(watch: &mut Option<TopicStream>, principal: Option<&Principal>) -> Watch {
-    let Some(stream) = watch.as_mut() else {
-        return std::future::pending().await;
-    };
-    let session = match principal.map(|p| &p.method) {
-        Some(AuthMethod::AccessToken { session_id }) => *session_id,
-        _ => None,
-    };
-    loop {
-        match stream.next().await {
-            Some(Delivery::Event(envelope)) => match &envelope.event {
-                Event::SessionRevoked { family_id, .. }
-                    if family_id.is_none() || *family_id == session =>
-                {
-                    return Watch::Revoked
-                }
-                Event::Resync => return Watch::Recheck,
-                _ => {}
-            },
-            Some(Delivery::Lagged { .. }) => return Watch::Recheck,
-            None => return std::future::pending().await,
+fn text_of(frame: Option<Result<Message, axum::Error>>) -> Frame {
+    match frame {
+        Some(Ok(Message::Text(text))) => Frame::Text(text.to_string()),
+        Some(Ok(Message::Binary(bytes))) => {
+            Frame::Text(String::from_utf8_lossy(&bytes).into_owned())
         }
+        Some(Ok(Message::Ping(_) | Message::Pong(_))) => Frame::Control,
+        Some(Ok(Message::Close(_))) | Some(Err(_)) | None => Frame::End,
     }
 }
 
 impl Connection {
+    fn new(
+        state: AppState,
+        transport: Transport,
+        protocol: Protocol,
+        client: ClientInfo,
+        out: mpsc::Sender<Outgoing>,
+        lagging: &Arc<tokio::sync::Notify>,
+    ) -> Self {
+        Self {
+            lagging: Arc::clone(lagging),
+            state,
+            transport,
+            protocol,
+            client,
+            auth: None,
+            principal: None,
+            operations: HashMap::new(),
+            out,
+            expires_at: None,
+            credential: None,
+            revocations: None,
+            presence: None,
+        }
+    }
+
+    /// Whether what the revocation watch saw ends this connection's session.
+    async fn revoked(&self, watch: Watch) -> bool {
+        match watch {
+            Watch::Revoked => true,
+            // Revocations announced while Redis was away are lost: ask Postgres.
+            Watch::Recheck => match &self.credential {
+                Some(credential) => !self.state.domain.auth().still_valid(credential).await,
+                None => false,
+            },
+        }
+    }
+
+    /// Ends the connection: its operations stop, the close frame goes out (when there
+    /// is one), and its presence is left.
+    async fn finish(mut self, mut sink: SplitSink<WebSocket, Message>, close: Option<Close>) {
+        for (_, operation) in self.operations.drain() {
+            operation.abort();
+        }
+        if let Some(Close(code, reason)) = close {
+            let frame = CloseFrame {
+                code,
+                reason: reason.into(),
+            };
+            let _ = sink.send(Message::Close(Some(frame))).await;
+        }
+        let _ = sink.close().await;
+        if let Some((handle, refresher)) = self.presence.take() {
+            refresher.abort();
+            self.state.domain.presence().leave(&handle).await;
+        }
+    }
+
     async fn handle(
         &mut self,
         text: &str,
@@ -292,59 +300,16 @@ impl Connection {
                 format!("Subscriber for {id} already exists"),
             ));
         }
-        let cap = self.state.config.graphql.ws_max_operations;
-        if self.operations.len() >= cap {
-            let errors =
-                serde_json::json!([{ "message": format!("At most {cap} operations per socket") }]);
-            let _ = sink
-                .send(Message::Text(self.protocol.error(&id, errors).into()))
-                .await;
-            return Ok(());
-        }
-        if let Err(error) = self
-            .state
-            .domain
-            .auth()
-            .charge_operations(self.credential.as_ref(), &self.client, 1)
-            .await
-        {
-            let mut extensions = serde_json::json!({ "code": error.code() });
-            if let crate::error::AppError::RateLimited { retry_after } = error {
-                extensions["retryAfter"] = serde_json::json!(retry_after);
-            }
-            let errors =
-                serde_json::json!([{ "message": error.message(), "extensions": extensions }]);
-            let _ = sink
-                .send(Message::Text(self.protocol.error(&id, errors).into()))
-                .await;
-            return Ok(());
-        }
         let query = payload["query"].as_str().unwrap_or_default();
         let operation_name = payload.get("operationName").and_then(Value::as_str);
-        if self.principal.is_none() && !only_public_subscriptions(query, operation_name) {
-            // As for any source stream that cannot be created: one `next` carrying the
-            // error, then `complete` (what graphql-js servers do).
-            let result = serde_json::json!({ "errors": [{
-                "message": "Sign in to subscribe: send a credential in connection_init",
-                "extensions": { "code": "UNAUTHENTICATED" },
-            }] });
-            let _ = sink
-                .send(Message::Text(self.protocol.next(&id, result).into()))
-                .await;
-            let _ = sink
-                .send(Message::Text(self.protocol.complete(&id).into()))
-                .await;
-            return Ok(());
-        }
-        let Some(permit) = self.transport.sockets.subscription() else {
-            let errors = serde_json::json!([{
-                "message": "Server busy: too many subscriptions; try again later",
-                "extensions": { "code": "SERVICE_UNAVAILABLE" },
-            }]);
-            let _ = sink
-                .send(Message::Text(self.protocol.error(&id, errors).into()))
-                .await;
-            return Ok(());
+        let permit = match self.admit(query, operation_name).await {
+            Ok(permit) => permit,
+            Err(refused) => {
+                for frame in refused.frames(self.protocol, &id) {
+                    let _ = sink.send(Message::Text(frame.into())).await;
+                }
+                return Ok(());
+            }
         };
         let variables = payload.get("variables").filter(|v| v.is_object()).cloned();
         let operation = Operation {
@@ -375,15 +340,43 @@ impl Connection {
         self.operations.insert(id, task.abort_handle());
         Ok(())
     }
-}
 
-/// Closes a socket refused by the instance's caps, with the code that says why.
-pub(super) async fn refuse(socket: WebSocket, refusal: super::gate::Refusal) {
-    let (mut sink, _) = socket.split();
-    let frame = CloseFrame {
-        code: refusal.close_code(),
-        reason: refusal.reason().into(),
-    };
-    let _ = sink.send(Message::Close(Some(frame))).await;
-    let _ = sink.close().await;
+    /// The checks before an operation starts: the socket's and the caller's budgets,
+    /// anonymous sockets only watching a bot login, the instance's subscription cap.
+    async fn admit(
+        &self,
+        query: &str,
+        operation_name: Option<&str>,
+    ) -> Result<SubscriptionPermit, Refused> {
+        let cap = self.state.config.graphql.ws_max_operations;
+        if self.operations.len() >= cap {
+            let message = format!("At most {cap} operations per socket");
+            return Err(Refused::Error(serde_json::json!([{ "message": message }])));
+        }
+        let charged = self
+            .state
+            .domain
+            .auth()
+            .charge_operations(self.credential.as_ref(), &self.client, 1)
+            .await;
+        if let Err(error) = charged {
+            let mut extensions = serde_json::json!({ "code": error.code() });
+            if let crate::error::AppError::RateLimited { retry_after } = error {
+                extensions["retryAfter"] = serde_json::json!(retry_after);
+            }
+            return Err(Refused::Error(serde_json::json!([{
+                "message": error.message(),
+                "extensions": extensions,
+            }])));
+        }
+        if self.principal.is_none() && !only_public_subscriptions(query, operation_name) {
+            return Err(Refused::Unauthenticated);
+        }
+        self.transport.sockets.subscription().ok_or_else(|| {
+            Refused::Error(serde_json::json!([{
+                "message": "Server busy: too many subscriptions; try again later",
+                "extensions": { "code": "SERVICE_UNAVAILABLE" },
+            }]))
+        })
+    }
 }

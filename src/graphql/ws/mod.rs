@@ -16,6 +16,8 @@ pub mod fanout;
 pub mod gate;
 mod operation;
 pub mod protocol;
+mod refusals;
+mod watch;
 
 use axum::{
     extract::ws::WebSocketUpgrade,
@@ -69,7 +71,7 @@ pub fn upgrade(
                         drop(permit);
                     }
                     // The protocol's close codes need a WebSocket: refuse right after the upgrade.
-                    Err(refusal) => connection::refuse(socket, refusal).await,
+                    Err(refusal) => refusals::refuse(socket, refusal).await,
                 }
             }
             .instrument(span)
