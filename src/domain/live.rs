@@ -8,6 +8,7 @@
 //! process's Redis link. Events carry their public payload, so forwarding one costs no
 //! query per subscriber.
 
+mod chats;
 mod messages;
 
 use super::{Domain, Principal};
@@ -85,110 +86,9 @@ impl LiveService<'_> {
     ) -> AppResult<impl Stream<Item = ChatUpdate> + Send + 'static> {
         let me = caller.user_id;
         let chats = crate::db::chats::chat_ids_of(self.0.db().exec(), me).await?;
-        let bus = self.0.bus().clone();
-        let domain = self.0.clone();
         let (tx, rx) = tokio::sync::mpsc::channel(64);
-        tokio::spawn(async move {
-            let mut streams = tokio_stream::StreamMap::new();
-            streams.insert(0, bus.subscribe(&topics::user(me)));
-            for chat in chats {
-                streams.insert(chat, bus.subscribe(&topics::chat(chat)));
-            }
-            loop {
-                // Ends as soon as the subscriber goes away, releasing the topics.
-                let next = tokio::select! {
-                    next = streams.next() => next,
-                    () = tx.closed() => return,
-                };
-                let Some((_, delivery)) = next else { return };
-                let Delivery::Event(envelope) = delivery else {
-                    continue;
-                };
-                if matches!(envelope.event, Event::Resync) {
-                    // Joins and leaves announced while the link was down are lost: ask
-                    // Postgres, and tell the client the difference.
-                    let Ok(fresh) = crate::db::chats::chat_ids_of(domain.db().exec(), me).await
-                    else {
-                        return; // fail closed: the client resubscribes
-                    };
-                    let fresh: std::collections::HashSet<i64> = fresh.into_iter().collect();
-                    let known: Vec<i64> = streams.keys().copied().filter(|c| *c != 0).collect();
-                    let mut updates = Vec::new();
-                    for chat_id in known.iter().filter(|c| !fresh.contains(c)) {
-                        streams.remove(chat_id);
-                        updates.push(ChatUpdate::Removed { chat_id: *chat_id });
-                    }
-                    for chat_id in fresh.iter().filter(|c| !known.contains(c)) {
-                        streams.insert(*chat_id, bus.subscribe(&topics::chat(*chat_id)));
-                        updates.push(ChatUpdate::Added { chat_id: *chat_id });
-                    }
-                    for update in updates {
-                        if tx.send(update).await.is_err() {
-                            return;
-                        }
-                    }
-                    continue;
-                }
-                let update = match &envelope.event {
-                    Event::MembershipChanged {
-                        chat_id,
-                        user_id,
-                        joined,
-                    } if *user_id == me => {
-                        if *joined {
-                            if !streams.contains_key(chat_id) {
-                                streams.insert(*chat_id, bus.subscribe(&topics::chat(*chat_id)));
-                            }
-                            Some(ChatUpdate::Added { chat_id: *chat_id })
-                        } else {
-                            streams.remove(chat_id);
-                            Some(ChatUpdate::Removed { chat_id: *chat_id })
-                        }
-                    }
-                    Event::MembershipChanged {
-                        chat_id,
-                        user_id,
-                        joined,
-                    } => Some(if *joined {
-                        ChatUpdate::MemberJoined {
-                            chat_id: *chat_id,
-                            user_id: *user_id,
-                        }
-                    } else {
-                        ChatUpdate::MemberLeft {
-                            chat_id: *chat_id,
-                            user_id: *user_id,
-                        }
-                    }),
-                    Event::ChatUpdated { chat_id } => {
-                        Some(ChatUpdate::Updated { chat_id: *chat_id })
-                    }
-                    Event::MessageCreated { message, .. } if message.sender_id != me => {
-                        Some(ChatUpdate::UnreadChanged {
-                            chat_id: message.chat_id,
-                        })
-                    }
-                    Event::ReadReceipt {
-                        chat_id, user_id, ..
-                    } if *user_id == me => Some(ChatUpdate::UnreadChanged { chat_id: *chat_id }),
-                    Event::Typing {
-                        chat_id,
-                        user_id,
-                        typing,
-                    } if *user_id != me => Some(ChatUpdate::Typing {
-                        chat_id: *chat_id,
-                        user_id: *user_id,
-                        typing: *typing,
-                    }),
-                    _ => None,
-                };
-                if let Some(update) = update {
-                    if tx.send(update).await.is_err() {
-                        return;
-                    }
-                }
-            }
-        });
+        let feed = chats::Feed::new(self.0.clone(), me, &chats);
+        tokio::spawn(feed.run(tx));
         Ok(tokio_stream::wrappers::ReceiverStream::new(rx))
     }
 
