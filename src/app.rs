@@ -170,21 +170,8 @@ impl Application {
         let bus = state.domain.bus().clone();
         let domain = state.domain.clone();
         tracing::info!(addr = %listener.local_addr()?, "listening");
-        let metrics_server = metrics_listener.map(|listener| {
-            let app = crate::http::metrics::own_router().with_state(state.clone());
-            let stop = signal.token().clone();
-            if let Ok(addr) = listener.local_addr() {
-                tracing::info!(%addr, "serving /metrics on METRICS_ADDR");
-            }
-            tokio::spawn(async move {
-                let served = axum::serve(listener, app)
-                    .with_graceful_shutdown(async move { stop.cancelled().await })
-                    .await;
-                if let Err(e) = served {
-                    tracing::error!(error = %e, "the metrics listener failed");
-                }
-            })
-        });
+        let metrics_server =
+            metrics_listener.map(|listener| serve_metrics(listener, state.clone(), &signal));
         let app = router(state, transport).into_make_service_with_connect_info::<SocketAddr>();
         let drain = signal.clone();
         // When the shutdown signal came: the grace period bounds everything after it.
@@ -242,6 +229,27 @@ impl Application {
         tracing::info!("stopped");
         Ok(())
     }
+}
+
+/// `/metrics` alone on the `METRICS_ADDR` listener, until shutdown starts.
+fn serve_metrics(
+    listener: TcpListener,
+    state: AppState,
+    signal: &Shutdown,
+) -> tokio::task::JoinHandle<()> {
+    let app = http::metrics::own_router().with_state(state);
+    let stop = signal.token().clone();
+    if let Ok(addr) = listener.local_addr() {
+        tracing::info!(%addr, "serving /metrics on METRICS_ADDR");
+    }
+    tokio::spawn(async move {
+        let served = axum::serve(listener, app)
+            .with_graceful_shutdown(async move { stop.cancelled().await })
+            .await;
+        if let Err(e) = served {
+            tracing::error!(error = %e, "the metrics listener failed");
+        }
+    })
 }
 
 /// Every route of the service, and the middleware every request passes: request id,

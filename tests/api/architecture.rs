@@ -236,6 +236,71 @@ fn top_level_modules_import_each_other_without_cycles() {
     );
 }
 
+/// Pieces stay small: no source file over 400 lines, no function over about 80 (90
+/// counted from `fn` to its closing brace, SQL text included).
+#[test]
+fn files_and_functions_stay_small() {
+    let mut found = Vec::new();
+    let top = std::fs::read_dir(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("src"))
+        .expect("src")
+        .map(|e| e.expect("entry").path())
+        .filter(|p| p.is_dir())
+        .map(|p| {
+            p.file_name()
+                .and_then(|n| n.to_str())
+                .expect("name")
+                .to_owned()
+        })
+        .collect::<Vec<_>>();
+    let mut files: Vec<(PathBuf, String)> = top.iter().flat_map(|dir| sources(dir)).collect();
+    for entry in
+        std::fs::read_dir(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("src")).expect("src")
+    {
+        let path = entry.expect("entry").path();
+        if path.extension().is_some_and(|e| e == "rs") {
+            let text = std::fs::read_to_string(&path).expect("source");
+            files.push((path, text));
+        }
+    }
+    for (path, text) in &files {
+        let lines: Vec<&str> = text.lines().collect();
+        if lines.len() > 400 {
+            found.push(format!("{}: {} lines", path.display(), lines.len()));
+        }
+        for (at, line) in lines.iter().enumerate() {
+            let code = line.trim_start();
+            let indent = &line[..line.len() - code.len()];
+            let is_fn = [
+                "fn ",
+                "pub fn ",
+                "async fn ",
+                "pub async fn ",
+                "pub(super) fn ",
+                "pub(super) async fn ",
+                "pub(crate) fn ",
+                "pub(crate) async fn ",
+            ]
+            .iter()
+            .any(|start| code.starts_with(start));
+            if !is_fn || code.ends_with(';') {
+                continue;
+            }
+            let closing = format!("{indent}}}");
+            if let Some(end) = lines[at..].iter().position(|l| *l == closing) {
+                if end + 1 > 90 {
+                    found.push(format!(
+                        "{}:{}: a function of {} lines",
+                        path.display(),
+                        at + 1,
+                        end + 1
+                    ));
+                }
+            }
+        }
+    }
+    assert!(found.is_empty(), "too big:\n{}", found.join("\n"));
+}
+
 #[test]
 fn the_checks_see_what_they_look_for() {
     let names_of = |code: &str| crate_modules(code).into_iter().collect::<Vec<_>>();
