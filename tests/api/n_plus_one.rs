@@ -127,3 +127,41 @@ async fn a_message_page_costs_the_same_statements_for_5_and_50_messages() {
     );
     assert_eq!(fifty, 9, "{fifty} statements");
 }
+
+/// A member's `user { id }` is answered from the membership row: no user is loaded for
+/// it (one statement fewer than `user { id displayName }`), and the ids are the same.
+#[tokio::test]
+async fn member_user_ids_come_from_the_membership_rows() {
+    let app = spawn_app().await;
+    let (owner, _) = quick_user(&app, "Owner").await;
+    let mut ids = Vec::new();
+    for i in 0..5 {
+        ids.push(quick_user(&app, &format!("Member{i}")).await.1);
+    }
+    let members: Vec<&str> = ids.iter().map(String::as_str).collect();
+    group(&app, &owner, "Members", &members).await;
+    let only_ids = "{ chats(first: 10) { edges { node { members { user { id } } } } } }";
+    let with_names =
+        "{ chats(first: 10) { edges { node { members { user { id displayName } } } } } }";
+    let lean = statements_for(&app, &owner, only_ids, json!({})).await;
+    let full = statements_for(&app, &owner, with_names, json!({})).await;
+    assert_eq!(
+        full - lean,
+        1,
+        "ids only: {lean} statements, with names: {full}"
+    );
+    let member_ids = |data: Value| -> Vec<String> {
+        let mut ids: Vec<String> = data["chats"]["edges"][0]["node"]["members"]
+            .as_array()
+            .expect("members")
+            .iter()
+            .map(|m| m["user"]["id"].as_str().expect("id").to_owned())
+            .collect();
+        ids.sort();
+        ids
+    };
+    assert_eq!(
+        member_ids(gql(&app, &owner, only_ids, json!({})).await),
+        member_ids(gql(&app, &owner, with_names, json!({})).await)
+    );
+}

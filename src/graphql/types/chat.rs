@@ -222,6 +222,14 @@ impl ChatMemberObject {
         ID(self.0.user_id.to_string())
     }
     async fn user(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<User>> {
+        // `user { id }` (member lists, typing indicators) is answered from the membership
+        // row: its user exists (a foreign key), and no other field is read.
+        if selects_only_id(ctx) {
+            return Ok(Some(User {
+                id: self.0.user_id,
+                ..User::default()
+            }));
+        }
         loaders(ctx)
             .users
             .load_one(self.0.user_id)
@@ -252,4 +260,14 @@ impl From<InviteLink> for InviteLinkObject {
             invite_url: link.invite_url,
         }
     }
+}
+
+/// Whether the field's selection reads nothing but `id` and `__typename` (through
+/// fragments and aliases too).
+fn selects_only_id(ctx: &Context<'_>) -> bool {
+    ctx.look_ahead().selection_fields().iter().all(|field| {
+        field
+            .selection_set()
+            .all(|child| matches!(child.name(), "id" | "__typename"))
+    })
 }
