@@ -311,7 +311,16 @@ impl MessageService<'_> {
         let chat = db::chats::find(self.0.db().exec(), chat_id)
             .await?
             .ok_or_else(|| AppError::not_found("Chat not found"))?;
-        if ChatKind::of(&chat) != ChatKind::Private {
+        self.require_not_blocked_in(caller, &chat).await
+    }
+
+    /// [`Self::require_not_blocked`] for a chat already loaded.
+    async fn require_not_blocked_in(
+        &self,
+        caller: &Principal,
+        chat: &super::chats::Chat,
+    ) -> AppResult<()> {
+        if ChatKind::of(chat) != ChatKind::Private {
             return Ok(());
         }
         let other = chat.counterpart_of(caller.user_id).unwrap_or_default();

@@ -102,7 +102,8 @@ impl MessageService<'_> {
             forwarded_from: None,
             client_message_id: client_id,
         };
-        match self.write(caller, &view, &draft, None).await? {
+        let sender = self.sender(caller).await?;
+        match self.write(caller, &sender, &view, &draft, None).await? {
             Some(message) => Ok(message),
             // Lost a race with the same retry: return the winner.
             None => {
@@ -190,13 +191,24 @@ impl MessageService<'_> {
             forwarded_from: Some((source.id, author)),
             client_message_id: None,
         };
+        let sender = self.sender(caller).await?;
         let mut sent = Vec::with_capacity(views.len());
         for view in &views {
-            if let Some(message) = self.write(caller, view, &draft, Some(source.id)).await? {
+            let written = self
+                .write(caller, &sender, view, &draft, Some(source.id))
+                .await?;
+            if let Some(message) = written {
                 sent.push(message);
             }
         }
         Ok(sent)
+    }
+
+    /// The caller's own row: its public profile travels with each message event.
+    async fn sender(&self, caller: &Principal) -> AppResult<crate::domain::users::User> {
+        db::users::find_by_id(self.0.db().exec(), caller.user_id)
+            .await?
+            .ok_or_else(|| AppError::unauthenticated("User not found"))
     }
 
     /// The caller's membership, when they may post: channels only for the owner and
@@ -208,7 +220,7 @@ impl MessageService<'_> {
                 AppError::forbidden("Only the owner or an admin can post in a channel"),
             ),
             ChatKind::Private => {
-                self.require_not_blocked(caller, chat_id).await?;
+                self.require_not_blocked_in(caller, &view.chat).await?;
                 Ok(view)
             }
             _ => Ok(view),
@@ -221,13 +233,11 @@ impl MessageService<'_> {
     async fn write(
         &self,
         caller: &Principal,
+        sender: &crate::domain::users::User,
         view: &ChatView,
         draft: &Draft<'_>,
         copy_attachments_of: Option<i64>,
     ) -> AppResult<Option<Message>> {
-        let sender = db::users::find_by_id(self.0.db().exec(), caller.user_id)
-            .await?
-            .ok_or_else(|| AppError::unauthenticated("User not found"))?;
         let mut attempt = 1;
         let written = loop {
             match self
