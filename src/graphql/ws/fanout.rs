@@ -25,9 +25,7 @@ use std::{
     },
 };
 
-use async_graphql::parser::types::{
-    DocumentOperations, ExecutableDocument, OperationType, Selection, SelectionSet,
-};
+use async_graphql::parser::types::{ExecutableDocument, OperationType, Selection, SelectionSet};
 use futures_util::stream::BoxStream;
 use serde_json::Value;
 use tokio::sync::OnceCell;
@@ -101,12 +99,7 @@ impl Shape {
         variables: Option<&Value>,
     ) -> Option<Self> {
         let document = async_graphql::parser::parse_query(query).ok()?;
-        let operation = match (&document.operations, operation_name) {
-            (DocumentOperations::Single(op), _) => op,
-            (DocumentOperations::Multiple(ops), Some(name)) => ops.get(name)?,
-            (DocumentOperations::Multiple(ops), None) if ops.len() == 1 => ops.values().next()?,
-            (DocumentOperations::Multiple(_), None) => return None,
-        };
+        let operation = super::documents::operation(&document, operation_name)?;
         if operation.node.ty != OperationType::Subscription || !operation.node.directives.is_empty()
         {
             return None;

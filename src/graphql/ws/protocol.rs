@@ -30,11 +30,7 @@ impl Protocol {
     }
 
     pub fn next(self, id: &str, payload: Value) -> String {
-        let kind = match self {
-            Self::TransportWs => "next",
-            Self::Legacy => "data",
-        };
-        json!({ "id": id, "type": kind, "payload": payload }).to_string()
+        self.next_raw(id, &payload.to_string())
     }
 
     /// A result whose `payload` is already rendered JSON (shared fan-out): the same
