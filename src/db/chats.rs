@@ -3,9 +3,11 @@
 
 mod list;
 mod members;
+mod page;
 
 pub use list::*;
 pub use members::*;
+pub use page::*;
 
 use std::collections::HashMap;
 

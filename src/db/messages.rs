@@ -8,9 +8,11 @@ use chrono::{DateTime, Utc};
 use sqlx::PgExecutor;
 
 mod reactions;
+mod read;
 mod send;
 
 pub use reactions::*;
+pub use read::*;
 pub use send::*;
 
 #[derive(Clone, Debug, PartialEq, sqlx::FromRow, serde::Serialize, serde::Deserialize)]

@@ -5,6 +5,7 @@
 pub mod admin;
 mod create;
 mod ids;
+mod read;
 
 use std::collections::HashMap;
 
@@ -16,6 +17,7 @@ use crate::{
 };
 
 pub use crate::db::chats::{Chat, ChatCursor, Member, MemberSettings};
+pub use read::{ChatFacts, ChatListRead, ChatWants};
 
 /// `private`, `group`, `channel` or `saved`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -141,8 +143,8 @@ impl ChatService<'_> {
         Ok(ChatView { chat, member })
     }
 
-    /// `chats`: the caller's chat list, pinned first, then by last activity.
-    #[tracing::instrument(level = "debug", skip_all, fields(user_id = caller.user_id))]
+    /// `chats`: the caller's chat list, pinned first, then by last activity (the page
+    /// alone: one statement; [`Self::read_list`] adds what a reader shows).
     pub async fn list(
         &self,
         caller: &Principal,
@@ -150,59 +152,13 @@ impl ChatService<'_> {
         query: Option<&str>,
         request: ChatPageRequest<'_>,
     ) -> AppResult<ChatPage> {
-        let (cursor, backward, n) = match request {
-            ChatPageRequest::Forward { after, n } => (after, false, n),
-            ChatPageRequest::Backward { before, n } => (before, true, n),
-        };
-        let limit = super::page_size(n)?;
-        let pattern = query
-            .map(str::trim)
-            .filter(|q| !q.is_empty())
-            .map(super::like_pattern);
-        let db = self.0.db();
-        let mut rows = db::chats::list_for_user(
-            db.exec(),
-            caller.user_id,
-            archived,
-            pattern.as_deref(),
-            cursor,
-            backward,
-            limit + 1,
-        )
-        .await?;
-        let more = rows.len() as i64 > limit;
-        rows.truncate(limit as usize);
-        if backward {
-            rows.reverse();
-        }
-        let (has_previous, has_next) = if backward {
-            (more, cursor.is_some())
-        } else {
-            (cursor.is_some(), more)
-        };
-        let ids: Vec<i64> = rows.iter().map(|r| r.chat_id).collect();
-        let (mut chats, mut members) = tokio::try_join!(
-            db::chats::find_many(db.exec(), &ids),
-            db::chats::memberships(db.exec(), caller.user_id, &ids),
-        )?;
-        let items = rows
-            .into_iter()
-            .filter_map(|row| {
-                let chat = chats.remove(&row.chat_id)?;
-                let member = members.remove(&row.chat_id)?;
-                let cursor = ChatCursor {
-                    pinned: row.pinned,
-                    pinned_at: row.pinned_at,
-                    last_message_at: row.last_message_at,
-                    id: row.chat_id,
-                };
-                Some((ChatView { chat, member }, cursor))
-            })
-            .collect();
+        let read = self
+            .read_list(caller, archived, query, request, ChatWants::default())
+            .await?;
         Ok(ChatPage {
-            items,
-            has_previous,
-            has_next,
+            items: read.items,
+            has_previous: read.has_previous,
+            has_next: read.has_next,
         })
     }
 
@@ -216,7 +172,8 @@ impl ChatService<'_> {
         query: Option<&str>,
         after_chat_id: Option<i64>,
         limit: i64,
-    ) -> AppResult<ChatPage> {
+        wants: ChatWants,
+    ) -> AppResult<ChatListRead> {
         let cursor = match after_chat_id {
             None => None,
             Some(chat_id) => {
@@ -234,7 +191,8 @@ impl ChatService<'_> {
             after: cursor.as_ref(),
             n: limit,
         };
-        self.list(caller, archived, query, request).await
+        self.read_list(caller, archived, query, request, wants)
+            .await
     }
 
     /// Batch: the members of many chats (for loaders; the caller already holds the chats).

@@ -1,6 +1,7 @@
 //! Messages (messenger-rest-api.md §3.4, §8): sending with idempotent retries, pages,
 //! threads, edits, deletes, forwards, reactions, delivery and read pointers, mentions.
 
+mod read;
 mod send;
 
 use std::collections::HashMap;
@@ -13,6 +14,7 @@ use crate::{
 };
 
 pub use crate::db::messages::{Message, ReactionCount};
+pub use read::{MessageFacts, MessagePageRead, MessageWants};
 pub use send::SendMessage;
 
 /// The message types of the seed's `MessageType`.

@@ -124,3 +124,13 @@ pub fn client_info<'a>(ctx: &Context<'a>) -> &'a ClientInfo {
 pub fn services<'a>(ctx: &Context<'a>) -> &'a Domain {
     domain(ctx)
 }
+
+/// Whether a selection reads nothing of its object but `id` and `__typename` (through
+/// fragments and aliases too): such a field is answered from the id the parent holds.
+pub fn reads_only_id(selection: &async_graphql::Lookahead<'_>) -> bool {
+    selection.selection_fields().iter().all(|field| {
+        field
+            .selection_set()
+            .all(|child| matches!(child.name(), "id" | "__typename"))
+    })
+}

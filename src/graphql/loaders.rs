@@ -5,13 +5,18 @@
 use std::{collections::HashMap, sync::Arc};
 
 use async_graphql::dataloader::{DataLoader, Loader};
-use futures_util::future::BoxFuture;
+
+mod cache;
+mod waves;
+
+pub use cache::{QueryCache, QueryOnlyCache};
+pub use waves::{run_in_waves, Fetches};
 
 use crate::{
     domain::{
         chats::Member,
         media::Attachment,
-        messages::{Message, ReactionCount},
+        messages::{Message, MessageFacts, ReactionCount},
         users::User,
         Domain,
     },
@@ -41,11 +46,12 @@ where
 pub struct UserLoader(Domain);
 
 impl Loader<i64> for UserLoader {
-    type Value = User;
+    type Value = Arc<User>;
     type Error = Arc<AppError>;
 
-    async fn load(&self, keys: &[i64]) -> LoadResult<i64, User> {
-        self.0.users().load_many(keys).await.map_err(Arc::new)
+    async fn load(&self, keys: &[i64]) -> LoadResult<i64, Arc<User>> {
+        let users = self.0.users().load_many(keys).await.map_err(Arc::new)?;
+        Ok(users.into_iter().map(|(id, u)| (id, Arc::new(u))).collect())
     }
 }
 
@@ -53,11 +59,12 @@ impl Loader<i64> for UserLoader {
 pub struct MembersLoader(Domain);
 
 impl Loader<i64> for MembersLoader {
-    type Value = Vec<Member>;
+    type Value = Arc<Vec<Member>>;
     type Error = Arc<AppError>;
 
-    async fn load(&self, keys: &[i64]) -> LoadResult<i64, Vec<Member>> {
-        self.0.chats().members_of(keys).await.map_err(Arc::new)
+    async fn load(&self, keys: &[i64]) -> LoadResult<i64, Arc<Vec<Member>>> {
+        let members = self.0.chats().members_of(keys).await.map_err(Arc::new)?;
+        Ok(members.into_iter().map(|(id, m)| (id, Arc::new(m))).collect())
     }
 }
 
@@ -91,12 +98,13 @@ impl Loader<(i64, i64)> for UnreadLoader {
 pub struct MessageLoader(Domain);
 
 impl Loader<(i64, i64)> for MessageLoader {
-    type Value = Message;
+    type Value = Arc<Message>;
     type Error = Arc<AppError>;
 
-    async fn load(&self, keys: &[(i64, i64)]) -> LoadResult<(i64, i64), Message> {
+    async fn load(&self, keys: &[(i64, i64)]) -> LoadResult<(i64, i64), Arc<Message>> {
         per_viewer(keys, |viewer, ids| async move {
-            self.0.messages().load_visible(viewer, &ids).await
+            let found = self.0.messages().load_visible(viewer, &ids).await?;
+            Ok(found.into_iter().map(|(id, m)| (id, Arc::new(m))).collect())
         })
         .await
     }
@@ -156,142 +164,43 @@ impl Loader<i64> for AttachmentsLoader {
     }
 }
 
-/// The batch loads a request's loaders started and not yet run.
-///
-/// Loaders of an HTTP request do not spawn their batches: they queue them here, and
-/// [`run_in_waves`] runs them between polls of the request's execution. Every key the
-/// execution asks for while it is polled joins one batch, and the execution only moves on
-/// once the whole wave of batches has answered; so the batches (and the statements they
-/// run) are the same on every run, however busy the machine, and nothing waits on a timer.
-#[derive(Clone, Default)]
-pub struct Fetches(Arc<std::sync::Mutex<Vec<BoxFuture<'static, ()>>>>);
-
-impl Fetches {
-    fn queue(&self, fetch: BoxFuture<'static, ()>) {
-        self.0.lock().unwrap_or_else(|e| e.into_inner()).push(fetch);
-    }
-
-    fn take(&self) -> Vec<BoxFuture<'static, ()>> {
-        std::mem::take(&mut *self.0.lock().unwrap_or_else(|e| e.into_inner()))
-    }
-}
-
-/// Drives `execution` and the loads it queues on `fetches` in waves: poll the execution
-/// until it waits on nothing but loads (async-graphql's list resolution yields and wakes
-/// itself now and then: it is polled again at once); run every batch it queued,
-/// concurrently, until all have answered; poll the execution again; and so on.
-pub async fn run_in_waves<F: std::future::Future>(fetches: Fetches, execution: F) -> F::Output {
-    use futures_util::{stream::FuturesUnordered, StreamExt as _};
-    use std::task::{Context, Poll, Waker};
-    /// Polls of the execution in a row while it keeps waking itself, before yielding to
-    /// the runtime.
-    const SPINS: usize = 1024;
-    let mut execution = std::pin::pin!(execution);
-    let mut running: FuturesUnordered<BoxFuture<'static, ()>> = FuturesUnordered::new();
-    let flag = Arc::new(WakeFlag::default());
-    let flag_waker = Waker::from(Arc::clone(&flag));
-    std::future::poll_fn(move |cx| {
-        flag.set_outer(cx.waker());
-        let mut spins = 0;
-        loop {
-            // Finish the running wave before the execution moves on.
-            if !running.is_empty() {
-                match running.poll_next_unpin(cx) {
-                    Poll::Ready(Some(())) => continue,
-                    Poll::Ready(None) => {}
-                    Poll::Pending => return Poll::Pending,
-                }
-            }
-            flag.woken.store(false, std::sync::atomic::Ordering::SeqCst);
-            if let Poll::Ready(output) = execution
-                .as_mut()
-                .poll(&mut Context::from_waker(&flag_waker))
-            {
-                return Poll::Ready(output);
-            }
-            if flag.woken.load(std::sync::atomic::Ordering::SeqCst) {
-                // It can go on by itself: let it, so every key of this wave is asked for.
-                spins += 1;
-                if spins == SPINS {
-                    cx.waker().wake_by_ref();
-                    return Poll::Pending;
-                }
-                continue;
-            }
-            let wave = fetches.take();
-            if wave.is_empty() {
-                return Poll::Pending;
-            }
-            running.extend(wave);
-        }
-    })
-    .await
-}
-
-/// A waker that notes it was woken, then wakes the task that polls the execution.
-#[derive(Default)]
-struct WakeFlag {
-    woken: std::sync::atomic::AtomicBool,
-    outer: std::sync::Mutex<Option<std::task::Waker>>,
-}
-
-impl WakeFlag {
-    fn set_outer(&self, waker: &std::task::Waker) {
-        let mut outer = self.outer.lock().unwrap_or_else(|e| e.into_inner());
-        if !outer.as_ref().is_some_and(|w| w.will_wake(waker)) {
-            *outer = Some(waker.clone());
-        }
-    }
-}
-
-impl std::task::Wake for WakeFlag {
-    fn wake(self: Arc<Self>) {
-        self.wake_by_ref();
-    }
-
-    fn wake_by_ref(self: &Arc<Self>) {
-        self.woken.store(true, std::sync::atomic::Ordering::SeqCst);
-        if let Some(waker) = self
-            .outer
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .as_ref()
-        {
-            waker.wake_by_ref();
-        }
-    }
-}
-
 /// Batches of subscription events (WebSocket) are few and small: they are spawned, after
 /// a short wait for siblings.
 const SPAWNED_BATCH_DELAY: std::time::Duration = std::time::Duration::from_millis(1);
 
-/// A loader whose batches run in `fetches`' waves, or are spawned without it.
-fn loader<T: Loader<K>, K>(inner: T, fetches: Option<&Fetches>) -> DataLoader<T>
+/// A loader whose batches run in `fetches`' waves, or are spawned without it; its
+/// values are kept for the request while `cache` is on.
+fn loader<T: Loader<K>, K>(
+    inner: T,
+    fetches: Option<&Fetches>,
+    cache: &QueryCache,
+) -> DataLoader<T, QueryCache>
 where
     K: Send + Sync + std::hash::Hash + Eq + Clone + 'static,
 {
     match fetches {
         Some(fetches) => {
             let fetches = fetches.clone();
-            DataLoader::new(inner, move |fetch| fetches.queue(fetch))
+            DataLoader::with_cache(inner, move |fetch| fetches.queue(fetch), cache.clone())
                 .delay(std::time::Duration::ZERO)
         }
-        None => DataLoader::new(inner, tokio::spawn).delay(SPAWNED_BATCH_DELAY),
+        None => DataLoader::with_cache(inner, tokio::spawn, cache.clone())
+            .delay(SPAWNED_BATCH_DELAY),
     }
 }
 
 /// Every loader of one request.
 pub struct Loaders {
-    pub users: DataLoader<UserLoader>,
-    pub members: DataLoader<MembersLoader>,
-    pub member_counts: DataLoader<MemberCountLoader>,
-    pub unread: DataLoader<UnreadLoader>,
-    pub messages: DataLoader<MessageLoader>,
-    pub reactions: DataLoader<ReactionsLoader>,
-    pub attachments: DataLoader<AttachmentsLoader>,
-    pub contact_of: DataLoader<ContactOfLoader>,
-    pub online: DataLoader<OnlineLoader>,
+    pub users: DataLoader<UserLoader, QueryCache>,
+    pub members: DataLoader<MembersLoader, QueryCache>,
+    pub member_counts: DataLoader<MemberCountLoader, QueryCache>,
+    pub unread: DataLoader<UnreadLoader, QueryCache>,
+    pub messages: DataLoader<MessageLoader, QueryCache>,
+    pub reactions: DataLoader<ReactionsLoader, QueryCache>,
+    pub attachments: DataLoader<AttachmentsLoader, QueryCache>,
+    pub contact_of: DataLoader<ContactOfLoader, QueryCache>,
+    pub online: DataLoader<OnlineLoader, QueryCache>,
+    cache: QueryCache,
 }
 
 impl Loaders {
@@ -309,16 +218,48 @@ impl Loaders {
 
     fn build(domain: &Domain, fetches: Option<&Fetches>) -> Self {
         let d = || domain.clone();
+        let cache = QueryCache::default();
         Self {
-            users: loader(UserLoader(d()), fetches),
-            members: loader(MembersLoader(d()), fetches),
-            member_counts: loader(MemberCountLoader(d()), fetches),
-            unread: loader(UnreadLoader(d()), fetches),
-            messages: loader(MessageLoader(d()), fetches),
-            reactions: loader(ReactionsLoader(d()), fetches),
-            attachments: loader(AttachmentsLoader(d()), fetches),
-            contact_of: loader(ContactOfLoader(d()), fetches),
-            online: loader(OnlineLoader(d()), fetches),
+            users: loader(UserLoader(d()), fetches, &cache),
+            members: loader(MembersLoader(d()), fetches, &cache),
+            member_counts: loader(MemberCountLoader(d()), fetches, &cache),
+            unread: loader(UnreadLoader(d()), fetches, &cache),
+            messages: loader(MessageLoader(d()), fetches, &cache),
+            reactions: loader(ReactionsLoader(d()), fetches, &cache),
+            attachments: loader(AttachmentsLoader(d()), fetches, &cache),
+            contact_of: loader(ContactOfLoader(d()), fetches, &cache),
+            online: loader(OnlineLoader(d()), fetches, &cache),
+            cache,
+        }
+    }
+
+    /// Users a page already loaded with its rows.
+    pub async fn seed_users<'a>(&self, users: impl IntoIterator<Item = &'a Arc<User>>) {
+        self.users
+            .feed_many(users.into_iter().map(|u| (u.id, Arc::clone(u))))
+            .await;
+    }
+
+    /// What a message page already loaded (the domain's [`MessageFacts`]), so the
+    /// fields of its messages load nothing more.
+    pub async fn seed_message_page(&self, viewer: i64, chat_id: i64, facts: &MessageFacts) {
+        self.seed_users(facts.users.values()).await;
+        self.reactions
+            .feed_many(facts.reactions.iter().map(|(id, r)| ((viewer, *id), r.clone())))
+            .await;
+        self.messages
+            .feed_many(
+                facts
+                    .targets
+                    .iter()
+                    .map(|(id, m)| ((viewer, *id), Arc::clone(m))),
+            )
+            .await;
+        self.attachments
+            .feed_many(facts.attachments.iter().map(|(id, a)| (*id, a.clone())))
+            .await;
+        if let Some(members) = &facts.members {
+            self.members.feed_one(chat_id, Arc::clone(members)).await;
         }
     }
 }

@@ -39,6 +39,7 @@ pub fn schema_builder(
     .limit_depth(limits.max_depth)
     .limit_complexity(limits.max_complexity)
     .extension(metrics::OperationMetrics)
+    .extension(loaders::QueryOnlyCache)
     .extension(limits::DocumentLimits {
         max_query_bytes: limits.max_query_bytes,
         max_selections: limits.max_selections,

@@ -1,4 +1,4 @@
-//! A user's chat list (keyset pages) and public chat discovery.
+//! The chat list's keyset cursor (the pages are in `page.rs`) and public chat discovery.
 
 use chrono::{DateTime, Utc};
 use sqlx::PgExecutor;
@@ -15,71 +15,7 @@ pub struct ChatCursor {
     pub id: i64,
 }
 
-#[derive(Clone, Debug, sqlx::FromRow)]
-pub struct ListedChat {
-    pub chat_id: i64,
-    pub pinned: bool,
-    pub pinned_at: DateTime<Utc>,
-    pub last_message_at: DateTime<Utc>,
-}
-
-/// One page of `user_id`'s chat list, in list order (pinned first, then by last
-/// activity): the chats after `cursor`, or with `backward` the chats before it, nearest
-/// first (the caller reverses those).
-#[tracing::instrument(level = "debug", skip_all, fields(user_id = user_id))]
-pub async fn list_for_user(
-    db: impl PgExecutor<'_>,
-    user_id: i64,
-    archived: bool,
-    search: Option<&str>,
-    cursor: Option<&ChatCursor>,
-    backward: bool,
-    limit: i64,
-) -> Result<Vec<ListedChat>, sqlx::Error> {
-    sqlx::query_as!(
-        ListedChat,
-        r#"select c.id as chat_id, m.pinned,
-                  coalesce(m.pinned_at, 'epoch'::timestamptz) as "pinned_at!",
-                  c.last_message_at
-             from chat_members m
-             join chats c on c.id = m.chat_id
-            where m.user_id = $1 and m.archived = $2
-              and ($3::text is null
-                   or c.title ilike $3 or c.handle ilike $3 or c.type = lower(trim('%' from $3))
-                   or exists (select 1 from users u
-                               where u.id in (c.pair_low_user_id, c.pair_high_user_id)
-                                 and u.id <> $1
-                                 and (u.name ilike $3 or u.username ilike $3
-                                      or u.first_name ilike $3 or u.last_name ilike $3)))
-              and ($4::boolean is null
-                   or (not $9 and (m.pinned, coalesce(m.pinned_at, 'epoch'::timestamptz),
-                                   c.last_message_at, c.id) < ($4, $5, $6, $7))
-                   or ($9 and (m.pinned, coalesce(m.pinned_at, 'epoch'::timestamptz),
-                               c.last_message_at, c.id) > ($4, $5, $6, $7)))
-            order by case when not $9 then m.pinned end desc,
-                     case when not $9 then coalesce(m.pinned_at, 'epoch'::timestamptz) end desc,
-                     case when not $9 then c.last_message_at end desc,
-                     case when not $9 then c.id end desc,
-                     case when $9 then m.pinned end,
-                     case when $9 then coalesce(m.pinned_at, 'epoch'::timestamptz) end,
-                     case when $9 then c.last_message_at end,
-                     case when $9 then c.id end
-            limit $8"#,
-        user_id,
-        archived,
-        search,
-        cursor.map(|c| c.pinned),
-        cursor.map(|c| c.pinned_at),
-        cursor.map(|c| c.last_message_at),
-        cursor.map(|c| c.id),
-        limit,
-        backward
-    )
-    .fetch_all(db)
-    .await
-}
-
-/// Where `chat_id` sits in `user_id`'s chat list (the sort key of [`list_for_user`]);
+/// Where `chat_id` sits in `user_id`'s chat list (the sort key of [`super::page`]);
 /// `None` when the user is not a member.
 #[tracing::instrument(level = "debug", skip_all, fields(user_id = user_id, chat_id = chat_id))]
 pub async fn cursor_of(

@@ -32,7 +32,7 @@ pub async fn toggle_reaction(
 }
 
 /// One emoji's count on a message, and whether the viewer chose it.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Deserialize)]
 pub struct ReactionCount {
     pub emoji: String,
     pub count: i64,

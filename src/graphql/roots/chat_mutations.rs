@@ -75,7 +75,7 @@ impl ChatMutation {
             is_public: input.is_public,
             member_ids: ids(&input.member_ids, "memberIds")?,
         };
-        Ok(ChatObject(
+        Ok(ChatObject::new(
             services(ctx).chats().create(&principal, input).await?,
         ))
     }
@@ -83,7 +83,7 @@ impl ChatMutation {
     /// Joins a public group or channel.
     async fn join_chat(&self, ctx: &Context<'_>, chat_id: ID) -> async_graphql::Result<ChatObject> {
         let principal = principal(ctx).await?;
-        Ok(ChatObject(
+        Ok(ChatObject::new(
             services(ctx)
                 .chats()
                 .join(&principal, parse_id(&chat_id, "chatId")?)
@@ -108,7 +108,7 @@ impl ChatMutation {
             .chats()
             .update_profile(&principal, parse_id(&chat_id, "chatId")?, input)
             .await?;
-        Ok(ChatObject(view))
+        Ok(ChatObject::new(view))
     }
 
     async fn add_chat_member(
@@ -230,7 +230,7 @@ impl ChatMutation {
             .chats()
             .pin_message(&principal, parse_id(&chat_id, "chatId")?, message_id)
             .await?;
-        Ok(ChatObject(view))
+        Ok(ChatObject::new(view))
     }
 
     async fn set_chat_muted(
@@ -303,7 +303,7 @@ impl ChatMutation {
         token: String,
     ) -> async_graphql::Result<ChatObject> {
         let principal = principal(ctx).await?;
-        Ok(ChatObject(
+        Ok(ChatObject::new(
             services(ctx)
                 .chats()
                 .join_by_invite(&principal, &token)
@@ -322,5 +322,5 @@ async fn settings(
         .chats()
         .update_settings(&principal, parse_id(&chat_id, "chatId")?, settings)
         .await?;
-    Ok(ChatObject(view))
+    Ok(ChatObject::new(view))
 }

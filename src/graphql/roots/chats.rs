@@ -1,5 +1,7 @@
 //! Chat queries (messenger-rest-api.md §7); the mutations are in `chat_mutations.rs`.
 
+use std::sync::Arc;
+
 use async_graphql::{
     connection::{Connection, Edge},
     Context, Object, ID,
@@ -7,10 +9,10 @@ use async_graphql::{
 use base64::Engine as _;
 
 use crate::{
-    domain::chats::{ChatCursor, ChatPageRequest},
+    domain::chats::{ChatCursor, ChatPageRequest, ChatWants},
     error::AppError,
     graphql::{
-        context::{principal, services},
+        context::{loaders, principal, reads_only_id, services},
         scalars::parse_id,
         types::chat::{ChatObject, ChatType},
     },
@@ -27,6 +29,26 @@ fn decode_cursor(raw: &str, field: &str) -> Result<ChatCursor, AppError> {
         .ok()
         .and_then(|bytes| serde_json::from_slice(&bytes).ok())
         .ok_or_else(|| AppError::invalid(field, "is not a cursor of this list"))
+}
+
+/// What the selection of a `chats` page reads, through `edges { node }` and `nodes`
+/// (fragments and aliases included), so the page loads that and nothing else.
+fn chat_wants(ctx: &Context<'_>) -> ChatWants {
+    let page = ctx.look_ahead();
+    let mut wants = ChatWants::default();
+    for chat in [page.field("edges").field("node"), page.field("nodes")] {
+        let has = |name: &str| chat.field(name).exists();
+        let sender = chat.field("lastMessage").field("sender");
+        let member_user = chat.field("members").field("user");
+        wants.unread |= has("unreadCount") || has("unreadMentionsCount");
+        wants.member_counts |= has("membersCount");
+        wants.counterparts |= has("counterpart") || has("displayTitle");
+        wants.last_messages |= has("lastMessage");
+        wants.last_senders |= sender.exists() && !reads_only_id(&sender);
+        wants.members |= has("members") || has("onlineCount");
+        wants.member_users |= member_user.exists() && !reads_only_id(&member_user);
+    }
+    wants
 }
 
 #[derive(Default)]
@@ -70,19 +92,21 @@ impl ChatQuery {
         };
         let page = services(ctx)
             .chats()
-            .list(
+            .read_list(
                 &principal,
                 archived.unwrap_or(false),
                 query.as_deref(),
                 request,
+                chat_wants(ctx),
             )
             .await?;
+        let facts = Arc::new(page.facts);
+        loaders(ctx).seed_users(facts.users.values()).await;
         let mut connection = Connection::new(page.has_previous, page.has_next);
-        connection.edges.extend(
-            page.items
-                .into_iter()
-                .map(|(view, cursor)| Edge::new(encode_cursor(&cursor), ChatObject(view))),
-        );
+        connection.edges.extend(page.items.into_iter().map(|(view, cursor)| {
+            let node = ChatObject::with_facts(view, Arc::clone(&facts));
+            Edge::new(encode_cursor(&cursor), node)
+        }));
         Ok(connection)
     }
 
@@ -93,13 +117,13 @@ impl ChatQuery {
             .chats()
             .get(&principal, parse_id(&id, "id")?)
             .await?;
-        Ok(ChatObject(view))
+        Ok(ChatObject::new(view))
     }
 
     /// The caller's saved-messages chat (created on first use).
     async fn saved_messages(&self, ctx: &Context<'_>) -> async_graphql::Result<ChatObject> {
         let principal = principal(ctx).await?;
-        Ok(ChatObject(services(ctx).chats().saved(&principal).await?))
+        Ok(ChatObject::new(services(ctx).chats().saved(&principal).await?))
     }
 
     /// Public groups and channels the caller has not joined, by title or handle.

@@ -1,15 +1,17 @@
 //! Message queries and mutations (messenger-rest-api.md §8).
 
+use std::sync::Arc;
+
 use async_graphql::{
     connection::{Connection, Edge},
     Context, Enum, InputObject, Object, ID,
 };
 
 use crate::{
-    domain::messages::{Message, PageRequest, Receipt, SendMessage},
+    domain::messages::{Message, MessageWants, PageRequest, Receipt, SendMessage},
     error::AppError,
     graphql::{
-        context::{principal, services},
+        context::{loaders, principal, reads_only_id, services},
         scalars::parse_id,
         types::message::{MessageType, Reaction, ReadPointers},
     },
@@ -23,6 +25,27 @@ fn cursor_id(raw: Option<String>, field: &str) -> Result<Option<i64>, AppError> 
             .ok_or_else(|| AppError::invalid(field, "is not a cursor of this list"))
     })
     .transpose()
+}
+
+/// What the selection of a `messages` page reads, through `edges { node }` and `nodes`
+/// (fragments and aliases included), so the page loads that and nothing else.
+fn message_wants(ctx: &Context<'_>) -> MessageWants {
+    let page = ctx.look_ahead();
+    let mut wants = MessageWants::default();
+    for message in [page.field("edges").field("node"), page.field("nodes")] {
+        let has = |name: &str| message.field(name).exists();
+        let sender = message.field("sender");
+        wants.senders |= sender.exists() && !reads_only_id(&sender);
+        wants.reactions |= has("reactions");
+        wants.attachments |= has("attachments");
+        wants.members |= has("deliveryStatus");
+        for target in [message.field("replyTo"), message.field("forwardedFrom")] {
+            let sender = target.field("sender");
+            wants.targets |= target.exists();
+            wants.target_senders |= sender.exists() && !reads_only_id(&sender);
+        }
+    }
+    wants
 }
 
 #[derive(Default)]
@@ -41,7 +64,7 @@ impl MessageQuery {
         after: Option<String>,
         last: Option<i32>,
         before: Option<String>,
-    ) -> async_graphql::Result<Connection<String, Message>> {
+    ) -> async_graphql::Result<Connection<String, Arc<Message>>> {
         let principal = principal(ctx).await?;
         let chat_id = parse_id(&chat_id, "chatId")?;
         let request = match (first, last) {
@@ -59,8 +82,11 @@ impl MessageQuery {
         };
         let page = services(ctx)
             .messages()
-            .page(&principal, chat_id, request)
+            .read_page(&principal, chat_id, request, message_wants(ctx))
             .await?;
+        loaders(ctx)
+            .seed_message_page(principal.user_id, chat_id, &page.facts)
+            .await;
         let mut connection = Connection::new(page.has_previous, page.has_next);
         connection.edges.extend(
             page.items

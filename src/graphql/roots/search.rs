@@ -66,7 +66,7 @@ impl SearchQuery {
             .await?;
         Ok(GlobalSearch {
             users: found.users,
-            chats: found.chats.into_iter().map(ChatObject).collect(),
+            chats: found.chats.into_iter().map(ChatObject::new).collect(),
             messages: found.messages,
         })
     }

@@ -5,7 +5,7 @@ use async_graphql::{Context, InputObject, MaybeUndefined, Object, ID};
 use crate::{
     domain::users::{ProfileInput, User},
     graphql::{
-        context::{loaders, principal, services},
+        context::{loaders, principal, reads_only_id, services},
         errors::to_graphql,
         scalars::{parse_id, BigInt},
         types::PrivacyLevel,
@@ -20,11 +20,23 @@ impl UserQuery {
     /// The caller's own profile (JWT or raw initData).
     async fn me(&self, ctx: &Context<'_>) -> async_graphql::Result<User> {
         let principal = principal(ctx).await?;
+        // `me { id }` is answered from the verified credential: verifying it found the
+        // user's row.
+        if reads_only_id(&ctx.look_ahead()) {
+            return Ok(User {
+                id: principal.user_id,
+                ..User::default()
+            });
+        }
         Ok(services(ctx).users().me(&principal).await?)
     }
 
     /// A user's public profile; `null` when there is no such user.
-    async fn user(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Option<User>> {
+    async fn user(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+    ) -> async_graphql::Result<Option<std::sync::Arc<User>>> {
         principal(ctx).await?;
         let id = parse_id(&id, "id")?;
         loaders(ctx)

@@ -1,15 +1,20 @@
 //! `Chat`, `ChatMember`, `InviteLink` — per-viewer fields computed for the caller.
 
+use std::sync::Arc;
+
 use async_graphql::{Context, Enum, Object, SimpleObject, ID};
 use chrono::{DateTime, Utc};
 
 use crate::{
     domain::{
-        chats::{admin::InviteLink, ChatKind, ChatView, Member},
+        chats::{admin::InviteLink, ChatFacts, ChatKind, ChatView, Member},
         messages::Message,
         users::User,
     },
-    graphql::{context::loaders, errors::to_graphql},
+    graphql::{
+        context::{loaders, reads_only_id},
+        errors::to_graphql,
+    },
 };
 
 #[derive(Enum, Clone, Copy, PartialEq, Eq, Debug)]
@@ -48,27 +53,68 @@ impl ChatMemberRole {
     }
 }
 
-/// A chat as the caller sees it.
-pub struct ChatObject(pub ChatView);
+/// A chat as the caller sees it, with the facts its page already loaded (the domain's
+/// chat read model, for a `chats` page); anything else comes from the loaders.
+pub struct ChatObject {
+    view: ChatView,
+    facts: Option<Arc<ChatFacts>>,
+}
 
 impl ChatObject {
-    fn viewer(&self) -> i64 {
-        self.0.member.user_id
+    pub fn new(view: ChatView) -> Self {
+        Self { view, facts: None }
     }
 
-    async fn counterpart_user(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<User>> {
-        match self.0.chat.counterpart_of(self.viewer()) {
-            Some(id) => loaders(ctx)
-                .users
-                .load_one(id)
-                .await
-                .map_err(|e| to_graphql(&e)),
-            None => Ok(None),
+    pub fn with_facts(view: ChatView, facts: Arc<ChatFacts>) -> Self {
+        Self {
+            view,
+            facts: Some(facts),
         }
     }
 
+    fn viewer(&self) -> i64 {
+        self.view.member.user_id
+    }
+
+    async fn counterpart_user(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Option<Arc<User>>> {
+        let Some(id) = self.view.chat.counterpart_of(self.viewer()) else {
+            return Ok(None);
+        };
+        if let Some(user) = self.facts.as_ref().and_then(|f| f.users.get(&id)) {
+            return Ok(Some(Arc::clone(user)));
+        }
+        loaders(ctx)
+            .users
+            .load_one(id)
+            .await
+            .map_err(|e| to_graphql(&e))
+    }
+
+    async fn members_of_chat(&self, ctx: &Context<'_>) -> async_graphql::Result<Arc<Vec<Member>>> {
+        let chat_id = self.view.chat.id;
+        if let Some(members) = self.facts.as_ref().and_then(|f| f.members.get(&chat_id)) {
+            return Ok(Arc::clone(members));
+        }
+        let members = loaders(ctx)
+            .members
+            .load_one(chat_id)
+            .await
+            .map_err(|e| to_graphql(&e))?;
+        Ok(members.unwrap_or_default())
+    }
+
     async fn unread(&self, ctx: &Context<'_>) -> async_graphql::Result<(i64, i64)> {
-        let key = (self.viewer(), self.0.chat.id);
+        if let Some(counts) = self
+            .facts
+            .as_ref()
+            .and_then(|f| f.unread.get(&self.view.chat.id))
+        {
+            return Ok(*counts);
+        }
+        let key = (self.viewer(), self.view.chat.id);
         let counts = loaders(ctx)
             .unread
             .load_one(key)
@@ -81,52 +127,52 @@ impl ChatObject {
 #[Object(name = "Chat")]
 impl ChatObject {
     async fn id(&self) -> ID {
-        ID(self.0.chat.id.to_string())
+        ID(self.view.chat.id.to_string())
     }
     /// Stable public identifier (24 characters).
     async fn public_id(&self) -> &str {
-        &self.0.chat.public_id
+        &self.view.chat.public_id
     }
     #[graphql(name = "type")]
     async fn chat_type(&self) -> ChatType {
-        ChatKind::of(&self.0.chat).into()
+        ChatKind::of(&self.view.chat).into()
     }
     async fn title(&self) -> Option<&str> {
-        self.0.chat.title.as_deref()
+        self.view.chat.title.as_deref()
     }
     /// The title to show: the counterpart's name for private chats, "Saved Messages"
     /// for the saved chat, the title otherwise.
     async fn display_title(&self, ctx: &Context<'_>) -> async_graphql::Result<String> {
         let counterpart = self.counterpart_user(ctx).await?;
-        Ok(self.0.chat.display_title(counterpart.as_ref()))
+        Ok(self.view.chat.display_title(counterpart.as_deref()))
     }
     async fn description(&self) -> Option<&str> {
-        self.0.chat.description.as_deref()
+        self.view.chat.description.as_deref()
     }
     async fn avatar_url(&self) -> Option<&str> {
-        self.0.chat.avatar_url.as_deref()
+        self.view.chat.avatar_url.as_deref()
     }
     /// Public handle, without `@`.
     async fn handle(&self) -> Option<&str> {
-        self.0.chat.handle.as_deref()
+        self.view.chat.handle.as_deref()
     }
     async fn is_public(&self) -> bool {
-        self.0.chat.is_public
+        self.view.chat.is_public
     }
     async fn is_saved(&self) -> bool {
-        ChatKind::of(&self.0.chat) == ChatKind::Saved
+        ChatKind::of(&self.view.chat) == ChatKind::Saved
     }
     async fn archived(&self) -> bool {
-        self.0.member.archived
+        self.view.member.archived
     }
     async fn pinned(&self) -> bool {
-        self.0.member.pinned
+        self.view.member.pinned
     }
     async fn muted(&self) -> bool {
-        self.0.member.muted
+        self.view.member.muted
     }
     async fn my_role(&self) -> ChatMemberRole {
-        ChatMemberRole::of(&self.0.member.role)
+        ChatMemberRole::of(&self.view.member.role)
     }
     async fn unread_count(&self, ctx: &Context<'_>) -> async_graphql::Result<i64> {
         Ok(self.unread(ctx).await?.0)
@@ -135,14 +181,17 @@ impl ChatObject {
         Ok(self.unread(ctx).await?.1)
     }
     async fn last_read_message_id(&self) -> Option<ID> {
-        (self.0.member.last_read_message_id > 0)
-            .then(|| ID(self.0.member.last_read_message_id.to_string()))
+        (self.view.member.last_read_message_id > 0)
+            .then(|| ID(self.view.member.last_read_message_id.to_string()))
     }
     async fn pinned_message_id(&self) -> Option<ID> {
-        self.0.chat.pinned_message_id.map(|id| ID(id.to_string()))
+        self.view.chat.pinned_message_id.map(|id| ID(id.to_string()))
     }
-    async fn pinned_message(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Message>> {
-        match self.0.chat.pinned_message_id {
+    async fn pinned_message(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Option<Arc<Message>>> {
+        match self.view.chat.pinned_message_id {
             Some(id) => loaders(ctx)
                 .messages
                 .load_one((self.viewer(), id))
@@ -152,8 +201,14 @@ impl ChatObject {
         }
     }
     /// The newest message the caller can see, if it is the chat's last one.
-    async fn last_message(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Message>> {
-        match self.0.chat.last_message_id {
+    async fn last_message(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Option<Arc<Message>>> {
+        if let Some(facts) = &self.facts {
+            return Ok(facts.last_message(&self.view).cloned());
+        }
+        match self.view.chat.last_message_id {
             Some(id) => loaders(ctx)
                 .messages
                 .load_one((self.viewer(), id))
@@ -163,21 +218,23 @@ impl ChatObject {
         }
     }
     async fn members_count(&self, ctx: &Context<'_>) -> async_graphql::Result<i64> {
+        if let Some(count) = self
+            .facts
+            .as_ref()
+            .and_then(|f| f.member_counts.get(&self.view.chat.id))
+        {
+            return Ok(*count);
+        }
         let count = loaders(ctx)
             .member_counts
-            .load_one(self.0.chat.id)
+            .load_one(self.view.chat.id)
             .await
             .map_err(|e| to_graphql(&e))?;
         Ok(count.unwrap_or(0))
     }
     /// Members online now (seed `online_count`).
     async fn online_count(&self, ctx: &Context<'_>) -> async_graphql::Result<i64> {
-        let members = loaders(ctx)
-            .members
-            .load_one(self.0.chat.id)
-            .await
-            .map_err(|e| to_graphql(&e))?
-            .unwrap_or_default();
+        let members = self.members_of_chat(ctx).await?;
         let ids: Vec<i64> = members.iter().map(|m| m.user_id).collect();
         let online = loaders(ctx)
             .online
@@ -188,26 +245,18 @@ impl ChatObject {
     }
     /// Members, oldest first.
     async fn members(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<ChatMemberObject>> {
-        let members = loaders(ctx)
-            .members
-            .load_one(self.0.chat.id)
-            .await
-            .map_err(|e| to_graphql(&e))?;
-        Ok(members
-            .unwrap_or_default()
-            .into_iter()
-            .map(ChatMemberObject)
-            .collect())
+        let members = self.members_of_chat(ctx).await?;
+        Ok(members.iter().cloned().map(ChatMemberObject).collect())
     }
     /// The other participant of a private chat.
-    async fn counterpart(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<User>> {
+    async fn counterpart(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Arc<User>>> {
         self.counterpart_user(ctx).await
     }
     async fn last_message_at(&self) -> DateTime<Utc> {
-        self.0.chat.last_message_at
+        self.view.chat.last_message_at
     }
     async fn created_at(&self) -> DateTime<Utc> {
-        self.0.chat.created_at
+        self.view.chat.created_at
     }
 }
 
@@ -221,14 +270,14 @@ impl ChatMemberObject {
     async fn user_id(&self) -> ID {
         ID(self.0.user_id.to_string())
     }
-    async fn user(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<User>> {
+    async fn user(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Arc<User>>> {
         // `user { id }` (member lists, typing indicators) is answered from the membership
         // row: its user exists (a foreign key), and no other field is read.
-        if selects_only_id(ctx) {
-            return Ok(Some(User {
+        if reads_only_id(&ctx.look_ahead()) {
+            return Ok(Some(Arc::new(User {
                 id: self.0.user_id,
                 ..User::default()
-            }));
+            })));
         }
         loaders(ctx)
             .users
@@ -260,14 +309,4 @@ impl From<InviteLink> for InviteLinkObject {
             invite_url: link.invite_url,
         }
     }
-}
-
-/// Whether the field's selection reads nothing but `id` and `__typename` (through
-/// fragments and aliases too).
-fn selects_only_id(ctx: &Context<'_>) -> bool {
-    ctx.look_ahead().selection_fields().iter().all(|field| {
-        field
-            .selection_set()
-            .all(|child| matches!(child.name(), "id" | "__typename"))
-    })
 }

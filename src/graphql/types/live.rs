@@ -198,7 +198,7 @@ impl ChatEvent {
             .get(&principal, self.chat_of())
             .await
             .ok()
-            .map(ChatObject))
+            .map(ChatObject::new))
     }
     /// The caller's unread count in the chat now (loaded on request).
     async fn unread_count(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<i64>> {

@@ -1,5 +1,7 @@
 //! `Message`, `Reaction`, `ReadPointers`, `Notification`.
 
+use std::sync::Arc;
+
 use async_graphql::{Context, Enum, Object, SimpleObject, ID};
 use chrono::{DateTime, Utc};
 
@@ -12,7 +14,7 @@ use crate::{
         users::User,
     },
     graphql::{
-        context::{loaders, viewer_id},
+        context::{loaders, reads_only_id, viewer_id},
         errors::to_graphql,
     },
 };
@@ -73,12 +75,8 @@ impl Message {
     async fn sender_id(&self) -> ID {
         ID(self.sender_id.to_string())
     }
-    async fn sender(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<User>> {
-        loaders(ctx)
-            .users
-            .load_one(self.sender_id)
-            .await
-            .map_err(|e| to_graphql(&e))
+    async fn sender(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Arc<User>>> {
+        user_by_id(ctx, self.sender_id).await
     }
     #[graphql(name = "type")]
     async fn message_type(&self) -> MessageType {
@@ -94,24 +92,26 @@ impl Message {
         self.reply_to_message_id.map(|id| ID(id.to_string()))
     }
     /// The message replied to, while the caller can see it.
-    async fn reply_to(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Message>> {
+    async fn reply_to(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Arc<Message>>> {
         self.visible(ctx, self.reply_to_message_id).await
     }
     async fn forwarded_from_message_id(&self) -> Option<ID> {
         self.forwarded_from_message_id.map(|id| ID(id.to_string()))
     }
     /// The original of a forwarded message, while the caller can see it.
-    async fn forwarded_from(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Message>> {
+    async fn forwarded_from(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Option<Arc<Message>>> {
         self.visible(ctx, self.forwarded_from_message_id).await
     }
     /// The original author of a forward sent with its author.
-    async fn forwarded_from_user(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<User>> {
+    async fn forwarded_from_user(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Option<Arc<User>>> {
         match self.forwarded_from_user_id {
-            Some(id) => loaders(ctx)
-                .users
-                .load_one(id)
-                .await
-                .map_err(|e| to_graphql(&e)),
+            Some(id) => user_by_id(ctx, id).await,
             None => Ok(None),
         }
     }
@@ -165,12 +165,28 @@ impl Message {
     }
 }
 
+/// The user a message names (a foreign key: they exist). `{ id }` alone is answered from
+/// the id; anything more from the request's users (seeded by pages).
+async fn user_by_id(ctx: &Context<'_>, id: i64) -> async_graphql::Result<Option<Arc<User>>> {
+    if reads_only_id(&ctx.look_ahead()) {
+        return Ok(Some(Arc::new(User {
+            id,
+            ..User::default()
+        })));
+    }
+    loaders(ctx)
+        .users
+        .load_one(id)
+        .await
+        .map_err(|e| to_graphql(&e))
+}
+
 impl Message {
     async fn visible(
         &self,
         ctx: &Context<'_>,
         id: Option<i64>,
-    ) -> async_graphql::Result<Option<Message>> {
+    ) -> async_graphql::Result<Option<Arc<Message>>> {
         let (Some(id), Some(viewer)) = (id, viewer_id(ctx).await) else {
             return Ok(None);
         };

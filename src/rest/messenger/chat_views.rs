@@ -1,109 +1,54 @@
 //! Chats as their member sees them (`ChatRead`, `ChatDetailRead`): the per-viewer facts
-//! of the whole list come from batch calls — unread counters, member counts, members,
-//! last messages, users, presence — a fixed number of statements whatever its length.
-
-use std::collections::{HashMap, HashSet};
+//! of the whole list come from the domain's chat read model (`ChatService::read_list`,
+//! `read_views`) — the one GraphQL uses too — in a fixed number of statements whatever
+//! its length. Here they are only shaped into the seed's DTOs.
 
 use super::{
     dto::{chat_type, shown_name, ChatDetailRead, ChatRead},
-    views::{batch, Privacy},
+    views::Privacy,
 };
 use crate::{
     domain::{
-        chats::{ChatKind, ChatView, Member},
-        messages::Message,
-        users::User,
+        chats::{ChatFacts, ChatKind, ChatListRead, ChatView, ChatWants},
         Domain,
     },
-    error::{AppError, AppResult},
+    error::AppResult,
 };
 
-/// What a list of chats needs beyond the chats themselves.
+/// A page's facts (the domain's chat read model) and the §3.7 filter for the
+/// counterparts' avatars and last-seen times.
 struct Facts<'a> {
     viewer: i64,
-    unread: HashMap<i64, (i64, i64)>,
-    counts: HashMap<i64, i64>,
-    members: HashMap<i64, Vec<Member>>,
-    last: HashMap<i64, Message>,
-    users: HashMap<i64, User>,
-    /// Other users the viewer may see online (§3.7 `privacy_last_seen`).
-    online: HashSet<i64>,
+    facts: ChatFacts,
     privacy: Privacy<'a>,
 }
 
 impl<'a> Facts<'a> {
-    async fn load(domain: &'a Domain, viewer: i64, views: &[ChatView]) -> AppResult<Self> {
-        let ids: Vec<i64> = views.iter().map(|v| v.chat.id).collect();
-        let last_ids: Vec<i64> = views
-            .iter()
-            .filter_map(|v| v.chat.last_message_id)
-            .collect();
-        let (chats, messages) = (domain.chats(), domain.messages());
-        let (unread, counts, last, members) = tokio::try_join!(
-            batch(&ids, chats.unread_counts(viewer, &ids)),
-            batch(&ids, chats.member_counts(&ids)),
-            batch(&last_ids, messages.load_visible(viewer, &last_ids)),
-            batch(&ids, chats.members_of(&ids)),
-        )?;
-        let mut others: Vec<i64> = members
-            .values()
-            .flatten()
-            .map(|m| m.user_id)
-            .filter(|id| *id != viewer)
-            .collect();
-        others.sort_unstable();
-        others.dedup();
-        let presence = domain.presence();
-        let online_now = batch(&others, presence.online(&others)).await?;
-        let mut wanted: Vec<i64> = views
+    fn new(domain: &'a Domain, viewer: i64, views: &[&ChatView], facts: ChatFacts) -> Self {
+        let counterparts = views
             .iter()
             .filter_map(|v| v.chat.counterpart_of(viewer))
-            .chain(online_now.iter().filter(|(_, on)| **on).map(|(id, _)| *id))
             .collect();
-        wanted.sort_unstable();
-        wanted.dedup();
-        let users = batch(&wanted, domain.users().load_many(&wanted)).await?;
-        let privacy = Privacy::new(domain, viewer, wanted);
-        let mut online = HashSet::new();
-        for (id, on) in &online_now {
-            let Some(user) = users.get(id).filter(|_| *on) else {
-                continue;
-            };
-            if privacy
-                .show(user, &user.privacy_last_seen, Some(()))
-                .await
-                .is_some()
-            {
-                online.insert(*id);
-            }
-        }
-        Ok(Self {
+        Self {
             viewer,
-            unread,
-            counts,
-            members,
-            last,
-            users,
-            online,
-            privacy,
-        })
+            facts,
+            privacy: Privacy::new(domain, viewer, counterparts),
+        }
     }
 
     async fn read(&self, view: ChatView) -> ChatRead {
         let ChatView { chat, member } = view;
         let kind = ChatKind::of(&chat);
+        let facts = &self.facts;
         let counterpart_id = chat.counterpart_of(self.viewer);
-        let counterpart = counterpart_id.and_then(|id| self.users.get(&id));
-        let last = chat.last_message_id.and_then(|id| self.last.get(&id));
+        let counterpart = facts.user(counterpart_id).map(|u| &**u);
+        let last = chat
+            .last_message_id
+            .and_then(|id| facts.last_messages.get(&id));
         let (unread_count, unread_mentions_count) =
-            self.unread.get(&chat.id).copied().unwrap_or((0, 0));
-        let members_count = self.counts.get(&chat.id).copied().unwrap_or(0);
-        let online_count = self.members.get(&chat.id).map_or(0, |members| {
-            members
-                .iter()
-                .filter(|m| self.online.contains(&m.user_id))
-                .count() as i64
-        });
+            facts.unread.get(&chat.id).copied().unwrap_or((0, 0));
+        let members_count = facts.member_counts.get(&chat.id).copied().unwrap_or(0);
+        let online_count = facts.online_count(chat.id);
         let (avatar, last_seen) = match counterpart {
             Some(user) => (
                 self.privacy.avatar(user).await,
@@ -130,7 +75,7 @@ impl<'a> Facts<'a> {
             counterpart_name: counterpart.and_then(shown_name),
             counterpart_username: counterpart.and_then(|u| u.username.clone()),
             counterpart_avatar_url: avatar,
-            counterpart_is_online: counterpart_id.is_some_and(|id| self.online.contains(&id)),
+            counterpart_is_online: counterpart_id.is_some_and(|id| facts.online.contains(&id)),
             counterpart_last_seen_at: last_seen.map(Into::into),
             last_message_text: last.and_then(|m| m.text.clone()),
             last_message_type: last.map(|m| m.kind.clone()),
@@ -147,14 +92,32 @@ impl<'a> Facts<'a> {
     }
 }
 
-/// Chats as `viewer` (their member) sees them, in the given order. `online_count`
-/// counts the other members online whose last-seen privacy lets the viewer see it.
+/// A page of the chat list as its `viewer` sees it (the domain's read model with
+/// everything a `ChatRead` shows). `online_count` counts the other members online whose
+/// last-seen privacy lets the viewer see it.
+pub async fn list_reads(domain: &Domain, viewer: i64, read: ChatListRead) -> Vec<ChatRead> {
+    let views: Vec<ChatView> = read.items.into_iter().map(|(view, _)| view).collect();
+    let refs: Vec<&ChatView> = views.iter().collect();
+    let facts = Facts::new(domain, viewer, &refs, read.facts);
+    let mut out = Vec::with_capacity(views.len());
+    for view in views {
+        out.push(facts.read(view).await);
+    }
+    out
+}
+
+/// Chats loaded elsewhere (search results) as their member `viewer` sees them.
 pub async fn chat_reads(
     domain: &Domain,
     viewer: i64,
     views: Vec<ChatView>,
 ) -> AppResult<Vec<ChatRead>> {
-    let facts = Facts::load(domain, viewer, &views).await?;
+    let refs: Vec<&ChatView> = views.iter().collect();
+    let facts = domain
+        .chats()
+        .read_views(viewer, &refs, ChatWants::all())
+        .await?;
+    let facts = Facts::new(domain, viewer, &refs, facts);
     let mut out = Vec::with_capacity(views.len());
     for view in views {
         out.push(facts.read(view).await);
@@ -164,10 +127,11 @@ pub async fn chat_reads(
 
 /// One chat as its member `viewer` sees it.
 pub async fn chat_read(domain: &Domain, viewer: i64, view: ChatView) -> AppResult<ChatRead> {
-    let mut reads = chat_reads(domain, viewer, vec![view]).await?;
-    reads
-        .pop()
-        .ok_or_else(|| AppError::internal(anyhow::anyhow!("chat view lost")))
+    let facts = domain
+        .chats()
+        .read_views(viewer, &[&view], ChatWants::all())
+        .await?;
+    Ok(Facts::new(domain, viewer, &[&view], facts).read(view).await)
 }
 
 /// A chat with its members, oldest first (the caller holds the chat: a member).
@@ -177,10 +141,19 @@ pub async fn chat_detail(
     view: ChatView,
 ) -> AppResult<ChatDetailRead> {
     let chat_id = view.chat.id;
-    let facts = Facts::load(domain, viewer, std::slice::from_ref(&view)).await?;
-    let members = facts.members.get(&chat_id).cloned().unwrap_or_default();
+    let facts = domain
+        .chats()
+        .read_views(viewer, &[&view], ChatWants::all())
+        .await?;
+    let facts = Facts::new(domain, viewer, &[&view], facts);
+    let members = facts
+        .facts
+        .members
+        .get(&chat_id)
+        .map(|members| members.iter().cloned().map(Into::into).collect())
+        .unwrap_or_default();
     Ok(ChatDetailRead {
         chat: facts.read(view).await,
-        members: members.into_iter().map(Into::into).collect(),
+        members,
     })
 }

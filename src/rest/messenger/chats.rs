@@ -19,7 +19,7 @@ use super::{
     extract::{Body, Caller, Ids, Params},
 };
 use crate::{
-    domain::chats::CreateChat,
+    domain::chats::{ChatWants, CreateChat},
     rest::openapi::responses::{
         Conflict, Detail, Forbidden, NotFound, PayloadTooLarge, Unauthorized, Unavailable,
         Unprocessable,
@@ -102,11 +102,11 @@ pub(super) async fn list(
             params.query.as_deref(),
             params.before_id,
             params.limit,
+            ChatWants::all(),
         )
         .await?;
-    let views = page.items.into_iter().map(|(view, _)| view).collect();
     Ok(Json(
-        chat_views::chat_reads(&state.domain, caller.user_id, views).await?,
+        chat_views::list_reads(&state.domain, caller.user_id, page).await,
     ))
 }
 

@@ -1,0 +1,293 @@
+//! The read path of a chat list: one statement for a page of a user's chats with their
+//! memberships and, when asked, the per-viewer counters and the private chats'
+//! counterparts; one for the chats' members with, when asked, their users.
+
+use chrono::{DateTime, Utc};
+use sqlx::{types::Json, PgExecutor};
+
+use super::{Chat, ChatCursor, Member};
+use crate::db::users::User;
+
+/// What a page statement computes beside the rows.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct PageExtras {
+    /// Unread messages and unread mentions of the viewer.
+    pub unread: bool,
+    /// Members per chat.
+    pub member_counts: bool,
+    /// The other participant of each private chat.
+    pub counterparts: bool,
+}
+
+/// One chat of a page, with the viewer's membership and the extras asked for.
+pub struct PageRow {
+    pub chat: Chat,
+    pub member: Member,
+    pub cursor: ChatCursor,
+    pub unread: Option<(i64, i64)>,
+    pub members_count: Option<i64>,
+    pub counterpart: Option<User>,
+}
+
+struct Flat {
+    id: i64,
+    public_id: String,
+    kind: String,
+    title: Option<String>,
+    description: Option<String>,
+    avatar_url: Option<String>,
+    handle: Option<String>,
+    is_public: bool,
+    created_by: Option<i64>,
+    pair_low_user_id: Option<i64>,
+    pair_high_user_id: Option<i64>,
+    pinned_message_id: Option<i64>,
+    last_message_id: Option<i64>,
+    last_message_at: DateTime<Utc>,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+    m_id: i64,
+    m_user_id: i64,
+    m_role: String,
+    m_joined_at: DateTime<Utc>,
+    m_archived: bool,
+    m_pinned: bool,
+    m_pinned_at: DateTime<Utc>,
+    m_muted: bool,
+    m_last_read: i64,
+    m_last_delivered: i64,
+    m_cleared_before: i64,
+    unread: Option<i64>,
+    mentions: Option<i64>,
+    members_count: Option<i64>,
+    counterpart: Option<Json<User>>,
+}
+
+impl From<Flat> for PageRow {
+    fn from(r: Flat) -> Self {
+        let cursor = ChatCursor {
+            pinned: r.m_pinned,
+            pinned_at: r.m_pinned_at,
+            last_message_at: r.last_message_at,
+            id: r.id,
+        };
+        let member = Member {
+            id: r.m_id,
+            chat_id: r.id,
+            user_id: r.m_user_id,
+            role: r.m_role,
+            joined_at: r.m_joined_at,
+            archived: r.m_archived,
+            pinned: r.m_pinned,
+            muted: r.m_muted,
+            last_read_message_id: r.m_last_read,
+            last_delivered_message_id: r.m_last_delivered,
+            cleared_before_message_id: r.m_cleared_before,
+        };
+        let chat = Chat {
+            id: r.id,
+            public_id: r.public_id,
+            kind: r.kind,
+            title: r.title,
+            description: r.description,
+            avatar_url: r.avatar_url,
+            handle: r.handle,
+            is_public: r.is_public,
+            created_by: r.created_by,
+            pair_low_user_id: r.pair_low_user_id,
+            pair_high_user_id: r.pair_high_user_id,
+            pinned_message_id: r.pinned_message_id,
+            last_message_id: r.last_message_id,
+            last_message_at: r.last_message_at,
+            created_at: r.created_at,
+            updated_at: r.updated_at,
+        };
+        Self {
+            chat,
+            member,
+            cursor,
+            unread: r.unread.zip(r.mentions),
+            members_count: r.members_count,
+            counterpart: r.counterpart.map(|user| user.0),
+        }
+    }
+}
+
+/// Where a page starts and which way it goes.
+pub struct PageWindow<'a> {
+    pub archived: bool,
+    /// An escaped `ILIKE` pattern matching titles, handles, the type, and private chats'
+    /// counterpart names.
+    pub search: Option<&'a str>,
+    pub cursor: Option<&'a ChatCursor>,
+    /// The chats before `cursor`, nearest first (the caller reverses them).
+    pub backward: bool,
+    pub limit: i64,
+}
+
+/// One page of `user_id`'s chat list, in list order (pinned first, most recently pinned
+/// first, then by last activity; with `backward`, the reverse). Driven by the user's
+/// memberships (`chat_members_user_idx`), so its cost does not grow with the number of
+/// chats on the server; the extras are computed for the page's rows only.
+#[tracing::instrument(level = "debug", skip_all, fields(user_id = user_id))]
+pub async fn page(
+    db: impl PgExecutor<'_>,
+    user_id: i64,
+    window: &PageWindow<'_>,
+    extras: PageExtras,
+) -> Result<Vec<PageRow>, sqlx::Error> {
+    let cursor = window.cursor;
+    let mut rows: Vec<PageRow> = sqlx::query_as!(
+        Flat,
+        r#"with page as (
+             select c.id, c.public_id, c.type as kind, c.title, c.description, c.avatar_url,
+                    c.handle, c.is_public, c.created_by, c.pair_low_user_id,
+                    c.pair_high_user_id, c.pinned_message_id, c.last_message_id,
+                    c.last_message_at, c.created_at, c.updated_at,
+                    m.id as m_id, m.user_id as m_user_id, m.role as m_role,
+                    m.joined_at as m_joined_at, m.archived as m_archived,
+                    m.pinned as m_pinned,
+                    coalesce(m.pinned_at, 'epoch'::timestamptz) as m_pinned_at,
+                    m.muted as m_muted, m.last_read_message_id as m_last_read,
+                    m.last_delivered_message_id as m_last_delivered,
+                    m.cleared_before_message_id as m_cleared_before
+               from chat_members m
+               join chats c on c.id = m.chat_id
+              where m.user_id = $1 and m.archived = $2
+                and ($3::text is null
+                     or c.title ilike $3 or c.handle ilike $3 or c.type = lower(trim('%' from $3))
+                     or exists (select 1 from users u
+                                 where u.id in (c.pair_low_user_id, c.pair_high_user_id)
+                                   and u.id <> $1
+                                   and (u.name ilike $3 or u.username ilike $3
+                                        or u.first_name ilike $3 or u.last_name ilike $3)))
+                and ($4::boolean is null
+                     or (not $9 and (m.pinned, coalesce(m.pinned_at, 'epoch'::timestamptz),
+                                     c.last_message_at, c.id) < ($4, $5, $6, $7))
+                     or ($9 and (m.pinned, coalesce(m.pinned_at, 'epoch'::timestamptz),
+                                 c.last_message_at, c.id) > ($4, $5, $6, $7)))
+              order by case when not $9 then m.pinned end desc,
+                       case when not $9 then coalesce(m.pinned_at, 'epoch'::timestamptz) end desc,
+                       case when not $9 then c.last_message_at end desc,
+                       case when not $9 then c.id end desc,
+                       case when $9 then m.pinned end,
+                       case when $9 then coalesce(m.pinned_at, 'epoch'::timestamptz) end,
+                       case when $9 then c.last_message_at end,
+                       case when $9 then c.id end
+              limit $8)
+           select p.id as "id!", p.public_id as "public_id!", p.kind as "kind!", p.title,
+                  p.description, p.avatar_url, p.handle, p.is_public as "is_public!",
+                  p.created_by, p.pair_low_user_id, p.pair_high_user_id, p.pinned_message_id,
+                  p.last_message_id, p.last_message_at as "last_message_at!",
+                  p.created_at as "created_at!", p.updated_at as "updated_at!",
+                  p.m_id as "m_id!", p.m_user_id as "m_user_id!", p.m_role as "m_role!",
+                  p.m_joined_at as "m_joined_at!", p.m_archived as "m_archived!",
+                  p.m_pinned as "m_pinned!", p.m_pinned_at as "m_pinned_at!",
+                  p.m_muted as "m_muted!", p.m_last_read as "m_last_read!",
+                  p.m_last_delivered as "m_last_delivered!",
+                  p.m_cleared_before as "m_cleared_before!",
+                  case when $10 then
+                    (select count(*) from messages x
+                      where x.chat_id = p.id
+                        and x.id > greatest(p.m_last_read, p.m_cleared_before)
+                        and x.sender_id <> $1 and x.deleted_at is null
+                        and not exists (select 1 from hidden_messages h
+                                         where h.user_id = $1 and h.chat_id = x.chat_id
+                                           and h.message_id = x.id))
+                  end as unread,
+                  case when $10 then
+                    (select count(*) from message_mentions mm
+                       join messages x on x.chat_id = mm.chat_id and x.id = mm.message_id
+                      where mm.user_id = $1 and mm.chat_id = p.id
+                        and mm.message_id > greatest(p.m_last_read, p.m_cleared_before)
+                        and x.deleted_at is null)
+                  end as mentions,
+                  case when $11 then
+                    (select count(*) from chat_members cm where cm.chat_id = p.id)
+                  end as members_count,
+                  case when $12 and p.kind = 'private' then
+                    (select api_user(u) from users u
+                      where u.id = case when p.pair_low_user_id = $1 then p.pair_high_user_id
+                                        else p.pair_low_user_id end)
+                  end as "counterpart: Json<User>"
+             from page p"#,
+        user_id,
+        window.archived,
+        window.search,
+        cursor.map(|c| c.pinned),
+        cursor.map(|c| c.pinned_at),
+        cursor.map(|c| c.last_message_at),
+        cursor.map(|c| c.id),
+        window.limit,
+        window.backward,
+        extras.unread,
+        extras.member_counts,
+        extras.counterparts,
+    )
+    .fetch_all(db)
+    .await?
+    .into_iter()
+    .map(PageRow::from)
+    .collect();
+    // The statement's outer scan keeps no order of its own: put the page back in list
+    // order (nearest the cursor first).
+    let key = |r: &PageRow| {
+        let c = &r.cursor;
+        (c.pinned, c.pinned_at, c.last_message_at, c.id)
+    };
+    if window.backward {
+        rows.sort_by(|a, b| key(a).cmp(&key(b)));
+    } else {
+        rows.sort_by(|a, b| key(b).cmp(&key(a)));
+    }
+    Ok(rows)
+}
+
+/// One member of a chat with, when asked, their user.
+pub struct MemberRow {
+    pub member: Member,
+    pub user: Option<User>,
+}
+
+/// The members of `chat_ids`, oldest first per chat, each with their user when
+/// `with_users`.
+#[tracing::instrument(level = "debug", skip_all)]
+pub async fn members_with_users(
+    db: impl PgExecutor<'_>,
+    chat_ids: &[i64],
+    with_users: bool,
+) -> Result<Vec<MemberRow>, sqlx::Error> {
+    let rows = sqlx::query!(
+        r#"select m.id, m.chat_id, m.user_id, m.role, m.joined_at, m.archived, m.pinned,
+                  m.muted, m.last_read_message_id, m.last_delivered_message_id,
+                  m.cleared_before_message_id,
+                  case when $2 then (select api_user(u) from users u where u.id = m.user_id)
+                  end as "user: Json<User>"
+             from chat_members m
+            where m.chat_id = any($1)
+            order by m.chat_id, m.joined_at, m.id"#,
+        chat_ids,
+        with_users
+    )
+    .fetch_all(db)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| MemberRow {
+            member: Member {
+                id: r.id,
+                chat_id: r.chat_id,
+                user_id: r.user_id,
+                role: r.role,
+                joined_at: r.joined_at,
+                archived: r.archived,
+                pinned: r.pinned,
+                muted: r.muted,
+                last_read_message_id: r.last_read_message_id,
+                last_delivered_message_id: r.last_delivered_message_id,
+                cleared_before_message_id: r.cleared_before_message_id,
+            },
+            user: r.user.map(|u| u.0),
+        })
+        .collect())
+}

@@ -1,0 +1,169 @@
+//! Read-path statements that return messages together with the users they name.
+
+use std::collections::HashMap;
+
+use sqlx::{types::Json, PgExecutor};
+
+use super::{Message, ReactionCount};
+use crate::db::{attachments::Attachment, users::User};
+
+/// The [`Message`] of a query row whose columns carry the struct's field names.
+macro_rules! message_of {
+    ($r:ident) => {
+        Message {
+            id: $r.id,
+            chat_id: $r.chat_id,
+            sender_id: $r.sender_id,
+            kind: $r.kind,
+            text: $r.text,
+            reply_to_message_id: $r.reply_to_message_id,
+            forwarded_from_message_id: $r.forwarded_from_message_id,
+            forwarded_from_user_id: $r.forwarded_from_user_id,
+            client_message_id: $r.client_message_id,
+            edited_at: $r.edited_at,
+            deleted_at: $r.deleted_at,
+            created_at: $r.created_at,
+            updated_at: $r.updated_at,
+        }
+    };
+}
+
+/// A message and, when asked, its sender.
+pub struct MessageRow {
+    pub message: Message,
+    pub sender: Option<User>,
+}
+
+/// Messages by id that `viewer` may see (see [`super::find_visible`]), each with its
+/// sender when `with_senders`: one statement for a chat list's last messages and the
+/// names beside them.
+#[tracing::instrument(level = "debug", skip_all, fields(viewer = viewer))]
+pub async fn find_visible_with_senders(
+    db: impl PgExecutor<'_>,
+    viewer: i64,
+    ids: &[i64],
+    with_senders: bool,
+) -> Result<HashMap<i64, MessageRow>, sqlx::Error> {
+    let rows = sqlx::query!(
+        r#"select x.id, x.chat_id, x.sender_id, x.type as kind, x.text, x.reply_to_message_id,
+                  x.forwarded_from_message_id, x.forwarded_from_user_id, x.client_message_id,
+                  x.edited_at, x.deleted_at, x.created_at, x.updated_at,
+                  case when $3 then (select api_user(u) from users u where u.id = x.sender_id)
+                  end as "sender: Json<User>"
+             from messages x
+             join chat_members m on m.chat_id = x.chat_id and m.user_id = $1
+            where x.id = any($2) and x.deleted_at is null
+              and x.id > m.cleared_before_message_id
+              and not exists (select 1 from hidden_messages h
+                               where h.user_id = $1 and h.chat_id = x.chat_id
+                                 and h.message_id = x.id)"#,
+        viewer,
+        ids,
+        with_senders
+    )
+    .fetch_all(db)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| {
+            let message = message_of!(r);
+            let sender = r.sender.map(|u| u.0);
+            (message.id, MessageRow { message, sender })
+        })
+        .collect())
+}
+
+/// What a page statement returns beside the messages.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct MessageExtras {
+    pub senders: bool,
+    pub reactions: bool,
+    pub attachments: bool,
+}
+
+/// Where a page of one chat starts and which way it goes.
+#[derive(Clone, Copy, Debug)]
+pub struct MessageWindow {
+    pub chat_id: i64,
+    pub after: Option<i64>,
+    pub before: Option<i64>,
+    /// Newest first (the caller reverses the page).
+    pub newest_first: bool,
+    pub limit: i64,
+}
+
+/// One message of a page with the extras asked for.
+pub struct PageMessage {
+    pub message: Message,
+    pub sender: Option<User>,
+    pub reactions: Option<Vec<ReactionCount>>,
+    pub attachments: Option<Vec<Attachment>>,
+}
+
+/// A page of a chat as `viewer` sees it (see [`super::page`]), each message with, when
+/// asked, its sender, its reaction counts (most used first, `reacted` for the viewer)
+/// and its attachments: one statement. Empty when the viewer is not a member.
+#[tracing::instrument(level = "debug", skip_all, fields(chat_id = window.chat_id, viewer = viewer))]
+pub async fn page_with_extras(
+    db: impl PgExecutor<'_>,
+    viewer: i64,
+    window: MessageWindow,
+    extras: MessageExtras,
+) -> Result<Vec<PageMessage>, sqlx::Error> {
+    let rows = sqlx::query!(
+        r#"select x.id, x.chat_id, x.sender_id, x.type as kind, x.text, x.reply_to_message_id,
+                  x.forwarded_from_message_id, x.forwarded_from_user_id, x.client_message_id,
+                  x.edited_at, x.deleted_at, x.created_at, x.updated_at,
+                  case when $7 then (select api_user(u) from users u where u.id = x.sender_id)
+                  end as "sender: Json<User>",
+                  case when $8 then
+                    (select coalesce(jsonb_agg(jsonb_build_object(
+                                'emoji', r.emoji, 'count', r.n, 'reacted', r.reacted)
+                              order by r.n desc, r.first_at), '[]'::jsonb)
+                       from (select emoji, count(*) as n, bool_or(user_id = $2) as reacted,
+                                    min(created_at) as first_at
+                               from message_reactions where message_id = x.id
+                              group by emoji) r)
+                  end as "reactions: Json<Vec<ReactionCount>>",
+                  case when $9 then
+                    (select coalesce(jsonb_agg(jsonb_build_object(
+                                'id', a.id, 'message_id', a.message_id, 'chat_id', a.chat_id,
+                                'url', a.url, 'object_key', a.object_key, 'mime', a.mime,
+                                'size', a.size, 'file_name', a.file_name,
+                                'waveform', a.waveform, 'created_at', a.created_at)
+                              order by a.id), '[]'::jsonb)
+                       from attachments a where a.message_id = x.id)
+                  end as "attachments: Json<Vec<Attachment>>"
+             from messages x
+             join chat_members m on m.chat_id = x.chat_id and m.user_id = $2
+            where x.chat_id = $1 and x.deleted_at is null
+              and x.id > m.cleared_before_message_id
+              and ($3::bigint is null or x.id > $3)
+              and ($4::bigint is null or x.id < $4)
+              and not exists (select 1 from hidden_messages h
+                               where h.user_id = $2 and h.chat_id = x.chat_id
+                                 and h.message_id = x.id)
+            order by case when $5 then -x.id else x.id end
+            limit $6"#,
+        window.chat_id,
+        viewer,
+        window.after,
+        window.before,
+        window.newest_first,
+        window.limit,
+        extras.senders,
+        extras.reactions,
+        extras.attachments
+    )
+    .fetch_all(db)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| PageMessage {
+            message: message_of!(r),
+            sender: r.sender.map(|u| u.0),
+            reactions: r.reactions.map(|v| v.0),
+            attachments: r.attachments.map(|v| v.0),
+        })
+        .collect())
+}

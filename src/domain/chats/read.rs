@@ -1,0 +1,318 @@
+//! The chat list as its viewer sees it: one read model for both APIs. A page of chats
+//! and everything it shows beside them (unread counters, member counts, counterparts,
+//! last messages and their senders, members and their users, who is online) come from
+//! a fixed number of statements, chosen by what the caller asked for ([`ChatWants`]):
+//!
+//! 1. the page with the viewer's memberships, counters and counterparts;
+//! 2. then, together, the last messages with their senders, and the members with
+//!    their users.
+//!
+//! Online status (Redis) and the last-seen privacy rule ([`Audience`]) are applied here,
+//! once for the page.
+
+use std::{
+    collections::{HashMap, HashSet},
+    sync::Arc,
+};
+
+use super::{ChatCursor, ChatPageRequest, ChatService, ChatView, Member};
+use crate::{
+    db::{self, chats::PageExtras},
+    domain::{messages::Message, users::User, visibility::Audience, Principal},
+    error::AppResult,
+};
+
+/// What a reader of a chat list shows; everything else is not loaded.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ChatWants {
+    pub unread: bool,
+    pub member_counts: bool,
+    /// Private chats' counterparts (also for display titles).
+    pub counterparts: bool,
+    pub last_messages: bool,
+    /// The last messages' senders (more than their ids).
+    pub last_senders: bool,
+    pub members: bool,
+    /// The members' users (more than their ids).
+    pub member_users: bool,
+    /// Which other members are online, as far as their last-seen privacy shows it.
+    pub online: bool,
+}
+
+impl ChatWants {
+    /// Everything (the REST chat views).
+    pub fn all() -> Self {
+        Self {
+            unread: true,
+            member_counts: true,
+            counterparts: true,
+            last_messages: true,
+            last_senders: true,
+            members: true,
+            member_users: true,
+            online: true,
+        }
+    }
+}
+
+/// What a page of chats shows beside the chats, per chat id (users per user id,
+/// messages per message id). Values are shared, not copied, by the readers.
+#[derive(Default)]
+pub struct ChatFacts {
+    pub unread: HashMap<i64, (i64, i64)>,
+    pub member_counts: HashMap<i64, i64>,
+    /// Counterparts, senders and members' users that were asked for.
+    pub users: HashMap<i64, Arc<User>>,
+    pub last_messages: HashMap<i64, Arc<Message>>,
+    pub members: HashMap<i64, Arc<Vec<Member>>>,
+    /// Other users online whose last-seen privacy lets the viewer see it.
+    pub online: HashSet<i64>,
+}
+
+impl ChatFacts {
+    pub fn user(&self, id: Option<i64>) -> Option<&Arc<User>> {
+        self.users.get(&id?)
+    }
+
+    pub fn last_message(&self, view: &ChatView) -> Option<&Arc<Message>> {
+        self.last_messages.get(&view.chat.last_message_id?)
+    }
+
+    /// Other members of the chat the viewer sees online.
+    pub fn online_count(&self, chat_id: i64) -> i64 {
+        self.members.get(&chat_id).map_or(0, |members| {
+            members
+                .iter()
+                .filter(|m| self.online.contains(&m.user_id))
+                .count() as i64
+        })
+    }
+}
+
+/// A page of the chat list with its facts.
+pub struct ChatListRead {
+    pub items: Vec<(ChatView, ChatCursor)>,
+    pub has_previous: bool,
+    pub has_next: bool,
+    pub facts: ChatFacts,
+}
+
+impl ChatService<'_> {
+    /// `chats` with what the reader shows: the page, then the rest in one concurrent
+    /// round (at most 3 statements; the per-viewer counters and counterparts come with
+    /// the page).
+    #[tracing::instrument(level = "debug", skip_all, fields(user_id = caller.user_id))]
+    pub async fn read_list(
+        &self,
+        caller: &Principal,
+        archived: bool,
+        query: Option<&str>,
+        request: ChatPageRequest<'_>,
+        wants: ChatWants,
+    ) -> AppResult<ChatListRead> {
+        let (cursor, backward, n) = match request {
+            ChatPageRequest::Forward { after, n } => (after, false, n),
+            ChatPageRequest::Backward { before, n } => (before, true, n),
+        };
+        let limit = crate::domain::page_size(n)?;
+        let pattern = query
+            .map(str::trim)
+            .filter(|q| !q.is_empty())
+            .map(crate::domain::like_pattern);
+        let window = db::chats::PageWindow {
+            archived,
+            search: pattern.as_deref(),
+            cursor,
+            backward,
+            limit: limit + 1,
+        };
+        let extras = PageExtras {
+            unread: wants.unread,
+            member_counts: wants.member_counts,
+            counterparts: wants.counterparts,
+        };
+        let mut rows = db::chats::page(self.0.db().exec(), caller.user_id, &window, extras).await?;
+        let more = rows.len() as i64 > limit;
+        rows.truncate(limit as usize);
+        if backward {
+            rows.reverse();
+        }
+        let (has_previous, has_next) = if backward {
+            (more, cursor.is_some())
+        } else {
+            (cursor.is_some(), more)
+        };
+        let mut facts = ChatFacts::default();
+        let mut items = Vec::with_capacity(rows.len());
+        for row in rows {
+            let chat_id = row.chat.id;
+            if let Some(unread) = row.unread {
+                facts.unread.insert(chat_id, unread);
+            }
+            if let Some(count) = row.members_count {
+                facts.member_counts.insert(chat_id, count);
+            }
+            if let Some(user) = row.counterpart {
+                facts.users.insert(user.id, Arc::new(user));
+            }
+            let view = ChatView {
+                chat: row.chat,
+                member: row.member,
+            };
+            items.push((view, row.cursor));
+        }
+        let views: Vec<&ChatView> = items.iter().map(|(view, _)| view).collect();
+        self.complete(caller.user_id, &views, wants, &mut facts)
+            .await?;
+        Ok(ChatListRead {
+            items,
+            has_previous,
+            has_next,
+            facts,
+        })
+    }
+
+    /// The facts of chats loaded elsewhere (one chat, a new chat, the saved chat).
+    #[tracing::instrument(level = "debug", skip_all, fields(viewer = viewer))]
+    pub async fn read_views(
+        &self,
+        viewer: i64,
+        views: &[&ChatView],
+        wants: ChatWants,
+    ) -> AppResult<ChatFacts> {
+        let ids: Vec<i64> = views.iter().map(|v| v.chat.id).collect();
+        let counterparts: Vec<i64> = views
+            .iter()
+            .filter_map(|v| v.chat.counterpart_of(viewer))
+            .collect();
+        let db = self.0.db();
+        let (unread, member_counts, users) = tokio::try_join!(
+            when(wants.unread && !ids.is_empty(), || {
+                db::chats::unread_counts(db.exec(), viewer, &ids)
+            }),
+            when(wants.member_counts && !ids.is_empty(), || {
+                db::chats::member_counts(db.exec(), &ids)
+            }),
+            when(wants.counterparts && !counterparts.is_empty(), || {
+                db::users::find_many(db.exec(), &counterparts)
+            }),
+        )?;
+        let mut facts = ChatFacts {
+            unread,
+            member_counts,
+            users: users
+                .into_iter()
+                .map(|(id, user)| (id, Arc::new(user)))
+                .collect(),
+            ..ChatFacts::default()
+        };
+        self.complete(viewer, views, wants, &mut facts).await?;
+        Ok(facts)
+    }
+
+    /// The second round: last messages with their senders and members with their users,
+    /// together; then who is online.
+    async fn complete(
+        &self,
+        viewer: i64,
+        views: &[&ChatView],
+        wants: ChatWants,
+        facts: &mut ChatFacts,
+    ) -> AppResult<()> {
+        let ids: Vec<i64> = views.iter().map(|v| v.chat.id).collect();
+        let last_ids: Vec<i64> = views
+            .iter()
+            .filter_map(|v| v.chat.last_message_id)
+            .collect();
+        let db = self.0.db();
+        let wants_members = wants.members || wants.online;
+        let member_users = wants.member_users || wants.online;
+        let (last, members) = tokio::try_join!(
+            when(wants.last_messages && !last_ids.is_empty(), || {
+                db::messages::find_visible_with_senders(
+                    db.exec(),
+                    viewer,
+                    &last_ids,
+                    wants.last_senders,
+                )
+            }),
+            async {
+                if wants_members && !ids.is_empty() {
+                    db::chats::members_with_users(db.exec(), &ids, member_users).await
+                } else {
+                    Ok(Vec::new())
+                }
+            },
+        )?;
+        for (id, row) in last {
+            if let Some(sender) = row.sender {
+                facts.users.insert(sender.id, Arc::new(sender));
+            }
+            facts.last_messages.insert(id, Arc::new(row.message));
+        }
+        let mut by_chat: HashMap<i64, Vec<Member>> = HashMap::new();
+        for row in members {
+            if let Some(user) = row.user {
+                facts.users.insert(user.id, Arc::new(user));
+            }
+            by_chat
+                .entry(row.member.chat_id)
+                .or_default()
+                .push(row.member);
+        }
+        facts.members = by_chat
+            .into_iter()
+            .map(|(id, members)| (id, Arc::new(members)))
+            .collect();
+        if wants.online {
+            facts.online = self.visible_online(viewer, facts).await;
+        }
+        Ok(())
+    }
+
+    /// The other members online now whose last-seen privacy the viewer passes (one Redis
+    /// round trip; contacts asked once, only if a setting needs it).
+    async fn visible_online(&self, viewer: i64, facts: &ChatFacts) -> HashSet<i64> {
+        let mut others: Vec<i64> = facts
+            .members
+            .values()
+            .flat_map(|members| members.iter().map(|m| m.user_id))
+            .chain(facts.users.keys().copied())
+            .filter(|id| *id != viewer)
+            .collect();
+        others.sort_unstable();
+        others.dedup();
+        if others.is_empty() {
+            return HashSet::new();
+        }
+        let online = self.0.presence().online(&others).await.unwrap_or_default();
+        let candidates: Vec<i64> = others
+            .into_iter()
+            .filter(|id| online.get(id).copied().unwrap_or(false))
+            .collect();
+        let audience = Audience::new(self.0, viewer, candidates.clone());
+        let mut shown = HashSet::new();
+        for id in candidates {
+            let Some(user) = facts.users.get(&id) else {
+                continue;
+            };
+            if audience.sees(id, &user.privacy_last_seen).await {
+                shown.insert(id);
+            }
+        }
+        shown
+    }
+}
+
+/// Runs `load` when `wanted`, else answers an empty map.
+async fn when<V, F, Fut>(wanted: bool, load: F) -> Result<HashMap<i64, V>, sqlx::Error>
+where
+    F: FnOnce() -> Fut,
+    Fut: std::future::Future<Output = Result<HashMap<i64, V>, sqlx::Error>>,
+{
+    if wanted {
+        load().await
+    } else {
+        Ok(HashMap::new())
+    }
+}
