@@ -31,3 +31,24 @@ language sql stable parallel safe as $$
         'created_at', u.created_at,
         'updated_at', u.updated_at)
 $$;
+
+-- unread_count / unread_mentions: what a member has not read in a chat (messages of
+-- others after their read and clear pointers, not deleted, not hidden for them; mentions
+-- of them among those). One definition for the chat list page and the counter batch.
+create function unread_count(p_chat bigint, p_user bigint, p_after bigint) returns bigint
+language sql stable parallel safe as $$
+    select count(*) from messages x
+     where x.chat_id = p_chat and x.id > p_after
+       and x.sender_id <> p_user and x.deleted_at is null
+       and not exists (select 1 from hidden_messages h
+                        where h.user_id = p_user and h.chat_id = x.chat_id
+                          and h.message_id = x.id)
+$$;
+
+create function unread_mentions(p_chat bigint, p_user bigint, p_after bigint) returns bigint
+language sql stable parallel safe as $$
+    select count(*) from message_mentions mm
+      join messages x on x.chat_id = mm.chat_id and x.id = mm.message_id
+     where mm.user_id = p_user and mm.chat_id = p_chat and mm.message_id > p_after
+       and x.deleted_at is null
+$$;

@@ -63,6 +63,10 @@ pub struct Config {
     pub jwt_secret: SecretString,
     /// `ACCESS_TOKEN_TTL_SECONDS`.
     pub access_token_ttl: Duration,
+    /// `AUTH_STATE_CACHE_MS`: how long an instance keeps an access token's revocation
+    /// state; revocations reach other instances at once through Redis, so this bounds
+    /// how long one is missed when Redis is down. `0`: Postgres on every request.
+    pub auth_state_cache: Duration,
     /// `REFRESH_TOKEN_TTL_SECONDS`.
     pub refresh_token_ttl: Duration,
     pub telegram: TelegramConfig,
@@ -256,6 +260,7 @@ impl Config {
             bind_addr: env.parse("BIND_ADDR", SocketAddr::from(([0, 0, 0, 0], 8000)))?,
             jwt_secret: jwt_secret.into(),
             access_token_ttl: Duration::from_secs(env.parse("ACCESS_TOKEN_TTL_SECONDS", 900)?),
+            auth_state_cache: Duration::from_millis(env.parse("AUTH_STATE_CACHE_MS", 2_000)?),
             refresh_token_ttl: Duration::from_secs(
                 env.parse("REFRESH_TOKEN_TTL_SECONDS", 30 * 86_400)?,
             ),

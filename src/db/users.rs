@@ -207,6 +207,7 @@ pub async fn upsert_telegram(
 
 /// What access-token checks need: when revoke-all happened, and whether the token's
 /// session (refresh family) was revoked or ran out. `None` when the user does not exist.
+#[derive(Clone, Debug)]
 pub struct TokenState {
     pub tokens_valid_after: Option<DateTime<Utc>>,
     pub session_revoked: bool,

@@ -78,9 +78,17 @@ impl AuthService<'_> {
         let claims = self.0 .0.tokens.verify(token, TokenKind::Access)?;
         let user_id = claims.user_id().ok_or(TokenError::Invalid)?;
         let session_id = claims.sid.as_deref().and_then(|s| Uuid::parse_str(s).ok());
-        let state = db::users::token_state(self.0.db().exec(), user_id, session_id)
-            .await?
-            .ok_or_else(|| AppError::unauthenticated("Access token is invalid"))?;
+        let states = &self.0 .0.token_states;
+        let state = match states.get(user_id, session_id) {
+            (Some(state), _) => state,
+            (None, generation) => {
+                let state = db::users::token_state(self.0.db().exec(), user_id, session_id)
+                    .await?
+                    .ok_or_else(|| AppError::unauthenticated("Access token is invalid"))?;
+                states.keep(user_id, session_id, &state, generation);
+                state
+            }
+        };
         let revoked_all = state
             .tokens_valid_after
             .is_some_and(|after| claims.iat_ms < after.timestamp_millis());

@@ -17,6 +17,7 @@ pub mod presence;
 pub mod rate_limit;
 pub mod search;
 pub mod sessions;
+mod token_states;
 pub mod users;
 pub mod validation;
 pub mod visibility;
@@ -102,6 +103,7 @@ struct Inner {
     bus: EventBus,
     clock: Arc<dyn Clock>,
     tokens: TokenCodec,
+    token_states: token_states::TokenStates,
     bots: bot_auth::BotClients,
     mailer: Mailer,
     /// Media storage, built once from `S3_*` (`None`: uploads are off).
@@ -126,6 +128,7 @@ impl Domain {
         clock: Arc<dyn Clock>,
     ) -> anyhow::Result<Self> {
         let tokens = TokenCodec::new(&config.jwt_secret);
+        let token_states = token_states::TokenStates::new(config.auth_state_cache);
         let bots = bot_auth::BotClients::new(&config)?;
         let mailer = Mailer::from_config(&config.accounts)?;
         let storage = match &config.s3 {
@@ -146,6 +149,7 @@ impl Domain {
             bus,
             clock,
             tokens,
+            token_states,
             bots,
             mailer,
             storage,
@@ -155,6 +159,7 @@ impl Domain {
             replays,
         }));
         tokio::spawn(presence::run_leaves(Arc::downgrade(&domain.0), queued));
+        tokio::spawn(sessions::forget_revoked(Arc::downgrade(&domain.0)));
         Ok(domain)
     }
 

@@ -143,9 +143,39 @@ impl SessionService<'_> {
         Ok(())
     }
 
+    /// Tells the user's sockets and every instance's token-state cache (this one's at
+    /// once) that sessions of `user_id` ended.
     pub(super) async fn publish_revoked(&self, user_id: i64, family_id: Option<Uuid>) {
+        self.0 .0.token_states.forget(user_id);
         let event = Event::SessionRevoked { user_id, family_id };
-        self.0.bus().publish(&topics::user(user_id), event).await;
+        let bus = self.0.bus();
+        bus.publish(&topics::revocations(), event.clone()).await;
+        bus.publish(&topics::user(user_id), event).await;
+    }
+}
+
+/// Forgets the token states of users whose sessions another instance revoked (all of
+/// them when events were missed), while the domain lives.
+pub(super) async fn forget_revoked(domain: std::sync::Weak<super::Inner>) {
+    use crate::realtime::hub::Delivery;
+    use futures_util::StreamExt as _;
+    let Some(inner) = domain.upgrade() else {
+        return;
+    };
+    let mut revocations = inner.bus.subscribe(&topics::revocations());
+    drop(inner);
+    while let Some(delivery) = revocations.next().await {
+        let Some(inner) = domain.upgrade() else {
+            return;
+        };
+        match delivery {
+            Delivery::Event(envelope) => {
+                if let Event::SessionRevoked { user_id, .. } = envelope.event {
+                    inner.token_states.forget(user_id);
+                }
+            }
+            Delivery::Lagged { .. } => inner.token_states.forget_all(),
+        }
     }
 }
 

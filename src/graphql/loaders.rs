@@ -64,7 +64,10 @@ impl Loader<i64> for MembersLoader {
 
     async fn load(&self, keys: &[i64]) -> LoadResult<i64, Arc<Vec<Member>>> {
         let members = self.0.chats().members_of(keys).await.map_err(Arc::new)?;
-        Ok(members.into_iter().map(|(id, m)| (id, Arc::new(m))).collect())
+        Ok(members
+            .into_iter()
+            .map(|(id, m)| (id, Arc::new(m)))
+            .collect())
     }
 }
 
@@ -184,8 +187,9 @@ where
             DataLoader::with_cache(inner, move |fetch| fetches.queue(fetch), cache.clone())
                 .delay(std::time::Duration::ZERO)
         }
-        None => DataLoader::with_cache(inner, tokio::spawn, cache.clone())
-            .delay(SPAWNED_BATCH_DELAY),
+        None => {
+            DataLoader::with_cache(inner, tokio::spawn, cache.clone()).delay(SPAWNED_BATCH_DELAY)
+        }
     }
 }
 
@@ -245,7 +249,12 @@ impl Loaders {
     pub async fn seed_message_page(&self, viewer: i64, chat_id: i64, facts: &MessageFacts) {
         self.seed_users(facts.users.values()).await;
         self.reactions
-            .feed_many(facts.reactions.iter().map(|(id, r)| ((viewer, *id), r.clone())))
+            .feed_many(
+                facts
+                    .reactions
+                    .iter()
+                    .map(|(id, r)| ((viewer, *id), r.clone())),
+            )
             .await;
         self.messages
             .feed_many(

@@ -14,6 +14,11 @@ pub mod topics {
         format!("user:{user_id}")
     }
 
+    /// Every session revocation, for every instance's token-state cache.
+    pub fn revocations() -> String {
+        "revocations".to_owned()
+    }
+
     pub fn chat(chat_id: i64) -> String {
         format!("chat:{chat_id}")
     }

@@ -181,3 +181,48 @@ async fn email_is_visible_to_its_owner_only_and_user_lookups_work() {
         "must be a positive integer id"
     );
 }
+
+/// With `AUTH_STATE_CACHE_MS` on, a token's revocation state is read from Postgres once
+/// per window (a second request runs no statement for it); a logout applies at once on
+/// the instance that made it and, through Redis, on a sibling instance long before the
+/// window ends.
+#[tokio::test]
+async fn cached_token_states_still_see_a_logout_at_once_on_every_instance() {
+    let app = crate::helpers::spawn_app_with(|env| {
+        env.insert("AUTH_STATE_CACHE_MS".into(), "600000".into());
+    })
+    .await;
+    let sibling = crate::helpers::spawn_sibling(&app).await;
+    let (token, id) = crate::helpers::quick_user(&app, "Cached").await;
+    let token = format!("Bearer {token}");
+    let me = "{ me { id } }";
+    for instance in [&app, &sibling] {
+        let mut costs = Vec::new();
+        for _ in 0..2 {
+            let before = instance.db.statements_executed();
+            let (status, body) = instance.graphql(me, json!({}), Some(&token)).await;
+            let got = body["data"]["me"]["id"].as_str();
+            assert_eq!((status, got), (200, Some(&*id)), "{body}");
+            costs.push(instance.db.statements_executed() - before);
+        }
+        assert_eq!(costs, [1, 0], "statements of two `me {{ id }}` requests");
+    }
+    let (_, body) = app
+        .graphql("mutation { logout }", json!({}), Some(&token))
+        .await;
+    assert_eq!(body["data"]["logout"], true, "{body}");
+    let (_, body) = app.graphql(me, json!({}), Some(&token)).await;
+    assert_eq!(error_code(&body), Some("UNAUTHENTICATED"), "{body}");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        let (_, body) = sibling.graphql(me, json!({}), Some(&token)).await;
+        if error_code(&body) == Some("UNAUTHENTICATED") {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the sibling still accepts the token: {body}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+}

@@ -192,19 +192,12 @@ pub async fn unread_counts(
 ) -> Result<HashMap<i64, (i64, i64)>, sqlx::Error> {
     let rows = sqlx::query!(
         r#"select m.chat_id,
-                  (select count(*) from messages x
-                    where x.chat_id = m.chat_id
-                      and x.id > greatest(m.last_read_message_id, m.cleared_before_message_id)
-                      and x.sender_id <> m.user_id and x.deleted_at is null
-                      and not exists (select 1 from hidden_messages h
-                                       where h.user_id = m.user_id and h.chat_id = x.chat_id
-                                         and h.message_id = x.id)) as "unread!",
-                  (select count(*) from message_mentions mm
-                     join messages x on x.chat_id = mm.chat_id and x.id = mm.message_id
-                    where mm.user_id = m.user_id and mm.chat_id = m.chat_id
-                      and mm.message_id > greatest(m.last_read_message_id,
-                                                   m.cleared_before_message_id)
-                      and x.deleted_at is null) as "mentions!"
+                  unread_count(m.chat_id, m.user_id,
+                               greatest(m.last_read_message_id, m.cleared_before_message_id))
+                    as "unread!",
+                  unread_mentions(m.chat_id, m.user_id,
+                                  greatest(m.last_read_message_id, m.cleared_before_message_id))
+                    as "mentions!"
              from chat_members m
             where m.user_id = $1 and m.chat_id = any($2)"#,
         user_id,

@@ -136,7 +136,6 @@ pub async fn page(
     window: &PageWindow<'_>,
     extras: PageExtras,
 ) -> Result<Vec<PageRow>, sqlx::Error> {
-    let cursor = window.cursor;
     let mut rows: Vec<PageRow> = sqlx::query_as!(
         Flat,
         r#"with page as (
@@ -186,38 +185,26 @@ pub async fn page(
                   p.m_muted as "m_muted!", p.m_last_read as "m_last_read!",
                   p.m_last_delivered as "m_last_delivered!",
                   p.m_cleared_before as "m_cleared_before!",
-                  case when $10 then
-                    (select count(*) from messages x
-                      where x.chat_id = p.id
-                        and x.id > greatest(p.m_last_read, p.m_cleared_before)
-                        and x.sender_id <> $1 and x.deleted_at is null
-                        and not exists (select 1 from hidden_messages h
-                                         where h.user_id = $1 and h.chat_id = x.chat_id
-                                           and h.message_id = x.id))
+                  case when $10 then unread_count(p.id, $1, greatest(p.m_last_read,
+                                                                     p.m_cleared_before))
                   end as unread,
-                  case when $10 then
-                    (select count(*) from message_mentions mm
-                       join messages x on x.chat_id = mm.chat_id and x.id = mm.message_id
-                      where mm.user_id = $1 and mm.chat_id = p.id
-                        and mm.message_id > greatest(p.m_last_read, p.m_cleared_before)
-                        and x.deleted_at is null)
+                  case when $10 then unread_mentions(p.id, $1, greatest(p.m_last_read,
+                                                                        p.m_cleared_before))
                   end as mentions,
                   case when $11 then
                     (select count(*) from chat_members cm where cm.chat_id = p.id)
                   end as members_count,
-                  case when $12 and p.kind = 'private' then
-                    (select api_user(u) from users u
-                      where u.id = case when p.pair_low_user_id = $1 then p.pair_high_user_id
-                                        else p.pair_low_user_id end)
-                  end as "counterpart: Json<User>"
+                  case when $12 and p.kind = 'private' then (select api_user(u) from users u
+                    where u.id = case when p.pair_low_user_id = $1 then p.pair_high_user_id
+                                      else p.pair_low_user_id end) end as "counterpart: Json<User>"
              from page p"#,
         user_id,
         window.archived,
         window.search,
-        cursor.map(|c| c.pinned),
-        cursor.map(|c| c.pinned_at),
-        cursor.map(|c| c.last_message_at),
-        cursor.map(|c| c.id),
+        window.cursor.map(|c| c.pinned),
+        window.cursor.map(|c| c.pinned_at),
+        window.cursor.map(|c| c.last_message_at),
+        window.cursor.map(|c| c.id),
         window.limit,
         window.backward,
         extras.unread,
@@ -229,18 +216,22 @@ pub async fn page(
     .into_iter()
     .map(PageRow::from)
     .collect();
-    // The statement's outer scan keeps no order of its own: put the page back in list
-    // order (nearest the cursor first).
+    in_list_order(&mut rows, window.backward);
+    Ok(rows)
+}
+
+/// The statement's outer scan keeps no order of its own: puts the page back in list
+/// order (nearest the cursor first).
+fn in_list_order(rows: &mut [PageRow], backward: bool) {
     let key = |r: &PageRow| {
         let c = &r.cursor;
         (c.pinned, c.pinned_at, c.last_message_at, c.id)
     };
-    if window.backward {
+    if backward {
         rows.sort_by(|a, b| key(a).cmp(&key(b)));
     } else {
         rows.sort_by(|a, b| key(b).cmp(&key(a)));
     }
-    Ok(rows)
 }
 
 /// One member of a chat with, when asked, their user.

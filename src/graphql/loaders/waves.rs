@@ -110,4 +110,3 @@ impl std::task::Wake for WakeFlag {
         }
     }
 }
-

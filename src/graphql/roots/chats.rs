@@ -103,10 +103,12 @@ impl ChatQuery {
         let facts = Arc::new(page.facts);
         loaders(ctx).seed_users(facts.users.values()).await;
         let mut connection = Connection::new(page.has_previous, page.has_next);
-        connection.edges.extend(page.items.into_iter().map(|(view, cursor)| {
-            let node = ChatObject::with_facts(view, Arc::clone(&facts));
-            Edge::new(encode_cursor(&cursor), node)
-        }));
+        connection
+            .edges
+            .extend(page.items.into_iter().map(|(view, cursor)| {
+                let node = ChatObject::with_facts(view, Arc::clone(&facts));
+                Edge::new(encode_cursor(&cursor), node)
+            }));
         Ok(connection)
     }
 
@@ -123,7 +125,9 @@ impl ChatQuery {
     /// The caller's saved-messages chat (created on first use).
     async fn saved_messages(&self, ctx: &Context<'_>) -> async_graphql::Result<ChatObject> {
         let principal = principal(ctx).await?;
-        Ok(ChatObject::new(services(ctx).chats().saved(&principal).await?))
+        Ok(ChatObject::new(
+            services(ctx).chats().saved(&principal).await?,
+        ))
     }
 
     /// Public groups and channels the caller has not joined, by title or handle.

@@ -185,7 +185,10 @@ impl ChatObject {
             .then(|| ID(self.view.member.last_read_message_id.to_string()))
     }
     async fn pinned_message_id(&self) -> Option<ID> {
-        self.view.chat.pinned_message_id.map(|id| ID(id.to_string()))
+        self.view
+            .chat
+            .pinned_message_id
+            .map(|id| ID(id.to_string()))
     }
     async fn pinned_message(
         &self,
@@ -201,10 +204,7 @@ impl ChatObject {
         }
     }
     /// The newest message the caller can see, if it is the chat's last one.
-    async fn last_message(
-        &self,
-        ctx: &Context<'_>,
-    ) -> async_graphql::Result<Option<Arc<Message>>> {
+    async fn last_message(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Arc<Message>>> {
         if let Some(facts) = &self.facts {
             return Ok(facts.last_message(&self.view).cloned());
         }
