@@ -149,7 +149,8 @@ fn blank_values_mean_the_default_and_unknown_variables_are_ignored() {
         ("GRAPHQL_MAX_DEPTH", "  "),
         ("BIND_ADDR", ""),
         ("REDIS_URL", " "),
-        ("NOT_A_SETTING", "whatever"),
+        ("HOME", "/root"),
+        ("PATH", "/usr/bin"),
         ("--help", "x"),
     ]);
     let config = Config::from_lookup(lookup(&pairs)).expect("config");
