@@ -38,10 +38,43 @@ impl BotConfig {
     /// Telegram's start payload holds 64 characters; `auth_` takes five.
     const MAX_SLUG_LEN: usize = 59;
     const MAX_TTL_SECONDS: u64 = 86_400;
+}
 
-    pub(super) fn from_env<F: Fn(&str) -> Option<String>>(
-        env: &Env<'_, F>,
-    ) -> Result<Self, ConfigError> {
+/// [`BotConfig`]'s variables, as given.
+#[derive(clap::Args)]
+pub(super) struct RawBots {
+    #[arg(
+        long,
+        env = "TELEGRAM_BOT_API_URL",
+        default_value = "https://api.telegram.org"
+    )]
+    telegram_bot_api_url: String,
+    #[arg(long, env = "TELEGRAM_WEBHOOK_SECRET")]
+    telegram_webhook_secret: Option<String>,
+    #[arg(long, env = "MAX_BOT_TOKEN")]
+    max_bot_token: Option<String>,
+    #[arg(long, env = "MAX_BOT_USERNAME")]
+    max_bot_username: Option<String>,
+    #[arg(
+        long,
+        env = "MAX_BOT_API_URL",
+        default_value = "https://platform-api.max.ru"
+    )]
+    max_bot_api_url: String,
+    #[arg(long, env = "MAX_WEBHOOK_SECRET")]
+    max_webhook_secret: Option<String>,
+    #[arg(long, env = "BOT_AUTH_SLUG")]
+    bot_auth_slug: Option<String>,
+    #[arg(long, env = "BOT_AUTH_CALLBACK_URL")]
+    bot_auth_callback_url: Option<String>,
+    #[arg(long, env = "BOT_AUTH_SESSION_TTL_SECONDS", default_value = "300")]
+    bot_auth_session_ttl_seconds: String,
+    #[arg(long, env = "BOT_AUTH_CODE_TTL_SECONDS", default_value = "300")]
+    bot_auth_code_ttl_seconds: String,
+}
+
+impl RawBots {
+    pub(super) fn validate(self) -> Result<BotConfig, ConfigError> {
         let invalid = |name: &'static str, reason: &str| ConfigError::Invalid {
             name,
             reason: reason.to_owned(),
@@ -50,16 +83,16 @@ impl BotConfig {
             s.chars()
                 .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
         };
-        let slug = env.optional("BOT_AUTH_SLUG").map(|s| s.trim().to_owned());
+        let slug = self.bot_auth_slug.map(|s| s.trim().to_owned());
         if let Some(slug) = &slug {
-            if slug.len() > Self::MAX_SLUG_LEN || !token_chars(slug) {
+            if slug.len() > BotConfig::MAX_SLUG_LEN || !token_chars(slug) {
                 return Err(invalid(
                     "BOT_AUTH_SLUG",
                     "must be 1-59 of A-Z a-z 0-9 _ - (Telegram's start payload alphabet)",
                 ));
             }
         }
-        let telegram_webhook_secret = env.optional("TELEGRAM_WEBHOOK_SECRET");
+        let telegram_webhook_secret = self.telegram_webhook_secret;
         if let Some(secret) = &telegram_webhook_secret {
             if secret.len() > 256 || !token_chars(secret) {
                 return Err(invalid(
@@ -68,8 +101,8 @@ impl BotConfig {
                 ));
             }
         }
-        let callback_url = env
-            .optional("BOT_AUTH_CALLBACK_URL")
+        let callback_url = self
+            .bot_auth_callback_url
             .map(|raw| {
                 let url = url::Url::parse(raw.trim())
                     .map_err(|e| invalid("BOT_AUTH_CALLBACK_URL", &e.to_string()))?;
@@ -85,34 +118,29 @@ impl BotConfig {
                 Ok(url)
             })
             .transpose()?;
-        let ttl = |name: &'static str| -> Result<Duration, ConfigError> {
-            let seconds: u64 = env.parse(name, 300)?;
-            if !(1..=Self::MAX_TTL_SECONDS).contains(&seconds) {
+        let ttl = |name: &'static str, raw: &str| -> Result<Duration, ConfigError> {
+            let seconds: u64 = parse(name, raw)?;
+            if !(1..=BotConfig::MAX_TTL_SECONDS).contains(&seconds) {
                 return Err(invalid(name, "must be between 1 and 86400"));
             }
             Ok(Duration::from_secs(seconds))
         };
-        let username = |name: &str| {
-            env.optional(name)
-                .map(|u| u.trim().trim_start_matches('@').to_owned())
-        };
-        Ok(Self {
-            telegram_api_url: http_url(
-                "TELEGRAM_BOT_API_URL",
-                &env.string("TELEGRAM_BOT_API_URL", "https://api.telegram.org"),
-            )?,
+        let username =
+            |raw: Option<String>| raw.map(|u| u.trim().trim_start_matches('@').to_owned());
+        Ok(BotConfig {
+            telegram_api_url: http_url("TELEGRAM_BOT_API_URL", &self.telegram_bot_api_url)?,
             telegram_webhook_secret: telegram_webhook_secret.map(Into::into),
-            max_bot_token: env.optional("MAX_BOT_TOKEN").map(Into::into),
-            max_bot_username: username("MAX_BOT_USERNAME"),
-            max_api_url: http_url(
-                "MAX_BOT_API_URL",
-                &env.string("MAX_BOT_API_URL", "https://platform-api.max.ru"),
-            )?,
-            max_webhook_secret: env.optional("MAX_WEBHOOK_SECRET").map(Into::into),
+            max_bot_token: self.max_bot_token.map(Into::into),
+            max_bot_username: username(self.max_bot_username),
+            max_api_url: http_url("MAX_BOT_API_URL", &self.max_bot_api_url)?,
+            max_webhook_secret: self.max_webhook_secret.map(Into::into),
             slug,
             callback_url,
-            session_ttl: ttl("BOT_AUTH_SESSION_TTL_SECONDS")?,
-            code_ttl: ttl("BOT_AUTH_CODE_TTL_SECONDS")?,
+            session_ttl: ttl(
+                "BOT_AUTH_SESSION_TTL_SECONDS",
+                &self.bot_auth_session_ttl_seconds,
+            )?,
+            code_ttl: ttl("BOT_AUTH_CODE_TTL_SECONDS", &self.bot_auth_code_ttl_seconds)?,
         })
     }
 }

@@ -1,6 +1,68 @@
-//! Reading and checking environment variables.
+//! How the variables reach clap, and the value checks the sections share.
 
-use super::*;
+use std::{fmt::Display, str::FromStr};
+
+use clap::{CommandFactory, FromArgMatches};
+
+use super::ConfigError;
+
+/// Parses the raw configuration `P` from what `lookup` says about each variable `P`
+/// declares (`#[arg(env = …)]`): clap is handed `--<flag>=<value>` for every such
+/// variable that is set and not blank, so a blank value means "unset" (the default
+/// applies) and variables nobody declared are never looked at. Clap itself reads
+/// neither the process environment nor the binary's arguments here: a test's map is
+/// the whole input, and the CLI's own flags can never shadow a variable.
+pub(super) fn parse_raw<P: CommandFactory + FromArgMatches>(
+    lookup: impl Fn(&str) -> Option<String>,
+) -> Result<P, ConfigError> {
+    let command = P::command();
+    let args: Vec<String> = command
+        .get_arguments()
+        .filter_map(|arg| {
+            let name = arg.get_env()?.to_str()?;
+            let value = lookup(name).filter(|v| !v.trim().is_empty())?;
+            Some(format!("--{}={value}", arg.get_long()?))
+        })
+        .collect();
+    let unreadable = |e: clap::Error| ConfigError::Invalid {
+        name: "the configuration",
+        reason: e.to_string(),
+    };
+    let matches = command
+        .no_binary_name(true)
+        .mut_args(|arg| arg.env(None::<&'static str>))
+        .try_get_matches_from(args)
+        .map_err(unreadable)?;
+    P::from_arg_matches(&matches).map_err(unreadable)
+}
+
+/// `raw`, trimmed, as a `T`; the error names the variable.
+pub(super) fn parse<T: FromStr>(name: &'static str, raw: &str) -> Result<T, ConfigError>
+where
+    T::Err: Display,
+{
+    raw.trim()
+        .parse()
+        .map_err(|e: T::Err| ConfigError::Invalid {
+            name,
+            reason: e.to_string(),
+        })
+}
+
+/// [`parse`] for a variable without a default.
+pub(super) fn parse_optional<T: FromStr>(
+    name: &'static str,
+    raw: Option<&str>,
+) -> Result<Option<T>, ConfigError>
+where
+    T::Err: Display,
+{
+    raw.map(|raw| parse(name, raw)).transpose()
+}
+
+pub(super) fn required(name: &'static str, raw: Option<String>) -> Result<String, ConfigError> {
+    raw.ok_or(ConfigError::Missing(name))
+}
 
 pub(super) fn http_url(name: &'static str, raw: &str) -> Result<url::Url, ConfigError> {
     let invalid = |reason: &str| ConfigError::Invalid {
@@ -17,13 +79,16 @@ pub(super) fn http_url(name: &'static str, raw: &str) -> Result<url::Url, Config
     Ok(url)
 }
 
-/// Where spans go (the OpenTelemetry exporter variables, OTLP over HTTP).
-pub(super) fn otlp_traces_endpoint<F: Fn(&str) -> Option<String>>(
-    env: &Env<'_, F>,
+/// Where spans go (the OpenTelemetry exporter variables, OTLP over HTTP):
+/// `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT` as is, else `OTEL_EXPORTER_OTLP_ENDPOINT` with
+/// `/v1/traces` appended.
+pub(super) fn otlp_traces_endpoint(
+    traces_endpoint: Option<String>,
+    endpoint: Option<String>,
 ) -> Result<Option<url::Url>, ConfigError> {
-    let (name, raw) = if let Some(raw) = env.optional("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT") {
+    let (name, raw) = if let Some(raw) = traces_endpoint {
         ("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", raw)
-    } else if let Some(base) = env.optional("OTEL_EXPORTER_OTLP_ENDPOINT") {
+    } else if let Some(base) = endpoint {
         let base = base.trim().trim_end_matches('/').to_owned();
         ("OTEL_EXPORTER_OTLP_ENDPOINT", format!("{base}/v1/traces"))
     } else {
@@ -40,46 +105,4 @@ pub(super) fn otlp_traces_endpoint<F: Fn(&str) -> Option<String>>(
         });
     }
     Ok(Some(url))
-}
-
-pub(super) struct Env<'a, F: Fn(&str) -> Option<String>>(pub(super) &'a F);
-
-impl<F: Fn(&str) -> Option<String>> Env<'_, F> {
-    pub(super) fn optional(&self, name: &str) -> Option<String> {
-        (self.0)(name).filter(|v| !v.trim().is_empty())
-    }
-
-    pub(super) fn required(&self, name: &'static str) -> Result<String, ConfigError> {
-        self.optional(name).ok_or(ConfigError::Missing(name))
-    }
-
-    pub(super) fn string(&self, name: &str, default: &str) -> String {
-        self.optional(name).unwrap_or_else(|| default.to_owned())
-    }
-
-    pub(super) fn optional_parse<T: FromStr>(
-        &self,
-        name: &'static str,
-    ) -> Result<Option<T>, ConfigError>
-    where
-        T::Err: std::fmt::Display,
-    {
-        self.optional(name)
-            .map(|raw| {
-                raw.trim()
-                    .parse()
-                    .map_err(|e: T::Err| ConfigError::Invalid {
-                        name,
-                        reason: e.to_string(),
-                    })
-            })
-            .transpose()
-    }
-
-    pub(super) fn parse<T: FromStr>(&self, name: &'static str, default: T) -> Result<T, ConfigError>
-    where
-        T::Err: std::fmt::Display,
-    {
-        Ok(self.optional_parse(name)?.unwrap_or(default))
-    }
 }

@@ -18,12 +18,24 @@ pub struct RestConfig {
     pub analytics_rate_limit_per_minute: u32,
 }
 
-impl RestConfig {
-    pub(super) fn from_env<F: Fn(&str) -> Option<String>>(
-        env: &Env<'_, F>,
-    ) -> Result<Self, ConfigError> {
-        let trusted_proxies = env
-            .string("TRUSTED_PROXIES", "")
+/// [`RestConfig`]'s variables, as given.
+#[derive(clap::Args)]
+pub(super) struct RawRest {
+    #[arg(long, env = "API__DEBUG", default_value = "false")]
+    api_debug: String,
+    #[arg(long, env = "TRUSTED_PROXIES")]
+    trusted_proxies: Option<String>,
+    #[arg(long, env = "MINIAPP_RATE_LIMIT_PER_MINUTE", default_value = "100")]
+    miniapp_rate_limit_per_minute: String,
+    #[arg(long, env = "ANALYTICS_RATE_LIMIT_PER_MINUTE", default_value = "600")]
+    analytics_rate_limit_per_minute: String,
+}
+
+impl RawRest {
+    pub(super) fn validate(self) -> Result<RestConfig, ConfigError> {
+        let trusted_proxies = self
+            .trusted_proxies
+            .unwrap_or_default()
             .split(',')
             .map(str::trim)
             .filter(|s| !s.is_empty())
@@ -36,11 +48,17 @@ impl RestConfig {
                     })
             })
             .collect::<Result<_, _>>()?;
-        Ok(Self {
-            api_debug: env.parse("API__DEBUG", false)?,
+        Ok(RestConfig {
+            api_debug: parse("API__DEBUG", &self.api_debug)?,
             trusted_proxies,
-            miniapp_rate_limit_per_minute: env.parse("MINIAPP_RATE_LIMIT_PER_MINUTE", 100)?,
-            analytics_rate_limit_per_minute: env.parse("ANALYTICS_RATE_LIMIT_PER_MINUTE", 600)?,
+            miniapp_rate_limit_per_minute: parse(
+                "MINIAPP_RATE_LIMIT_PER_MINUTE",
+                &self.miniapp_rate_limit_per_minute,
+            )?,
+            analytics_rate_limit_per_minute: parse(
+                "ANALYTICS_RATE_LIMIT_PER_MINUTE",
+                &self.analytics_rate_limit_per_minute,
+            )?,
         })
     }
 }

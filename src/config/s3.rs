@@ -33,42 +33,70 @@ impl S3Config {
     const MAX_PRESIGN_TTL_SECONDS: u64 = 7 * 86_400;
     /// Largest object one presigned PUT may create: 5 GiB.
     const MAX_SINGLE_UPLOAD_BYTES: u64 = 5 * 1024 * 1024 * 1024;
+}
 
-    pub(super) fn from_env<F: Fn(&str) -> Option<String>>(
-        env: &Env<'_, F>,
-    ) -> Result<Option<Self>, ConfigError> {
-        let Some(endpoint) = env.optional("S3_ENDPOINT") else {
+/// [`S3Config`]'s variables, as given; without `S3_ENDPOINT` the others are ignored.
+#[derive(clap::Args)]
+pub(super) struct RawS3 {
+    #[arg(long, env = "S3_ENDPOINT")]
+    s3_endpoint: Option<String>,
+    #[arg(long, env = "S3_BUCKET")]
+    s3_bucket: Option<String>,
+    #[arg(long, env = "S3_REGION", default_value = "us-east-1")]
+    s3_region: String,
+    #[arg(long, env = "S3_ACCESS_KEY_ID")]
+    s3_access_key_id: Option<String>,
+    #[arg(long, env = "S3_SECRET_ACCESS_KEY")]
+    s3_secret_access_key: Option<String>,
+    #[arg(long, env = "S3_PATH_STYLE", default_value = "true")]
+    s3_path_style: String,
+    #[arg(long, env = "S3_PUBLIC_URL")]
+    s3_public_url: Option<String>,
+    #[arg(long, env = "S3_PRESIGN_TTL_SECONDS", default_value = "900")]
+    s3_presign_ttl_seconds: String,
+    /// Default: 50 MiB.
+    #[arg(long, env = "MAX_UPLOAD_SIZE_BYTES", default_value = "52428800")]
+    max_upload_size_bytes: String,
+}
+
+impl RawS3 {
+    pub(super) fn validate(self) -> Result<Option<S3Config>, ConfigError> {
+        let Some(endpoint) = self.s3_endpoint else {
             return Ok(None);
         };
         let endpoint = http_url("S3_ENDPOINT", &endpoint)?;
-        let public_url = env
-            .optional("S3_PUBLIC_URL")
+        let public_url = self
+            .s3_public_url
             .map(|raw| http_url("S3_PUBLIC_URL", &raw))
             .transpose()?;
-        let presign_ttl: u64 = env.parse("S3_PRESIGN_TTL_SECONDS", 900)?;
-        if !(1..=Self::MAX_PRESIGN_TTL_SECONDS).contains(&presign_ttl) {
+        let presign_ttl: u64 = parse("S3_PRESIGN_TTL_SECONDS", &self.s3_presign_ttl_seconds)?;
+        if !(1..=S3Config::MAX_PRESIGN_TTL_SECONDS).contains(&presign_ttl) {
             return Err(ConfigError::Invalid {
                 name: "S3_PRESIGN_TTL_SECONDS",
-                reason: format!("must be between 1 and {}", Self::MAX_PRESIGN_TTL_SECONDS),
+                reason: format!(
+                    "must be between 1 and {}",
+                    S3Config::MAX_PRESIGN_TTL_SECONDS
+                ),
             });
         }
-        let max_upload_size_bytes: u64 = env.parse("MAX_UPLOAD_SIZE_BYTES", 50 * 1024 * 1024)?;
-        if !(1..=Self::MAX_SINGLE_UPLOAD_BYTES).contains(&max_upload_size_bytes) {
+        let max_upload_size_bytes: u64 =
+            parse("MAX_UPLOAD_SIZE_BYTES", &self.max_upload_size_bytes)?;
+        if !(1..=S3Config::MAX_SINGLE_UPLOAD_BYTES).contains(&max_upload_size_bytes) {
             return Err(ConfigError::Invalid {
                 name: "MAX_UPLOAD_SIZE_BYTES",
                 reason: format!(
                     "must be between 1 and {} (S3's limit for one PUT)",
-                    Self::MAX_SINGLE_UPLOAD_BYTES
+                    S3Config::MAX_SINGLE_UPLOAD_BYTES
                 ),
             });
         }
-        let config = Self {
+        let config = S3Config {
             endpoint,
-            bucket: env.required("S3_BUCKET")?,
-            region: env.string("S3_REGION", "us-east-1"),
-            access_key_id: env.required("S3_ACCESS_KEY_ID")?,
-            secret_access_key: env.required("S3_SECRET_ACCESS_KEY")?.into(),
-            path_style: env.parse("S3_PATH_STYLE", true)?,
+            bucket: required("S3_BUCKET", self.s3_bucket)?,
+            region: self.s3_region,
+            access_key_id: required("S3_ACCESS_KEY_ID", self.s3_access_key_id)?,
+            secret_access_key: required("S3_SECRET_ACCESS_KEY", self.s3_secret_access_key)?.into(),
+            path_style: parse("S3_PATH_STYLE", &self.s3_path_style)?,
             public_url,
             presign_ttl: Duration::from_secs(presign_ttl),
             max_upload_size_bytes,

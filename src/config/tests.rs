@@ -110,3 +110,94 @@ fn bad_s3_values_name_the_variable() {
         "{err}"
     );
 }
+
+#[test]
+fn the_clap_declaration_is_consistent() {
+    use clap::CommandFactory;
+    raw::RawConfig::command().debug_assert();
+}
+
+#[test]
+fn every_declared_variable_is_documented_in_the_env_example() {
+    use clap::CommandFactory;
+    let example = include_str!("../../.env.example");
+    let documented = |name: &str| {
+        example.lines().any(|line| {
+            line.trim_start_matches("# ")
+                .starts_with(&format!("{name}="))
+        })
+    };
+    let command = raw::RawConfig::command();
+    let names: Vec<&str> = command
+        .get_arguments()
+        .filter_map(|arg| arg.get_env()?.to_str())
+        .collect();
+    assert_eq!(
+        names.len(),
+        command.get_arguments().count(),
+        "every arg has an env"
+    );
+    for name in names {
+        assert!(documented(name), "{name} is not in .env.example");
+    }
+}
+
+#[test]
+fn blank_values_mean_the_default_and_unknown_variables_are_ignored() {
+    let mut pairs = BASE.to_vec();
+    pairs.extend([
+        ("GRAPHQL_MAX_DEPTH", "  "),
+        ("BIND_ADDR", ""),
+        ("REDIS_URL", " "),
+        ("HOME", "/root"),
+        ("PATH", "/usr/bin"),
+        ("--help", "x"),
+    ]);
+    let config = Config::from_lookup(lookup(&pairs)).expect("config");
+    assert_eq!(config.graphql.max_depth, 15);
+    assert_eq!(config.bind_addr, SocketAddr::from(([0, 0, 0, 0], 8000)));
+    assert!(config.redis_url.is_none());
+}
+
+#[test]
+fn numbers_are_trimmed_and_text_is_taken_as_given() {
+    let mut pairs = BASE.to_vec();
+    pairs.extend([
+        ("GRAPHQL_MAX_DEPTH", " 7 "),
+        ("REDIS_KEY_PREFIX", " a b:"),
+        (
+            "CORS_ALLOWED_ORIGINS",
+            "https://a.example, ,https://b.example",
+        ),
+        ("FRONTEND_URL", "--not-a-flag=1"),
+    ]);
+    let config = Config::from_lookup(lookup(&pairs)).expect("config");
+    assert_eq!(config.graphql.max_depth, 7);
+    assert_eq!(config.redis_key_prefix, " a b:");
+    assert_eq!(
+        config.cors_allowed_origins,
+        ["https://a.example", "https://b.example"]
+    );
+    assert_eq!(config.frontend_url, "--not-a-flag=1");
+}
+
+/// `GraphqlLimits::default()` (the SDL printer's limits) and the clap defaults agree.
+#[test]
+fn graphql_defaults_are_the_declared_ones() {
+    let config = Config::from_lookup(lookup(&BASE)).expect("config");
+    assert_eq!(
+        format!("{:?}", config.graphql),
+        format!("{:?}", GraphqlLimits::default())
+    );
+}
+
+#[test]
+fn suggestions_follow_introspection_unless_set() {
+    let mut pairs = BASE.to_vec();
+    pairs.push(("GRAPHQL_INTROSPECTION", "false"));
+    let config = Config::from_lookup(lookup(&pairs)).expect("config");
+    assert!(!config.graphql.introspection && !config.graphql.suggestions);
+    pairs.push(("GRAPHQL_SUGGESTIONS", "true"));
+    let config = Config::from_lookup(lookup(&pairs)).expect("config");
+    assert!(config.graphql.suggestions);
+}

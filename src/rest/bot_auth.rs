@@ -22,8 +22,7 @@ use crate::{
     domain::bot_auth::{BotAuthResult, SessionStatus},
     error::AppError,
     rest::openapi::responses::{
-        BadRequest, Detail as DetailBody, NotFound, PayloadTooLarge, Unavailable,
-        UnsupportedMediaType,
+        BadRequest, BotAuthBody, Detail as DetailBody, NotFound, Unavailable,
     },
     state::AppState,
 };
@@ -165,11 +164,9 @@ pub(super) struct SessionBody {
     request_body = SessionRequest,
     responses(
         (status = 200, description = "A login session carrying `state`", body = SessionBody),
+        BotAuthBody,
         (status = 400, response = BadRequest),
-        (status = 413, response = PayloadTooLarge),
-        (status = 415, response = UnsupportedMediaType),
         (status = 422, description = "The body is JSON of another shape (e.g. `state` not a string)", body = DetailBody),
-        (status = 503, response = Unavailable),
     )
 )]
 pub(super) async fn create_session(
@@ -298,11 +295,9 @@ impl From<BotAuthResult> for VerifyBody {
     request_body = VerifyRequest,
     responses(
         (status = 200, description = "The confirmed user (the code is used up)", body = VerifyBody),
+        BotAuthBody,
         (status = 400, description = "Invalid or expired code, or a body that is not JSON", body = DetailBody),
-        (status = 413, response = PayloadTooLarge),
-        (status = 415, response = UnsupportedMediaType),
         (status = 422, description = "The body is JSON of another shape (e.g. no `code`)", body = DetailBody),
-        (status = 503, response = Unavailable),
     )
 )]
 pub(super) async fn verify(

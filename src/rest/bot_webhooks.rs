@@ -21,7 +21,7 @@ use utoipa::ToSchema;
 use super::bot_auth::Detail;
 use crate::{
     integrations::{max_bot, telegram_bot},
-    rest::openapi::responses::{Forbidden, NotFound, PayloadTooLarge, Unauthorized, Unavailable},
+    rest::openapi::responses::Webhook,
     state::AppState,
 };
 
@@ -58,11 +58,7 @@ fn acknowledged() -> Response {
     request_body(content = Object, description = "A Telegram `Update`"),
     responses(
         (status = 200, description = "Taken (acted on or not)", body = Acknowledged),
-        (status = 401, response = Unauthorized),
-        (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
-        (status = 413, response = PayloadTooLarge),
-        (status = 503, response = Unavailable),
+        Webhook,
     )
 )]
 pub(super) async fn telegram(
@@ -89,11 +85,7 @@ pub(super) async fn telegram(
     request_body(content = Object, description = "A Max `Update`"),
     responses(
         (status = 200, description = "Taken (acted on or not)", body = Acknowledged),
-        (status = 401, response = Unauthorized),
-        (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
-        (status = 413, response = PayloadTooLarge),
-        (status = 503, response = Unavailable),
+        Webhook,
     )
 )]
 pub(super) async fn max(

@@ -18,8 +18,8 @@ use super::{
 use crate::{
     domain::accounts::Registration,
     rest::openapi::responses::{
-        Conflict, Detail, Forbidden, NotFound, PayloadTooLarge, TooManyRequests, Unauthorized,
-        Unavailable, Unprocessable,
+        Authenticated, Conflict, Detail, Forbidden, JsonBody, NotFound, TooManyRequests,
+        Unprocessable,
     },
     state::AppState,
 };
@@ -57,11 +57,9 @@ pub fn router() -> Router<AppState> {
     request_body = RegisterRequest,
     responses(
         (status = 201, description = "Registered; the verification e-mail was sent", body = MessageResponse),
+        JsonBody,
         (status = 409, response = Conflict),
-        (status = 413, response = PayloadTooLarge),
-        (status = 422, response = Unprocessable),
         (status = 429, response = TooManyRequests),
-        (status = 503, response = Unavailable),
     )
 )]
 pub(super) async fn register(
@@ -91,12 +89,10 @@ pub(super) async fn register(
     request_body = LoginRequest,
     responses(
         (status = 200, description = "Signed in", body = TokenResponse),
+        JsonBody,
         (status = 401, description = "Wrong e-mail or password, or a two-factor code required or wrong", body = Detail),
         (status = 403, response = Forbidden),
-        (status = 413, response = PayloadTooLarge),
-        (status = 422, response = Unprocessable),
         (status = 429, response = TooManyRequests),
-        (status = 503, response = Unavailable),
     )
 )]
 pub(super) async fn login(
@@ -125,11 +121,9 @@ pub(super) async fn login(
     request_body = RefreshRequest,
     responses(
         (status = 200, description = "New tokens (the refresh token rotates)", body = TokenResponse),
+        JsonBody,
         (status = 401, description = "Refresh token invalid, expired, reused or revoked", body = Detail),
-        (status = 413, response = PayloadTooLarge),
-        (status = 422, response = Unprocessable),
         (status = 429, response = TooManyRequests),
-        (status = 503, response = Unavailable),
     )
 )]
 pub(super) async fn refresh(
@@ -153,9 +147,7 @@ pub(super) async fn refresh(
     request_body = TokenRequest,
     responses(
         (status = 200, description = "E-mail verified", body = MessageResponse),
-        (status = 413, response = PayloadTooLarge),
-        (status = 422, response = Unprocessable),
-        (status = 503, response = Unavailable),
+        JsonBody,
     )
 )]
 pub(super) async fn verify_email(
@@ -174,10 +166,8 @@ pub(super) async fn verify_email(
     request_body = EmailRequest,
     responses(
         (status = 200, description = "Sent if the account exists and is not verified", body = MessageResponse),
-        (status = 413, response = PayloadTooLarge),
-        (status = 422, response = Unprocessable),
+        JsonBody,
         (status = 429, response = TooManyRequests),
-        (status = 503, response = Unavailable),
     )
 )]
 pub(super) async fn resend_verification(
@@ -198,10 +188,8 @@ pub(super) async fn resend_verification(
     request_body = EmailRequest,
     responses(
         (status = 200, description = "Sent if the account exists", body = MessageResponse),
-        (status = 413, response = PayloadTooLarge),
-        (status = 422, response = Unprocessable),
+        JsonBody,
         (status = 429, response = TooManyRequests),
-        (status = 503, response = Unavailable),
     )
 )]
 pub(super) async fn request_password_reset(
@@ -224,9 +212,7 @@ pub(super) async fn request_password_reset(
     request_body = ResetPasswordRequest,
     responses(
         (status = 200, description = "Password changed; every session ends", body = MessageResponse),
-        (status = 413, response = PayloadTooLarge),
-        (status = 422, response = Unprocessable),
-        (status = 503, response = Unavailable),
+        JsonBody,
     )
 )]
 pub(super) async fn reset_password(
@@ -248,9 +234,8 @@ pub(super) async fn reset_password(
     security(("jwt" = [])),
     responses(
         (status = 200, description = "The caller's account", body = AuthUserResponse),
-        (status = 401, response = Unauthorized),
+        Authenticated,
         (status = 404, response = NotFound),
-        (status = 503, response = Unavailable),
     )
 )]
 pub(super) async fn me(state: State, Caller(caller): Caller) -> ApiResult<Json<AuthUserResponse>> {
@@ -267,8 +252,7 @@ pub(super) async fn me(state: State, Caller(caller): Caller) -> ApiResult<Json<A
     security(("jwt" = [])),
     responses(
         (status = 200, description = "Live sessions, most recently used first", body = Vec<SessionRead>),
-        (status = 401, response = Unauthorized),
-        (status = 503, response = Unavailable),
+        Authenticated,
     )
 )]
 pub(super) async fn sessions(
@@ -288,10 +272,9 @@ pub(super) async fn sessions(
     params(("jti" = String, Path, description = "The session's `jti` (from `GET /auth/sessions`)")),
     responses(
         (status = 204, description = "Revoked"),
-        (status = 401, response = Unauthorized),
+        Authenticated,
         (status = 404, response = NotFound),
         (status = 422, response = Unprocessable),
-        (status = 503, response = Unavailable),
     )
 )]
 pub(super) async fn revoke_session(
@@ -312,8 +295,7 @@ pub(super) async fn revoke_session(
     security(("jwt" = [])),
     responses(
         (status = 204, description = "Every session revoked; access tokens issued before now stop working"),
-        (status = 401, response = Unauthorized),
-        (status = 503, response = Unavailable),
+        Authenticated,
     )
 )]
 pub(super) async fn revoke_all(state: State, Caller(caller): Caller) -> ApiResult<StatusCode> {
@@ -329,10 +311,9 @@ pub(super) async fn revoke_all(state: State, Caller(caller): Caller) -> ApiResul
     security(("jwt" = [])),
     responses(
         (status = 200, description = "A new TOTP secret (not enabled until `/2fa/enable`)", body = TwoFactorSetupRead),
-        (status = 401, response = Unauthorized),
+        Authenticated,
         (status = 404, response = NotFound),
         (status = 409, response = Conflict),
-        (status = 503, response = Unavailable),
     )
 )]
 pub(super) async fn setup_two_factor(
@@ -355,12 +336,10 @@ pub(super) async fn setup_two_factor(
     request_body = CodeRequest,
     responses(
         (status = 200, description = "Two-factor is on", body = MessageResponse),
+        JsonBody,
         (status = 401, description = "Missing or invalid credentials, or a wrong code", body = Detail),
         (status = 404, response = NotFound),
         (status = 409, response = Conflict),
-        (status = 413, response = PayloadTooLarge),
-        (status = 422, response = Unprocessable),
-        (status = 503, response = Unavailable),
     )
 )]
 pub(super) async fn enable_two_factor(
@@ -382,11 +361,9 @@ pub(super) async fn enable_two_factor(
     request_body = CodeRequest,
     responses(
         (status = 200, description = "Two-factor is off", body = MessageResponse),
+        JsonBody,
         (status = 401, description = "Missing or invalid credentials, or a wrong code", body = Detail),
         (status = 404, response = NotFound),
-        (status = 413, response = PayloadTooLarge),
-        (status = 422, response = Unprocessable),
-        (status = 503, response = Unavailable),
     )
 )]
 pub(super) async fn disable_two_factor(

@@ -15,9 +15,7 @@ use super::{
     extract::{Body, Caller, Ids, Params},
 };
 use crate::{
-    rest::openapi::responses::{
-        Conflict, Forbidden, NotFound, PayloadTooLarge, Unauthorized, Unavailable, Unprocessable,
-    },
+    rest::openapi::responses::{Conflict, InChat, JsonBody},
     state::AppState,
 };
 
@@ -51,11 +49,7 @@ pub fn router() -> Router<AppState> {
     params(("chat_id" = i64, Path, description = "A chat id")),
     responses(
         (status = 200, description = "Members, oldest first", body = Vec<ChatMemberRead>),
-        (status = 401, response = Unauthorized),
-        (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
-        (status = 422, response = Unprocessable),
-        (status = 503, response = Unavailable),
+        InChat,
     )
 )]
 pub(super) async fn members(
@@ -78,13 +72,9 @@ pub(super) async fn members(
     request_body = ChatMemberAdd,
     responses(
         (status = 201, description = "Added", body = ChatMemberRead),
-        (status = 401, response = Unauthorized),
-        (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
+        InChat,
+        JsonBody,
         (status = 409, response = Conflict),
-        (status = 413, response = PayloadTooLarge),
-        (status = 422, response = Unprocessable),
-        (status = 503, response = Unavailable),
     )
 )]
 pub(super) async fn add_member(
@@ -109,12 +99,8 @@ pub(super) async fn add_member(
     request_body = ChatMemberRoleUpdate,
     responses(
         (status = 200, description = "The member with the new role", body = ChatMemberRead),
-        (status = 401, response = Unauthorized),
-        (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
-        (status = 413, response = PayloadTooLarge),
-        (status = 422, response = Unprocessable),
-        (status = 503, response = Unavailable),
+        InChat,
+        JsonBody,
     )
 )]
 pub(super) async fn set_role(
@@ -139,11 +125,7 @@ pub(super) async fn set_role(
     params(("chat_id" = i64, Path, description = "A chat id"), ("user_id" = i64, Path, description = "The member's user id")),
     responses(
         (status = 204, description = "Removed"),
-        (status = 401, response = Unauthorized),
-        (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
-        (status = 422, response = Unprocessable),
-        (status = 503, response = Unavailable),
+        InChat,
     )
 )]
 pub(super) async fn remove_member(
@@ -165,11 +147,7 @@ pub(super) async fn remove_member(
     params(("chat_id" = i64, Path, description = "A chat id")),
     responses(
         (status = 204, description = "Left"),
-        (status = 401, response = Unauthorized),
-        (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
-        (status = 422, response = Unprocessable),
-        (status = 503, response = Unavailable),
+        InChat,
     )
 )]
 pub(super) async fn leave(
@@ -201,11 +179,7 @@ pub(super) struct ForAll {
     params(("chat_id" = i64, Path, description = "A chat id"), ForAll),
     responses(
         (status = 204, description = "Deleted for everyone, or hidden for the caller"),
-        (status = 401, response = Unauthorized),
-        (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
-        (status = 422, response = Unprocessable),
-        (status = 503, response = Unavailable),
+        InChat,
     )
 )]
 pub(super) async fn delete_chat(
@@ -229,11 +203,7 @@ pub(super) async fn delete_chat(
     params(("chat_id" = i64, Path, description = "A chat id")),
     responses(
         (status = 204, description = "History cleared for the caller"),
-        (status = 401, response = Unauthorized),
-        (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
-        (status = 422, response = Unprocessable),
-        (status = 503, response = Unavailable),
+        InChat,
     )
 )]
 pub(super) async fn clear(

@@ -11,9 +11,7 @@ use super::{
 };
 use crate::{
     domain::chats::admin::ChatProfileInput,
-    rest::openapi::responses::{
-        Forbidden, NotFound, PayloadTooLarge, Unauthorized, Unavailable, Unprocessable,
-    },
+    rest::openapi::responses::{InChat, JsonBody},
     state::AppState,
 };
 
@@ -29,12 +27,8 @@ type State = axum::extract::State<AppState>;
     request_body = ChatTitleUpdate,
     responses(
         (status = 200, description = "Renamed", body = ChatRead),
-        (status = 401, response = Unauthorized),
-        (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
-        (status = 413, response = PayloadTooLarge),
-        (status = 422, response = Unprocessable),
-        (status = 503, response = Unavailable),
+        InChat,
+        JsonBody,
     )
 )]
 pub(super) async fn update_title(
@@ -65,12 +59,8 @@ pub(super) async fn update_title(
     request_body = ChatProfileUpdate,
     responses(
         (status = 200, description = "Updated", body = ChatRead),
-        (status = 401, response = Unauthorized),
-        (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
-        (status = 413, response = PayloadTooLarge),
-        (status = 422, response = Unprocessable),
-        (status = 503, response = Unavailable),
+        InChat,
+        JsonBody,
     )
 )]
 pub(super) async fn update_profile(
@@ -102,12 +92,8 @@ pub(super) async fn update_profile(
     request_body = PinRequest,
     responses(
         (status = 200, description = "Pinned (or unpinned)", body = ChatRead),
-        (status = 401, response = Unauthorized),
-        (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
-        (status = 413, response = PayloadTooLarge),
-        (status = 422, response = Unprocessable),
-        (status = 503, response = Unavailable),
+        InChat,
+        JsonBody,
     )
 )]
 pub(super) async fn pin_message(

@@ -14,9 +14,7 @@ use super::{
 };
 use crate::{
     domain::chats::MemberSettings,
-    rest::openapi::responses::{
-        Forbidden, NotFound, PayloadTooLarge, Unauthorized, Unavailable, Unprocessable,
-    },
+    rest::openapi::responses::{InChat, JsonBody},
     state::AppState,
 };
 
@@ -43,11 +41,7 @@ pub fn router() -> Router<AppState> {
     params(("chat_id" = i64, Path, description = "A chat id")),
     responses(
         (status = 200, description = "The caller's notification settings", body = ChatNotificationSettingsRead),
-        (status = 401, response = Unauthorized),
-        (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
-        (status = 422, response = Unprocessable),
-        (status = 503, response = Unavailable),
+        InChat,
     )
 )]
 pub(super) async fn notifications(
@@ -70,12 +64,8 @@ pub(super) async fn notifications(
     request_body = MutedUpdate,
     responses(
         (status = 200, description = "Updated (mentions still arrive when muted)", body = ChatNotificationSettingsRead),
-        (status = 401, response = Unauthorized),
-        (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
-        (status = 413, response = PayloadTooLarge),
-        (status = 422, response = Unprocessable),
-        (status = 503, response = Unavailable),
+        InChat,
+        JsonBody,
     )
 )]
 pub(super) async fn set_notifications(
@@ -116,11 +106,7 @@ async fn apply(
     params(("chat_id" = i64, Path, description = "A chat id")),
     responses(
         (status = 200, description = "Archived for the caller", body = ChatRead),
-        (status = 401, response = Unauthorized),
-        (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
-        (status = 422, response = Unprocessable),
-        (status = 503, response = Unavailable),
+        InChat,
     )
 )]
 pub(super) async fn archive(
@@ -144,11 +130,7 @@ pub(super) async fn archive(
     params(("chat_id" = i64, Path, description = "A chat id")),
     responses(
         (status = 200, description = "Back in the main list", body = ChatRead),
-        (status = 401, response = Unauthorized),
-        (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
-        (status = 422, response = Unprocessable),
-        (status = 503, response = Unavailable),
+        InChat,
     )
 )]
 pub(super) async fn unarchive(
@@ -172,11 +154,7 @@ pub(super) async fn unarchive(
     params(("chat_id" = i64, Path, description = "A chat id")),
     responses(
         (status = 200, description = "Pinned to the top of the caller's list", body = ChatRead),
-        (status = 401, response = Unauthorized),
-        (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
-        (status = 422, response = Unprocessable),
-        (status = 503, response = Unavailable),
+        InChat,
     )
 )]
 pub(super) async fn pin_chat(
@@ -200,11 +178,7 @@ pub(super) async fn pin_chat(
     params(("chat_id" = i64, Path, description = "A chat id")),
     responses(
         (status = 200, description = "Unpinned", body = ChatRead),
-        (status = 401, response = Unauthorized),
-        (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
-        (status = 422, response = Unprocessable),
-        (status = 503, response = Unavailable),
+        InChat,
     )
 )]
 pub(super) async fn unpin_chat(

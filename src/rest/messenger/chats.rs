@@ -20,10 +20,7 @@ use super::{
 };
 use crate::{
     domain::chats::{ChatWants, CreateChat},
-    rest::openapi::responses::{
-        Conflict, Detail, Forbidden, NotFound, PayloadTooLarge, Unauthorized, Unavailable,
-        Unprocessable,
-    },
+    rest::openapi::responses::{Authenticated, Conflict, Detail, InChat, JsonBody, Unprocessable},
     state::AppState,
 };
 
@@ -81,11 +78,10 @@ pub(super) struct ListParams {
     params(ListParams),
     responses(
         (status = 200, description = "The caller's chats: pinned first, then by last activity", body = Vec<ChatRead>),
-        (status = 401, response = Unauthorized),
+        Authenticated,
         (status = 403, description = "`before_id` is a chat the caller is not in", body = Detail),
         (status = 404, description = "`before_id` is not a chat", body = Detail),
         (status = 422, response = Unprocessable),
-        (status = 503, response = Unavailable),
     )
 )]
 pub(super) async fn list(
@@ -119,8 +115,7 @@ pub(super) async fn list(
     security(("jwt" = [])),
     responses(
         (status = 200, description = "The saved-messages chat (created on first use)", body = ChatRead),
-        (status = 401, response = Unauthorized),
-        (status = 503, response = Unavailable),
+        Authenticated,
     )
 )]
 pub(super) async fn saved(state: State, Caller(caller): Caller) -> ApiResult<Json<ChatRead>> {
@@ -155,9 +150,8 @@ pub(super) struct DiscoverParams {
     params(DiscoverParams),
     responses(
         (status = 200, description = "Public groups and channels the caller has not joined", body = Vec<ChatDiscoverRead>),
-        (status = 401, response = Unauthorized),
+        Authenticated,
         (status = 422, response = Unprocessable),
-        (status = 503, response = Unavailable),
     )
 )]
 pub(super) async fn discover(
@@ -194,13 +188,9 @@ pub(super) async fn discover(
     request_body = ChatCreateRequest,
     responses(
         (status = 200, description = "The new chat (an existing private chat is returned)", body = ChatRead),
-        (status = 401, response = Unauthorized),
-        (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
+        InChat,
+        JsonBody,
         (status = 409, response = Conflict),
-        (status = 413, response = PayloadTooLarge),
-        (status = 422, response = Unprocessable),
-        (status = 503, response = Unavailable),
     )
 )]
 pub(super) async fn create(
@@ -232,12 +222,8 @@ pub(super) async fn create(
     params(("chat_id" = i64, Path, description = "A chat id")),
     responses(
         (status = 200, description = "Joined", body = ChatRead),
-        (status = 401, response = Unauthorized),
-        (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
+        InChat,
         (status = 409, response = Conflict),
-        (status = 422, response = Unprocessable),
-        (status = 503, response = Unavailable),
     )
 )]
 pub(super) async fn join(
@@ -260,11 +246,7 @@ pub(super) async fn join(
     params(("chat_id" = i64, Path, description = "A chat id")),
     responses(
         (status = 200, description = "The chat and its members", body = ChatDetailRead),
-        (status = 401, response = Unauthorized),
-        (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
-        (status = 422, response = Unprocessable),
-        (status = 503, response = Unavailable),
+        InChat,
     )
 )]
 pub(super) async fn detail(
@@ -288,11 +270,7 @@ pub(super) async fn detail(
     params(("chat_id" = i64, Path, description = "A chat id")),
     responses(
         (status = 200, description = "A new invite link", body = InviteLinkRead),
-        (status = 401, response = Unauthorized),
-        (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
-        (status = 422, response = Unprocessable),
-        (status = 503, response = Unavailable),
+        InChat,
     )
 )]
 pub(super) async fn invite_link(
@@ -313,13 +291,9 @@ pub(super) async fn invite_link(
     request_body = TokenRequest,
     responses(
         (status = 200, description = "Joined", body = ChatRead),
-        (status = 401, response = Unauthorized),
-        (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
+        InChat,
+        JsonBody,
         (status = 409, response = Conflict),
-        (status = 413, response = PayloadTooLarge),
-        (status = 422, response = Unprocessable),
-        (status = 503, response = Unavailable),
     )
 )]
 pub(super) async fn join_by_invite(

@@ -17,9 +17,7 @@ use super::{
     extract::{Body, Caller, Ids, Params},
 };
 use crate::{
-    rest::openapi::responses::{
-        Forbidden, NotFound, PayloadTooLarge, Unauthorized, Unavailable, Unprocessable,
-    },
+    rest::openapi::responses::{Authenticated, InChat, JsonBody},
     state::AppState,
 };
 
@@ -45,10 +43,8 @@ pub fn router() -> Router<AppState> {
     request_body = UploadUrlRequest,
     responses(
         (status = 200, description = "A presigned `PUT` URL", body = UploadUrlResponse),
-        (status = 401, response = Unauthorized),
-        (status = 413, response = PayloadTooLarge),
-        (status = 422, response = Unprocessable),
-        (status = 503, response = Unavailable),
+        Authenticated,
+        JsonBody,
     )
 )]
 pub(super) async fn upload_url(
@@ -74,12 +70,8 @@ pub(super) async fn upload_url(
     request_body = AttachmentCreateRequest,
     responses(
         (status = 200, description = "Attached", body = AttachmentRead),
-        (status = 401, response = Unauthorized),
-        (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
-        (status = 413, response = PayloadTooLarge),
-        (status = 422, response = Unprocessable),
-        (status = 503, response = Unavailable),
+        InChat,
+        JsonBody,
     )
 )]
 pub(super) async fn attach(
@@ -119,11 +111,7 @@ pub(super) struct PageParams {
     params(("chat_id" = i64, Path, description = "A chat id"), PageParams),
     responses(
         (status = 200, description = "The chat's files, newest first", body = Vec<ChatAttachmentRead>),
-        (status = 401, response = Unauthorized),
-        (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
-        (status = 422, response = Unprocessable),
-        (status = 503, response = Unavailable),
+        InChat,
     )
 )]
 pub(super) async fn chat_attachments(

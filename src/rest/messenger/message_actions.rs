@@ -14,10 +14,7 @@ use super::{
 };
 use crate::{
     error::AppError,
-    rest::openapi::responses::{
-        Forbidden, NotFound, PayloadTooLarge, TooManyRequests, Unauthorized, Unavailable,
-        Unprocessable,
-    },
+    rest::openapi::responses::{InChat, JsonBody, TooManyRequests},
     state::AppState,
 };
 
@@ -34,13 +31,9 @@ type State = axum::extract::State<AppState>;
     request_body = MessageForwardRequest,
     responses(
         (status = 201, description = "The forwarded copy", body = MessageRead),
-        (status = 401, response = Unauthorized),
-        (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
-        (status = 413, response = PayloadTooLarge),
-        (status = 422, response = Unprocessable),
+        InChat,
+        JsonBody,
         (status = 429, response = TooManyRequests),
-        (status = 503, response = Unavailable),
     )
 )]
 pub(super) async fn forward(
@@ -78,13 +71,9 @@ pub(super) async fn forward(
     request_body = MessageForwardBulkRequest,
     responses(
         (status = 201, description = "One copy per target chat, in the order given", body = Vec<MessageRead>),
-        (status = 401, response = Unauthorized),
-        (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
-        (status = 413, response = PayloadTooLarge),
-        (status = 422, response = Unprocessable),
+        InChat,
+        JsonBody,
         (status = 429, response = TooManyRequests),
-        (status = 503, response = Unavailable),
     )
 )]
 pub(super) async fn forward_bulk(
@@ -116,11 +105,7 @@ pub(super) async fn forward_bulk(
     params(("message_id" = i64, Path, description = "A message id")),
     responses(
         (status = 200, description = "The message's reactions", body = Vec<MessageReactionRead>),
-        (status = 401, response = Unauthorized),
-        (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
-        (status = 422, response = Unprocessable),
-        (status = 503, response = Unavailable),
+        InChat,
     )
 )]
 pub(super) async fn reactions(
@@ -147,12 +132,8 @@ pub(super) async fn reactions(
     request_body = MessageReactionToggleRequest,
     responses(
         (status = 200, description = "The message's reactions after the toggle", body = Vec<MessageReactionRead>),
-        (status = 401, response = Unauthorized),
-        (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
-        (status = 413, response = PayloadTooLarge),
-        (status = 422, response = Unprocessable),
-        (status = 503, response = Unavailable),
+        InChat,
+        JsonBody,
     )
 )]
 pub(super) async fn toggle_reaction(

@@ -20,10 +20,7 @@ use super::{
 };
 use crate::{
     domain::messages::PageRequest,
-    rest::openapi::responses::{
-        Conflict, Forbidden, NotFound, PayloadTooLarge, TooManyRequests, Unauthorized, Unavailable,
-        Unprocessable,
-    },
+    rest::openapi::responses::{Conflict, InChat, JsonBody, TooManyRequests},
     state::AppState,
 };
 
@@ -64,14 +61,10 @@ pub fn router() -> Router<AppState> {
     request_body = MessageCreateRequest,
     responses(
         (status = 201, description = "Sent (a retry with the same `client_message_id` returns the first message)", body = MessageRead),
-        (status = 401, response = Unauthorized),
-        (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
+        InChat,
+        JsonBody,
         (status = 409, response = Conflict),
-        (status = 413, response = PayloadTooLarge),
-        (status = 422, response = Unprocessable),
         (status = 429, response = TooManyRequests),
-        (status = 503, response = Unavailable),
     )
 )]
 pub(super) async fn send(
@@ -110,11 +103,7 @@ pub(super) struct SearchParams {
     params(SearchParams),
     responses(
         (status = 200, description = "Matches in the chats the caller can read, newest first", body = Vec<MessageRead>),
-        (status = 401, response = Unauthorized),
-        (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
-        (status = 422, response = Unprocessable),
-        (status = 503, response = Unavailable),
+        InChat,
     )
 )]
 pub(super) async fn search(
@@ -152,11 +141,7 @@ pub(super) struct PageParams {
     params(("id" = i64, Path, description = "A chat id (`PUT` and `DELETE` take a message id here)"), PageParams),
     responses(
         (status = 200, description = "The newest `limit` messages before `before_id`, oldest first", body = Vec<MessageRead>),
-        (status = 401, response = Unauthorized),
-        (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
-        (status = 422, response = Unprocessable),
-        (status = 503, response = Unavailable),
+        InChat,
     )
 )]
 pub(super) async fn page(
@@ -199,11 +184,7 @@ pub(super) struct ThreadParams {
     params(("message_id" = i64, Path, description = "A message id"), ThreadParams),
     responses(
         (status = 200, description = "The root, then its replies breadth-first", body = Vec<MessageRead>),
-        (status = 401, response = Unauthorized),
-        (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
-        (status = 422, response = Unprocessable),
-        (status = 503, response = Unavailable),
+        InChat,
     )
 )]
 pub(super) async fn thread(
@@ -227,12 +208,8 @@ pub(super) async fn thread(
     request_body = MessageEditRequest,
     responses(
         (status = 200, description = "Edited", body = MessageRead),
-        (status = 401, response = Unauthorized),
-        (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
-        (status = 413, response = PayloadTooLarge),
-        (status = 422, response = Unprocessable),
-        (status = 503, response = Unavailable),
+        InChat,
+        JsonBody,
     )
 )]
 pub(super) async fn edit(
@@ -264,11 +241,7 @@ pub(super) struct ForAll {
     params(("id" = i64, Path, description = "A message id (`GET` takes a chat id here)"), ForAll),
     responses(
         (status = 204, description = "Deleted for everyone, or hidden for the caller"),
-        (status = 401, response = Unauthorized),
-        (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
-        (status = 422, response = Unprocessable),
-        (status = 503, response = Unavailable),
+        InChat,
     )
 )]
 pub(super) async fn delete_message(
@@ -292,12 +265,8 @@ pub(super) async fn delete_message(
     request_body = MessageStatusUpdateRequest,
     responses(
         (status = 200, description = "The caller's pointers in the chat (they never move back)", body = ReadPointersRead),
-        (status = 401, response = Unauthorized),
-        (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
-        (status = 413, response = PayloadTooLarge),
-        (status = 422, response = Unprocessable),
-        (status = 503, response = Unavailable),
+        InChat,
+        JsonBody,
     )
 )]
 pub(super) async fn status(

@@ -10,7 +10,7 @@ use super::{
     extract::{Caller, Params},
 };
 use crate::{
-    rest::openapi::responses::{Unauthorized, Unavailable, Unprocessable},
+    rest::openapi::responses::{Authenticated, Unprocessable},
     state::AppState,
 };
 
@@ -43,9 +43,8 @@ pub(super) struct ListParams {
     params(ListParams),
     responses(
         (status = 200, description = "The caller's notifications, newest first", body = Vec<NotificationRead>),
-        (status = 401, response = Unauthorized),
+        Authenticated,
         (status = 422, response = Unprocessable),
-        (status = 503, response = Unavailable),
     )
 )]
 pub(super) async fn list(

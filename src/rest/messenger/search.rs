@@ -13,7 +13,7 @@ use super::{
 };
 use crate::{
     domain::search::SearchLimits,
-    rest::openapi::responses::{Unauthorized, Unavailable, Unprocessable},
+    rest::openapi::responses::{Authenticated, Unprocessable},
     state::AppState,
 };
 
@@ -54,9 +54,8 @@ pub(super) struct SearchParams {
     params(SearchParams),
     responses(
         (status = 200, description = "Users, the caller's chats, and messages the caller can read", body = GlobalSearchRead),
-        (status = 401, response = Unauthorized),
+        Authenticated,
         (status = 422, response = Unprocessable),
-        (status = 503, response = Unavailable),
     )
 )]
 pub(super) async fn search(

@@ -16,7 +16,7 @@ use super::{
 };
 use crate::{
     rest::openapi::responses::{
-        Conflict, Forbidden, NotFound, PayloadTooLarge, Unauthorized, Unavailable, Unprocessable,
+        Authenticated, Conflict, Forbidden, JsonBody, NotFound, OnUser, Unprocessable,
     },
     state::AppState,
 };
@@ -50,9 +50,8 @@ pub fn router() -> Router<AppState> {
     security(("jwt" = [])),
     responses(
         (status = 200, description = "The caller's profile", body = UserRead),
-        (status = 401, response = Unauthorized),
+        Authenticated,
         (status = 404, response = NotFound),
-        (status = 503, response = Unavailable),
     )
 )]
 pub(super) async fn me(state: State, Caller(caller): Caller) -> ApiResult<Json<UserRead>> {
@@ -87,9 +86,8 @@ pub(super) struct SearchParams {
     params(SearchParams),
     responses(
         (status = 200, description = "Matching users; empty for queries under two characters", body = Vec<UserSearchRead>),
-        (status = 401, response = Unauthorized),
+        Authenticated,
         (status = 422, response = Unprocessable),
-        (status = 503, response = Unavailable),
     )
 )]
 pub(super) async fn search(
@@ -116,12 +114,10 @@ pub(super) async fn search(
     request_body = UserProfileUpdate,
     responses(
         (status = 200, description = "The updated profile", body = UserRead),
-        (status = 401, response = Unauthorized),
+        Authenticated,
+        JsonBody,
         (status = 404, response = NotFound),
         (status = 409, response = Conflict),
-        (status = 413, response = PayloadTooLarge),
-        (status = 422, response = Unprocessable),
-        (status = 503, response = Unavailable),
     )
 )]
 pub(super) async fn update_profile(
@@ -144,8 +140,7 @@ pub(super) async fn update_profile(
     security(("jwt" = [])),
     responses(
         (status = 200, description = "Users the caller blocked", body = Vec<UserSearchRead>),
-        (status = 401, response = Unauthorized),
-        (status = 503, response = Unavailable),
+        Authenticated,
     )
 )]
 pub(super) async fn blocked(
@@ -166,8 +161,7 @@ pub(super) async fn blocked(
     security(("jwt" = [])),
     responses(
         (status = 200, description = "The caller's contacts", body = Vec<UserSearchRead>),
-        (status = 401, response = Unauthorized),
-        (status = 503, response = Unavailable),
+        Authenticated,
     )
 )]
 pub(super) async fn contacts(
@@ -189,12 +183,9 @@ pub(super) async fn contacts(
     params(("user_id" = i64, Path, description = "A user id")),
     responses(
         (status = 204, description = "Added (or already a contact)"),
-        (status = 401, response = Unauthorized),
+        OnUser,
         (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
         (status = 409, response = Conflict),
-        (status = 422, response = Unprocessable),
-        (status = 503, response = Unavailable),
     )
 )]
 pub(super) async fn add_contact(
@@ -215,13 +206,11 @@ pub(super) async fn add_contact(
     request_body = EmailRequest,
     responses(
         (status = 204, description = "Added (or already a contact)"),
-        (status = 401, response = Unauthorized),
+        Authenticated,
+        JsonBody,
         (status = 403, response = Forbidden),
         (status = 404, response = NotFound),
         (status = 409, response = Conflict),
-        (status = 413, response = PayloadTooLarge),
-        (status = 422, response = Unprocessable),
-        (status = 503, response = Unavailable),
     )
 )]
 pub(super) async fn add_contact_by_email(
@@ -246,10 +235,7 @@ pub(super) async fn add_contact_by_email(
     params(("user_id" = i64, Path, description = "A user id")),
     responses(
         (status = 204, description = "Removed"),
-        (status = 401, response = Unauthorized),
-        (status = 404, response = NotFound),
-        (status = 422, response = Unprocessable),
-        (status = 503, response = Unavailable),
+        OnUser,
     )
 )]
 pub(super) async fn remove_contact(
@@ -270,11 +256,8 @@ pub(super) async fn remove_contact(
     params(("user_id" = i64, Path, description = "A user id")),
     responses(
         (status = 204, description = "Blocked"),
-        (status = 401, response = Unauthorized),
-        (status = 404, response = NotFound),
+        OnUser,
         (status = 409, response = Conflict),
-        (status = 422, response = Unprocessable),
-        (status = 503, response = Unavailable),
     )
 )]
 pub(super) async fn block(
@@ -295,10 +278,7 @@ pub(super) async fn block(
     params(("user_id" = i64, Path, description = "A user id")),
     responses(
         (status = 204, description = "Unblocked"),
-        (status = 401, response = Unauthorized),
-        (status = 404, response = NotFound),
-        (status = 422, response = Unprocessable),
-        (status = 503, response = Unavailable),
+        OnUser,
     )
 )]
 pub(super) async fn unblock(
@@ -320,10 +300,7 @@ pub(super) async fn unblock(
     params(("user_id" = i64, Path, description = "A user id")),
     responses(
         (status = 200, description = "The profile as the caller may see it", body = UserRead),
-        (status = 401, response = Unauthorized),
-        (status = 404, response = NotFound),
-        (status = 422, response = Unprocessable),
-        (status = 503, response = Unavailable),
+        OnUser,
     )
 )]
 pub(super) async fn user(

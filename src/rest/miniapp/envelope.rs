@@ -58,6 +58,24 @@ pub struct TooManyRequestsBody {
     pub retry_after: u64,
 }
 
+/// The error statuses every signed-in route shares (401, 429, 503), declared once for
+/// the routes' `#[utoipa::path]`s, which add only their own. Never constructed: it
+/// only describes.
+#[derive(utoipa::IntoResponses)]
+#[allow(dead_code)]
+pub enum SignedIn {
+    #[response(status = 401, description = "Missing or invalid initData")]
+    Unauthorized(ApiErrorBody),
+    #[response(
+        status = 429,
+        description = "Rate limit exceeded",
+        headers(("Retry-After" = u64, description = "Always 60"))
+    )]
+    TooManyRequests(TooManyRequestsBody),
+    #[response(status = 503, description = "The database is unavailable")]
+    Unavailable(ApiErrorBody),
+}
+
 /// An error of these routes, rendered as the envelope.
 #[derive(Debug)]
 pub struct ApiError {

@@ -13,7 +13,7 @@ use serde::{Serialize, Serializer};
 use serde_json::Value;
 use utoipa::ToSchema;
 
-use super::envelope::{ApiError, ApiErrorBody, ApiResponse, Caller, InitData, TooManyRequestsBody};
+use super::envelope::{ApiError, ApiErrorBody, ApiResponse, Caller, InitData, SignedIn};
 use crate::{
     domain::users::{ProfileInput, User},
     state::AppState,
@@ -125,10 +125,7 @@ type UserResponse = Result<Json<ApiResponse<UserRead>>, ApiError>;
     security(("initData" = [])),
     responses(
         (status = 200, description = "The user", body = ApiResponse<UserRead>),
-        (status = 401, description = "Missing or invalid initData", body = ApiErrorBody),
-        (status = 429, description = "Rate limit exceeded", body = TooManyRequestsBody,
-            headers(("Retry-After" = u64, description = "Always 60"))),
-        (status = 503, description = "The database is unavailable", body = ApiErrorBody),
+        SignedIn,
     )
 )]
 pub async fn validate(State(state): State<AppState>, InitData(raw): InitData) -> UserResponse {
@@ -145,11 +142,8 @@ pub async fn validate(State(state): State<AppState>, InitData(raw): InitData) ->
     security(("initData" = [])),
     responses(
         (status = 200, description = "The caller", body = ApiResponse<UserRead>),
-        (status = 401, description = "Missing or invalid initData", body = ApiErrorBody),
+        SignedIn,
         (status = 404, description = "User not found", body = ApiErrorBody),
-        (status = 429, description = "Rate limit exceeded", body = TooManyRequestsBody,
-            headers(("Retry-After" = u64, description = "Always 60"))),
-        (status = 503, description = "The database is unavailable", body = ApiErrorBody),
     )
 )]
 pub async fn me(State(state): State<AppState>, Caller(caller): Caller) -> UserResponse {
@@ -167,13 +161,10 @@ pub async fn me(State(state): State<AppState>, Caller(caller): Caller) -> UserRe
     request_body = UserUpdate,
     responses(
         (status = 200, description = "The updated caller", body = ApiResponse<UserRead>),
-        (status = 401, description = "Missing or invalid initData", body = ApiErrorBody),
+        SignedIn,
         (status = 404, description = "User not found", body = ApiErrorBody),
         (status = 413, description = "The body is over `MAX_REQUEST_BODY_BYTES`", body = ApiErrorBody),
         (status = 422, description = "A field is invalid, e.g. `bio: must be at most 500 characters`", body = ApiErrorBody),
-        (status = 429, description = "Rate limit exceeded", body = TooManyRequestsBody,
-            headers(("Retry-After" = u64, description = "Always 60"))),
-        (status = 503, description = "The database is unavailable", body = ApiErrorBody),
     )
 )]
 pub async fn update_me(
@@ -199,12 +190,9 @@ pub async fn update_me(
     params(("telegram_id" = i64, Path, description = "Telegram user id")),
     responses(
         (status = 200, description = "The user", body = ApiResponse<UserRead>),
-        (status = 401, description = "Missing or invalid initData", body = ApiErrorBody),
+        SignedIn,
         (status = 404, description = "User not found", body = ApiErrorBody),
         (status = 422, description = "telegram_id is not an integer", body = ApiErrorBody),
-        (status = 429, description = "Rate limit exceeded", body = TooManyRequestsBody,
-            headers(("Retry-After" = u64, description = "Always 60"))),
-        (status = 503, description = "The database is unavailable", body = ApiErrorBody),
     )
 )]
 pub async fn by_telegram_id(
