@@ -1,106 +1,14 @@
 //! E-mail accounts, two-factor logins and sessions, through a real SMTP server
 //! (aiosmtpd) and an independent TOTP implementation (npm `otpauth`).
 
-use std::{
-    net::TcpListener,
-    path::PathBuf,
-    process::{Child, Command, Stdio},
-    time::Duration,
-};
+use std::{process::Command, time::Duration};
 
 use serde_json::{json, Value};
 
 use crate::helpers::{
-    error_code, js_dir, quick_init_data, quick_user, spawn_app_with, unique_telegram_id, TestApp,
+    error_code, js_dir, process::free_port, quick_init_data, quick_user, smtp::SmtpSink,
+    spawn_app_with, unique_telegram_id, wait::wait_until, TestApp,
 };
-
-/// A local SMTP server writing every message it receives to a JSON-lines file.
-pub struct SmtpSink {
-    child: Child,
-    pub port: u16,
-    out: PathBuf,
-}
-
-fn python() -> String {
-    crate::helpers::test_python()
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("free port")
-        .port()
-}
-
-impl SmtpSink {
-    // The child is reaped in `Drop`, which the lint cannot see.
-    #[allow(clippy::zombie_processes)]
-    pub async fn start() -> Self {
-        let port = free_port();
-        let out =
-            std::env::temp_dir().join(format!("mg-mail-{}.jsonl", uuid::Uuid::new_v4().simple()));
-        let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/smtp_sink.py");
-        let child = Command::new(python())
-            .arg(script)
-            .arg(port.to_string())
-            .arg(&out)
-            .stdout(Stdio::null())
-            .spawn()
-            .expect("python3 with aiosmtpd (scripts/test.sh installs it)");
-        for _ in 0..100 {
-            if tokio::net::TcpStream::connect(("127.0.0.1", port))
-                .await
-                .is_ok()
-            {
-                return Self { child, port, out };
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-        panic!("the SMTP sink did not start on port {port}");
-    }
-
-    pub fn url(&self) -> String {
-        format!("smtp://127.0.0.1:{}", self.port)
-    }
-
-    /// Every message so far.
-    pub fn messages(&self) -> Vec<Value> {
-        std::fs::read_to_string(&self.out)
-            .unwrap_or_default()
-            .lines()
-            .filter_map(|line| serde_json::from_str(line).ok())
-            .collect()
-    }
-
-    /// Waits for the `n`-th message to `to` and returns the token in it.
-    pub async fn token_for(&self, to: &str, n: usize) -> String {
-        for _ in 0..50 {
-            let found: Vec<Value> = self
-                .messages()
-                .into_iter()
-                .filter(|m| m["to"][0] == to)
-                .collect();
-            if let Some(message) = found.get(n - 1) {
-                let body = message["body"].as_str().expect("body");
-                let line = body
-                    .lines()
-                    .find_map(|l| l.strip_prefix("Token: "))
-                    .expect("a token line");
-                return line.trim().to_owned();
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-        panic!("no message #{n} to {to}: {:?}", self.messages());
-    }
-}
-
-impl Drop for SmtpSink {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-        let _ = std::fs::remove_file(&self.out);
-    }
-}
 
 fn totp_code(secret: &str, offset_seconds: i64) -> String {
     let output = Command::new("node")
@@ -579,16 +487,12 @@ async fn an_expired_access_token_is_refused_as_expired() {
         exp <= crate::helpers::now_unix() + 5,
         "exp {exp} is far off"
     );
-    for _ in 0..100 {
-        if crate::helpers::now_unix() > exp {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    assert!(
-        crate::helpers::now_unix() > exp,
-        "the token's exp has passed"
-    );
+    wait_until(
+        Duration::from_secs(10),
+        "the token's exp has passed",
+        async || crate::helpers::now_unix() > exp,
+    )
+    .await;
     let body = op(&app, "{ me { id } }", json!({}), Some(&access)).await;
     assert_eq!(body["errors"][0]["message"], "Access token has expired");
 }
@@ -614,7 +518,7 @@ async fn an_email_user_and_a_telegram_user_talk() {
     let (mail, mail_id) = verified_user(&app, &sink, &email, "mail user pw").await;
     let (tg, tg_id) = quick_user(&app, "Telegram").await;
 
-    let chat = crate::chats::private(&app, &mail, &tg_id).await;
+    let chat = crate::helpers::chats::private(&app, &mail, &tg_id).await;
     let send = "mutation($c: ID!, $t: String!, $r: ID) { sendMessage(input: { chatId: $c, text: $t, replyToMessageId: $r }) { id } }";
     let first = op(
         &app,

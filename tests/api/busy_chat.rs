@@ -7,13 +7,11 @@ use std::collections::HashSet;
 
 use serde_json::{json, Value};
 
-use crate::{
+use crate::helpers::{
     chats::group,
-    helpers::{
-        gql, quick_user, spawn_app,
-        ws::{open, subscribe, take, wait_until_live, MESSAGES},
-        TestApp,
-    },
+    gql, quick_user, spawn_app,
+    ws::{open, subscribe, take, wait_until_live, MESSAGES},
+    TestApp,
 };
 
 const SEND_INPUT: &str = "mutation($i: SendMessageInput!) { sendMessage(input: $i) { id chatId } }";

@@ -2,9 +2,9 @@
 
 use serde_json::{json, Value};
 
-use crate::{
+use crate::helpers::{
     chats::{group, SEND},
-    helpers::{gql, gql_error, quick_user, spawn_app},
+    gql, gql_error, quick_user, spawn_app,
 };
 
 const SEND_FULL: &str = "mutation($i: SendMessageInput!) { sendMessage(input: $i) { id text clientMessageId replyTo { id } sender { id } } }";
@@ -373,11 +373,11 @@ async fn a_block_stops_reactions_edits_replies_and_forwards_in_the_private_chat(
     let app = spawn_app().await;
     let (alice, alice_id) = quick_user(&app, "Alice").await;
     let (bob, bob_id) = quick_user(&app, "Bob").await;
-    let chat = crate::chats::private(&app, &alice, &bob_id).await;
+    let chat = crate::helpers::chats::private(&app, &alice, &bob_id).await;
     let from_alice = gql(
         &app,
         &alice,
-        crate::chats::SEND,
+        crate::helpers::chats::SEND,
         json!({ "c": chat, "t": "hi bob" }),
     )
     .await["sendMessage"]["id"]
@@ -387,7 +387,7 @@ async fn a_block_stops_reactions_edits_replies_and_forwards_in_the_private_chat(
     let from_bob = gql(
         &app,
         &bob,
-        crate::chats::SEND,
+        crate::helpers::chats::SEND,
         json!({ "c": chat, "t": "hi alice" }),
     )
     .await["sendMessage"]["id"]
@@ -461,14 +461,14 @@ async fn deleting_the_pinned_message_for_everyone_clears_the_pin() {
     let app = spawn_app().await;
     let (owner, _) = quick_user(&app, "Owner").await;
     let (member, member_id) = quick_user(&app, "Member").await;
-    let chat = crate::chats::group(&app, &owner, "Pins", &[&member_id]).await;
+    let chat = crate::helpers::chats::group(&app, &owner, "Pins", &[&member_id]).await;
     let send = |text: &'static str| {
         let (app, owner, chat) = (&app, owner.clone(), chat.clone());
         async move {
             gql(
                 app,
                 &owner,
-                crate::chats::SEND,
+                crate::helpers::chats::SEND,
                 json!({ "c": chat, "t": text }),
             )
             .await["sendMessage"]["id"]

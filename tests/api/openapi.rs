@@ -692,7 +692,7 @@ fn toml_value(value: &Value) -> String {
 }
 
 fn python() -> String {
-    crate::helpers::test_python()
+    crate::helpers::process::test_python()
 }
 
 /// Runs schemathesis to its end (at most `limit`), without blocking the runtime the

@@ -5,14 +5,13 @@ use std::time::Duration;
 
 use serde_json::{json, Value};
 
-use crate::{
+use crate::helpers::{
     chats::{group, SEND},
-    helpers::{
-        gql, gql_error, quick_user, redis_url, spawn_app, spawn_sibling,
-        ws::{
-            close_code, next_json, open, subscribe, take, take_skipping, wait_until_all_live,
-            wait_until_live, Socket, MESSAGES,
-        },
+    gql, gql_error, quick_user, redis_url, spawn_app, spawn_sibling,
+    wait::eventually,
+    ws::{
+        close_code, next_json, open, subscribe, take, take_skipping, wait_until_all_live,
+        wait_until_live, Socket, MESSAGES,
     },
 };
 
@@ -290,20 +289,19 @@ async fn topics_and_redis_channels_are_released_when_clients_leave() {
         "one Redis subscription for five sockets"
     );
     drop(sockets);
-    let mut released = false;
-    for _ in 0..50 {
-        tokio::time::sleep(Duration::from_millis(100)).await;
-        if app.bus.live_topics() == 0 && numsub(&channel).await == 0 {
-            released = true;
-            break;
-        }
-    }
-    assert!(
-        released,
-        "live topics {} / NUMSUB {}",
-        app.bus.live_topics(),
-        numsub(&channel).await
-    );
+    eventually(
+        Duration::from_secs(5),
+        "the topic released (live topics, NUMSUB)",
+        async || {
+            let state = (app.bus.live_topics(), numsub(&channel).await);
+            if state == (0, 0) {
+                Ok(())
+            } else {
+                Err(state)
+            }
+        },
+    )
+    .await;
 }
 
 /// Runs `probe` until operation `op` on `socket` delivers an event `is_probe` matches

@@ -7,7 +7,7 @@ use serde_json::json;
 
 use super::{assert_seed_timestamp, assert_shape, seed, Client};
 use crate::{
-    accounts::SmtpSink,
+    helpers::smtp::SmtpSink,
     helpers::{js_dir, spawn_app_with, TestApp},
 };
 
