@@ -72,56 +72,24 @@ async fn app_with_mail(sink: &SmtpSink) -> TestApp {
     .await
 }
 
-#[tokio::test]
-async fn sign_up_to_verified_login_with_two_factor() {
-    let sink = SmtpSink::start().await;
-    let app = app_with_mail(&sink).await;
+const VERIFY: &str = "mutation($t: String!) { verifyEmail(token: $t) { message } }";
+const PASSWORD: &str = "correct horse battery";
+
+/// A new address registered with [`PASSWORD`] (not verified yet): its login variables.
+async fn registered(app: &TestApp) -> (String, Value) {
     let email = email();
-    let vars = json!({ "e": email, "p": "correct horse battery" });
-    let body = op(&app, REGISTER, vars.clone(), None).await;
+    let vars = json!({ "e": email, "p": PASSWORD });
+    let body = op(app, REGISTER, vars.clone(), None).await;
     assert!(body["data"]["register"]["message"].is_string(), "{body}");
-    assert_eq!(
-        error_code(&op(&app, REGISTER, vars.clone(), None).await),
-        Some("CONFLICT")
-    );
+    (email, vars)
+}
 
-    assert_eq!(
-        error_code(&op(&app, LOGIN, vars.clone(), None).await),
-        Some("FORBIDDEN"),
-        "unverified"
-    );
-    let token = sink.token_for(&email, 1).await;
-    let body = op(
-        &app,
-        "mutation($t: String!) { verifyEmail(token: $t) { message } }",
-        json!({ "t": token }),
-        None,
-    )
-    .await;
-    assert!(body["errors"].is_null(), "{body}");
-    let body = op(
-        &app,
-        "mutation($t: String!) { verifyEmail(token: $t) { message } }",
-        json!({ "t": token }),
-        None,
-    )
-    .await;
-    assert_eq!(
-        error_code(&body),
-        Some("BAD_USER_INPUT"),
-        "a token works once"
-    );
-
-    let body = op(&app, LOGIN, vars.clone(), None).await;
-    let access = body["data"]["login"]["accessToken"]
-        .as_str()
-        .expect("token")
-        .to_owned();
-    assert_eq!(body["data"]["login"]["tokenType"], "bearer");
-    assert_eq!(body["data"]["login"]["user"]["email"], email.as_str());
-
+/// A verified user with two-factor on: (address, TOTP secret).
+async fn two_factor_user(app: &TestApp, sink: &SmtpSink) -> (String, String) {
+    let email = email();
+    let (access, _) = verified_user(app, sink, &email, PASSWORD).await;
     let setup = op(
-        &app,
+        app,
         "mutation { setupTwoFactor { secret otpauthUrl } }",
         json!({}),
         Some(&access),
@@ -131,6 +99,82 @@ async fn sign_up_to_verified_login_with_two_factor() {
         .as_str()
         .expect("secret")
         .to_owned();
+    let enable = "mutation($c: String!) { enableTwoFactor(code: $c) { message } }";
+    let body = op(
+        app,
+        enable,
+        json!({ "c": totp_code(&secret, 0) }),
+        Some(&access),
+    )
+    .await;
+    assert!(body["errors"].is_null(), "{body}");
+    (email, secret)
+}
+
+#[tokio::test]
+async fn registering_an_address_twice_is_a_conflict() {
+    let sink = SmtpSink::start().await;
+    let app = app_with_mail(&sink).await;
+    let (_, vars) = registered(&app).await;
+    assert_eq!(
+        error_code(&op(&app, REGISTER, vars.clone(), None).await),
+        Some("CONFLICT")
+    );
+}
+
+#[tokio::test]
+async fn an_unverified_address_cannot_log_in() {
+    let sink = SmtpSink::start().await;
+    let app = app_with_mail(&sink).await;
+    let (_, vars) = registered(&app).await;
+    assert_eq!(
+        error_code(&op(&app, LOGIN, vars.clone(), None).await),
+        Some("FORBIDDEN"),
+        "unverified"
+    );
+}
+
+#[tokio::test]
+async fn a_verification_token_works_once() {
+    let sink = SmtpSink::start().await;
+    let app = app_with_mail(&sink).await;
+    let (email, _) = registered(&app).await;
+    let token = sink.token_for(&email, 1).await;
+    let body = op(&app, VERIFY, json!({ "t": token }), None).await;
+    assert!(body["errors"].is_null(), "{body}");
+    let body = op(&app, VERIFY, json!({ "t": token }), None).await;
+    assert_eq!(
+        error_code(&body),
+        Some("BAD_USER_INPUT"),
+        "a token works once"
+    );
+}
+
+#[tokio::test]
+async fn a_verified_address_logs_in_with_a_bearer_token() {
+    let sink = SmtpSink::start().await;
+    let app = app_with_mail(&sink).await;
+    let (email, vars) = registered(&app).await;
+    let token = sink.token_for(&email, 1).await;
+    op(&app, VERIFY, json!({ "t": token }), None).await;
+    let body = op(&app, LOGIN, vars.clone(), None).await;
+    assert!(body["data"]["login"]["accessToken"].is_string(), "{body}");
+    assert_eq!(body["data"]["login"]["tokenType"], "bearer");
+    assert_eq!(body["data"]["login"]["user"]["email"], email.as_str());
+}
+
+#[tokio::test]
+async fn two_factor_setup_gives_an_otpauth_url_that_a_wrong_code_does_not_enable() {
+    let sink = SmtpSink::start().await;
+    let app = app_with_mail(&sink).await;
+    let (access, _) = verified_user(&app, &sink, &email(), PASSWORD).await;
+    let setup = op(
+        &app,
+        "mutation { setupTwoFactor { secret otpauthUrl } }",
+        json!({}),
+        Some(&access),
+    )
+    .await;
     assert!(setup["data"]["setupTwoFactor"]["otpauthUrl"]
         .as_str()
         .is_some_and(|u| u.starts_with("otpauth://totp/")));
@@ -139,15 +183,14 @@ async fn sign_up_to_verified_login_with_two_factor() {
         error_code(&op(&app, enable, json!({ "c": "000000" }), Some(&access)).await),
         Some("UNAUTHENTICATED")
     );
-    let body = op(
-        &app,
-        enable,
-        json!({ "c": totp_code(&secret, 0) }),
-        Some(&access),
-    )
-    .await;
-    assert!(body["errors"].is_null(), "{body}");
+}
 
+#[tokio::test]
+async fn with_two_factor_on_a_login_without_a_valid_code_is_refused() {
+    let sink = SmtpSink::start().await;
+    let app = app_with_mail(&sink).await;
+    let (email, _) = two_factor_user(&app, &sink).await;
+    let vars = json!({ "e": email, "p": PASSWORD });
     let body = op(&app, LOGIN, vars.clone(), None).await;
     assert_eq!(body["errors"][0]["message"], "Two-factor code required");
     let wrong = json!({ "e": email, "p": "correct horse battery", "o": "123456" });
@@ -155,6 +198,13 @@ async fn sign_up_to_verified_login_with_two_factor() {
         error_code(&op(&app, LOGIN, wrong, None).await),
         Some("UNAUTHENTICATED")
     );
+}
+
+#[tokio::test]
+async fn a_two_factor_code_logs_in_once_and_its_replay_is_refused() {
+    let sink = SmtpSink::start().await;
+    let app = app_with_mail(&sink).await;
+    let (email, secret) = two_factor_user(&app, &sink).await;
     // The next step's code (accepted within the ±1 step window) logs in once…
     let code = totp_code(&secret, 30);
     let with_code = json!({ "e": email, "p": "correct horse battery", "o": code });
