@@ -98,13 +98,12 @@ async fn private_chats_respect_blocks_and_allow_private_messages() {
     gql(&app, &alice, CREATE, input).await; // a contact of Bob may write
 }
 
+const PROMOTE: &str = "mutation($c: ID!, $u: ID!) { setChatMemberRole(chatId: $c, userId: $u, role: ADMIN) { role } }";
+
 #[tokio::test]
-async fn groups_validate_input_and_enforce_roles() {
+async fn a_group_needs_a_title_and_a_public_group_a_handle() {
     let app = spawn_app().await;
     let (owner, _) = quick_user(&app, "Owner").await;
-    let (member, member_id) = quick_user(&app, "Member").await;
-    let (other, other_id) = quick_user(&app, "Other").await;
-
     let no_title = json!({ "i": { "type": "GROUP" } });
     assert_eq!(
         gql_error(&app, &owner, CREATE, no_title).await,
@@ -115,12 +114,25 @@ async fn groups_validate_input_and_enforce_roles() {
         gql_error(&app, &owner, CREATE, public_no_handle).await,
         "BAD_USER_INPUT"
     );
+}
+
+#[tokio::test]
+async fn a_taken_public_handle_is_a_conflict() {
+    let app = spawn_app().await;
+    let (owner, _) = quick_user(&app, "Owner").await;
+    let (member, _) = quick_user(&app, "Member").await;
     let handle = format!("h{}", &uuid::Uuid::new_v4().simple().to_string()[..12]);
     let public =
         json!({ "i": { "type": "GROUP", "title": "Pub", "isPublic": true, "handle": handle } });
     gql(&app, &owner, CREATE, public.clone()).await;
     assert_eq!(gql_error(&app, &member, CREATE, public).await, "CONFLICT");
+}
 
+#[tokio::test]
+async fn a_plain_member_cannot_rename_a_group_but_its_owner_can() {
+    let app = spawn_app().await;
+    let (owner, _) = quick_user(&app, "Owner").await;
+    let (member, member_id) = quick_user(&app, "Member").await;
     let chat = group(&app, &owner, "Team", &[&member_id]).await;
     let rename =
         "mutation($c: ID!) { updateChat(chatId: $c, input: { title: \"Renamed\" }) { title } }";
@@ -130,6 +142,15 @@ async fn groups_validate_input_and_enforce_roles() {
     );
     let data = gql(&app, &owner, rename, json!({ "c": chat })).await;
     assert_eq!(data["updateChat"]["title"], "Renamed");
+}
+
+#[tokio::test]
+async fn a_plain_member_cannot_add_members_but_an_admin_can_remove_them() {
+    let app = spawn_app().await;
+    let (owner, _) = quick_user(&app, "Owner").await;
+    let (member, member_id) = quick_user(&app, "Member").await;
+    let (other, other_id) = quick_user(&app, "Other").await;
+    let chat = group(&app, &owner, "Team", &[&member_id]).await;
 
     let add =
         "mutation($c: ID!, $u: ID!) { addChatMember(chatId: $c, userId: $u) { userId role } }";
@@ -138,8 +159,7 @@ async fn groups_validate_input_and_enforce_roles() {
         "FORBIDDEN"
     );
     gql(&app, &owner, add, json!({ "c": chat, "u": other_id })).await;
-    let promote = "mutation($c: ID!, $u: ID!) { setChatMemberRole(chatId: $c, userId: $u, role: ADMIN) { role } }";
-    let data = gql(&app, &owner, promote, json!({ "c": chat, "u": member_id })).await;
+    let data = gql(&app, &owner, PROMOTE, json!({ "c": chat, "u": member_id })).await;
     assert_eq!(data["setChatMemberRole"]["role"], "ADMIN");
     let remove = "mutation($c: ID!, $u: ID!) { removeChatMember(chatId: $c, userId: $u) }";
     gql(&app, &member, remove, json!({ "c": chat, "u": other_id })).await;
@@ -153,8 +173,16 @@ async fn groups_validate_input_and_enforce_roles() {
         .await,
         "FORBIDDEN"
     );
+}
 
-    // The owner leaves: the admin inherits the chat.
+#[tokio::test]
+async fn when_the_owner_leaves_the_admin_inherits_the_group_and_may_delete_it() {
+    let app = spawn_app().await;
+    let (owner, _) = quick_user(&app, "Owner").await;
+    let (member, member_id) = quick_user(&app, "Member").await;
+    let chat = group(&app, &owner, "Team", &[&member_id]).await;
+    gql(&app, &owner, PROMOTE, json!({ "c": chat, "u": member_id })).await;
+
     gql(
         &app,
         &owner,
