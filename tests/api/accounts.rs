@@ -220,22 +220,33 @@ async fn a_two_factor_code_logs_in_once_and_its_replay_is_refused() {
     );
 }
 
+const RESET: &str = "mutation($e: String!) { requestPasswordReset(email: $e) { message } }";
+
 #[tokio::test]
-async fn password_reset_answers_alike_for_unknown_addresses_and_ends_sessions() {
+async fn a_password_reset_answers_alike_for_an_unknown_address_and_mails_only_the_known_one() {
     let sink = SmtpSink::start().await;
     let app = app_with_mail(&sink).await;
     let email = email();
-    let (access, _) = verified_user(&app, &sink, &email, "first password").await;
+    verified_user(&app, &sink, &email, "first password").await;
 
-    let reset = "mutation($e: String!) { requestPasswordReset(email: $e) { message } }";
-    let known = op(&app, reset, json!({ "e": email }), None).await;
-    let unknown = op(&app, reset, json!({ "e": "nobody@example.com" }), None).await;
+    let known = op(&app, RESET, json!({ "e": email }), None).await;
+    let unknown = op(&app, RESET, json!({ "e": "nobody@example.com" }), None).await;
     assert_eq!(known, unknown, "same answer either way");
-    let token = sink.token_for(&email, 2).await;
+    sink.token_for(&email, 2).await;
     assert!(sink
         .messages()
         .iter()
         .all(|m| m["to"][0] != "nobody@example.com"));
+}
+
+#[tokio::test]
+async fn a_reset_token_sets_a_new_password_once_and_ends_the_old_sessions() {
+    let sink = SmtpSink::start().await;
+    let app = app_with_mail(&sink).await;
+    let email = email();
+    let (access, _) = verified_user(&app, &sink, &email, "first password").await;
+    op(&app, RESET, json!({ "e": email }), None).await;
+    let token = sink.token_for(&email, 2).await;
 
     let set = "mutation($t: String!, $p: String!) { resetPassword(token: $t, newPassword: $p) { message } }";
     assert_eq!(

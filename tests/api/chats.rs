@@ -245,16 +245,21 @@ async fn only_the_owner_and_admins_post_in_a_channel() {
 }
 
 #[tokio::test]
-async fn saved_messages_discovery_joining_and_invites() {
+async fn saved_messages_is_one_chat_of_ones_own() {
     let app = spawn_app().await;
     let (alice, _) = quick_user(&app, "Alice").await;
-    let (bob, _) = quick_user(&app, "Bob").await;
     let saved = "{ savedMessages { id isSaved displayTitle myRole } }";
     let first = gql(&app, &alice, saved, json!({})).await;
     let second = gql(&app, &alice, saved, json!({})).await;
     assert_eq!(first["savedMessages"]["id"], second["savedMessages"]["id"]);
     assert_eq!(first["savedMessages"]["displayTitle"], "Saved Messages");
+}
 
+#[tokio::test]
+async fn a_public_group_is_discovered_by_handle_and_joined_by_anyone() {
+    let app = spawn_app().await;
+    let (alice, _) = quick_user(&app, "Alice").await;
+    let (bob, _) = quick_user(&app, "Bob").await;
     let handle = format!("club{}", &uuid::Uuid::new_v4().simple().to_string()[..10]);
     let data = gql(&app, &alice, CREATE, json!({ "i": { "type": "GROUP", "title": "Rust Club", "isPublic": true, "handle": handle } })).await;
     let public = data["createChat"]["id"].as_str().expect("id").to_owned();
@@ -274,7 +279,13 @@ async fn saved_messages_discovery_joining_and_invites() {
     )
     .await;
     assert_eq!(data["joinChat"]["membersCount"], 2);
+}
 
+#[tokio::test]
+async fn a_closed_group_is_joined_only_through_its_invite_link() {
+    let app = spawn_app().await;
+    let (alice, _) = quick_user(&app, "Alice").await;
+    let (bob, _) = quick_user(&app, "Bob").await;
     let closed = group(&app, &alice, "Closed", &[]).await;
     let join = "mutation($c: ID!) { joinChat(chatId: $c) { id } }";
     assert_eq!(
@@ -300,6 +311,12 @@ async fn saved_messages_discovery_joining_and_invites() {
     )
     .await;
     assert_eq!(data["joinByInvite"]["id"], closed.as_str());
+}
+
+#[tokio::test]
+async fn an_unknown_invite_token_is_not_found() {
+    let app = spawn_app().await;
+    let (bob, _) = quick_user(&app, "Bob").await;
     let bogus = json!({ "t": "x".repeat(32) });
     assert_eq!(
         gql_error(
