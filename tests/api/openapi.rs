@@ -8,12 +8,12 @@ use std::{
     collections::{BTreeMap, BTreeSet},
     fmt::Write as _,
     process::{Command, Stdio},
-    time::{Duration, Instant},
+    time::Duration,
 };
 
 use serde_json::{json, Value};
 
-use crate::helpers::{quick_init_data, spawn_app_with, unique_telegram_id, TestApp};
+use crate::helpers::{quick_init_data, spawn_app_with, unique_telegram_id, wait::within, TestApp};
 
 /// Every route of the seeds as `(method, path, success status)`; path parameters are
 /// compared by position only (`/api/v1/messages/{chat_id}` is the document's
@@ -743,17 +743,14 @@ async fn run_schemathesis(args: &[String], limit: Duration) -> (Option<i32>, Str
                 python()
             )
         });
-    let started = Instant::now();
-    let status = loop {
-        if let Some(status) = child.try_wait().expect("schemathesis runs") {
-            break status.code();
-        }
-        if started.elapsed() > limit {
+    let exited = within(limit, async || child.try_wait().expect("schemathesis runs")).await;
+    let status = match exited {
+        Some(status) => status.code(),
+        None => {
             let _ = child.kill();
             let _ = child.wait();
-            break None;
+            None
         }
-        tokio::time::sleep(Duration::from_millis(200)).await;
     };
     let output = std::fs::read_to_string(&log).unwrap_or_default();
     let _ = std::fs::remove_dir_all(&dir);

@@ -36,3 +36,18 @@ pub async fn wait_until(within: Duration, what: &str, mut check: impl AsyncFnMut
     )
     .await;
 }
+
+/// Runs `check` until it returns `Some`, for at most `limit`; `None` when the time ran
+/// out (for waits whose caller decides what running out means, e.g. killing a process).
+pub async fn within<T>(limit: Duration, mut check: impl AsyncFnMut() -> Option<T>) -> Option<T> {
+    let deadline = tokio::time::Instant::now() + limit;
+    loop {
+        if let Some(value) = check().await {
+            return Some(value);
+        }
+        if tokio::time::Instant::now() >= deadline {
+            return None;
+        }
+        tokio::time::sleep(POLL).await;
+    }
+}
