@@ -1,106 +1,14 @@
 //! E-mail accounts, two-factor logins and sessions, through a real SMTP server
 //! (aiosmtpd) and an independent TOTP implementation (npm `otpauth`).
 
-use std::{
-    net::TcpListener,
-    path::PathBuf,
-    process::{Child, Command, Stdio},
-    time::Duration,
-};
+use std::{process::Command, time::Duration};
 
 use serde_json::{json, Value};
 
 use crate::helpers::{
-    error_code, js_dir, quick_init_data, quick_user, spawn_app_with, unique_telegram_id, TestApp,
+    error_code, js_dir, process::free_port, quick_init_data, quick_user, smtp::SmtpSink,
+    spawn_app_with, unique_telegram_id, wait::wait_until, TestApp,
 };
-
-/// A local SMTP server writing every message it receives to a JSON-lines file.
-pub struct SmtpSink {
-    child: Child,
-    pub port: u16,
-    out: PathBuf,
-}
-
-fn python() -> String {
-    crate::helpers::test_python()
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("free port")
-        .port()
-}
-
-impl SmtpSink {
-    // The child is reaped in `Drop`, which the lint cannot see.
-    #[allow(clippy::zombie_processes)]
-    pub async fn start() -> Self {
-        let port = free_port();
-        let out =
-            std::env::temp_dir().join(format!("mg-mail-{}.jsonl", uuid::Uuid::new_v4().simple()));
-        let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/smtp_sink.py");
-        let child = Command::new(python())
-            .arg(script)
-            .arg(port.to_string())
-            .arg(&out)
-            .stdout(Stdio::null())
-            .spawn()
-            .expect("python3 with aiosmtpd (scripts/test.sh installs it)");
-        for _ in 0..100 {
-            if tokio::net::TcpStream::connect(("127.0.0.1", port))
-                .await
-                .is_ok()
-            {
-                return Self { child, port, out };
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-        panic!("the SMTP sink did not start on port {port}");
-    }
-
-    pub fn url(&self) -> String {
-        format!("smtp://127.0.0.1:{}", self.port)
-    }
-
-    /// Every message so far.
-    pub fn messages(&self) -> Vec<Value> {
-        std::fs::read_to_string(&self.out)
-            .unwrap_or_default()
-            .lines()
-            .filter_map(|line| serde_json::from_str(line).ok())
-            .collect()
-    }
-
-    /// Waits for the `n`-th message to `to` and returns the token in it.
-    pub async fn token_for(&self, to: &str, n: usize) -> String {
-        for _ in 0..50 {
-            let found: Vec<Value> = self
-                .messages()
-                .into_iter()
-                .filter(|m| m["to"][0] == to)
-                .collect();
-            if let Some(message) = found.get(n - 1) {
-                let body = message["body"].as_str().expect("body");
-                let line = body
-                    .lines()
-                    .find_map(|l| l.strip_prefix("Token: "))
-                    .expect("a token line");
-                return line.trim().to_owned();
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-        panic!("no message #{n} to {to}: {:?}", self.messages());
-    }
-}
-
-impl Drop for SmtpSink {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-        let _ = std::fs::remove_file(&self.out);
-    }
-}
 
 fn totp_code(secret: &str, offset_seconds: i64) -> String {
     let output = Command::new("node")
@@ -164,56 +72,24 @@ async fn app_with_mail(sink: &SmtpSink) -> TestApp {
     .await
 }
 
-#[tokio::test]
-async fn sign_up_to_verified_login_with_two_factor() {
-    let sink = SmtpSink::start().await;
-    let app = app_with_mail(&sink).await;
+const VERIFY: &str = "mutation($t: String!) { verifyEmail(token: $t) { message } }";
+const PASSWORD: &str = "correct horse battery";
+
+/// A new address registered with [`PASSWORD`] (not verified yet): its login variables.
+async fn registered(app: &TestApp) -> (String, Value) {
     let email = email();
-    let vars = json!({ "e": email, "p": "correct horse battery" });
-    let body = op(&app, REGISTER, vars.clone(), None).await;
+    let vars = json!({ "e": email, "p": PASSWORD });
+    let body = op(app, REGISTER, vars.clone(), None).await;
     assert!(body["data"]["register"]["message"].is_string(), "{body}");
-    assert_eq!(
-        error_code(&op(&app, REGISTER, vars.clone(), None).await),
-        Some("CONFLICT")
-    );
+    (email, vars)
+}
 
-    assert_eq!(
-        error_code(&op(&app, LOGIN, vars.clone(), None).await),
-        Some("FORBIDDEN"),
-        "unverified"
-    );
-    let token = sink.token_for(&email, 1).await;
-    let body = op(
-        &app,
-        "mutation($t: String!) { verifyEmail(token: $t) { message } }",
-        json!({ "t": token }),
-        None,
-    )
-    .await;
-    assert!(body["errors"].is_null(), "{body}");
-    let body = op(
-        &app,
-        "mutation($t: String!) { verifyEmail(token: $t) { message } }",
-        json!({ "t": token }),
-        None,
-    )
-    .await;
-    assert_eq!(
-        error_code(&body),
-        Some("BAD_USER_INPUT"),
-        "a token works once"
-    );
-
-    let body = op(&app, LOGIN, vars.clone(), None).await;
-    let access = body["data"]["login"]["accessToken"]
-        .as_str()
-        .expect("token")
-        .to_owned();
-    assert_eq!(body["data"]["login"]["tokenType"], "bearer");
-    assert_eq!(body["data"]["login"]["user"]["email"], email.as_str());
-
+/// A verified user with two-factor on: (address, TOTP secret).
+async fn two_factor_user(app: &TestApp, sink: &SmtpSink) -> (String, String) {
+    let email = email();
+    let (access, _) = verified_user(app, sink, &email, PASSWORD).await;
     let setup = op(
-        &app,
+        app,
         "mutation { setupTwoFactor { secret otpauthUrl } }",
         json!({}),
         Some(&access),
@@ -223,6 +99,82 @@ async fn sign_up_to_verified_login_with_two_factor() {
         .as_str()
         .expect("secret")
         .to_owned();
+    let enable = "mutation($c: String!) { enableTwoFactor(code: $c) { message } }";
+    let body = op(
+        app,
+        enable,
+        json!({ "c": totp_code(&secret, 0) }),
+        Some(&access),
+    )
+    .await;
+    assert!(body["errors"].is_null(), "{body}");
+    (email, secret)
+}
+
+#[tokio::test]
+async fn registering_an_address_twice_is_a_conflict() {
+    let sink = SmtpSink::start().await;
+    let app = app_with_mail(&sink).await;
+    let (_, vars) = registered(&app).await;
+    assert_eq!(
+        error_code(&op(&app, REGISTER, vars.clone(), None).await),
+        Some("CONFLICT")
+    );
+}
+
+#[tokio::test]
+async fn an_unverified_address_cannot_log_in() {
+    let sink = SmtpSink::start().await;
+    let app = app_with_mail(&sink).await;
+    let (_, vars) = registered(&app).await;
+    assert_eq!(
+        error_code(&op(&app, LOGIN, vars.clone(), None).await),
+        Some("FORBIDDEN"),
+        "unverified"
+    );
+}
+
+#[tokio::test]
+async fn a_verification_token_works_once() {
+    let sink = SmtpSink::start().await;
+    let app = app_with_mail(&sink).await;
+    let (email, _) = registered(&app).await;
+    let token = sink.token_for(&email, 1).await;
+    let body = op(&app, VERIFY, json!({ "t": token }), None).await;
+    assert!(body["errors"].is_null(), "{body}");
+    let body = op(&app, VERIFY, json!({ "t": token }), None).await;
+    assert_eq!(
+        error_code(&body),
+        Some("BAD_USER_INPUT"),
+        "a token works once"
+    );
+}
+
+#[tokio::test]
+async fn a_verified_address_logs_in_with_a_bearer_token() {
+    let sink = SmtpSink::start().await;
+    let app = app_with_mail(&sink).await;
+    let (email, vars) = registered(&app).await;
+    let token = sink.token_for(&email, 1).await;
+    op(&app, VERIFY, json!({ "t": token }), None).await;
+    let body = op(&app, LOGIN, vars.clone(), None).await;
+    assert!(body["data"]["login"]["accessToken"].is_string(), "{body}");
+    assert_eq!(body["data"]["login"]["tokenType"], "bearer");
+    assert_eq!(body["data"]["login"]["user"]["email"], email.as_str());
+}
+
+#[tokio::test]
+async fn two_factor_setup_gives_an_otpauth_url_that_a_wrong_code_does_not_enable() {
+    let sink = SmtpSink::start().await;
+    let app = app_with_mail(&sink).await;
+    let (access, _) = verified_user(&app, &sink, &email(), PASSWORD).await;
+    let setup = op(
+        &app,
+        "mutation { setupTwoFactor { secret otpauthUrl } }",
+        json!({}),
+        Some(&access),
+    )
+    .await;
     assert!(setup["data"]["setupTwoFactor"]["otpauthUrl"]
         .as_str()
         .is_some_and(|u| u.starts_with("otpauth://totp/")));
@@ -231,15 +183,14 @@ async fn sign_up_to_verified_login_with_two_factor() {
         error_code(&op(&app, enable, json!({ "c": "000000" }), Some(&access)).await),
         Some("UNAUTHENTICATED")
     );
-    let body = op(
-        &app,
-        enable,
-        json!({ "c": totp_code(&secret, 0) }),
-        Some(&access),
-    )
-    .await;
-    assert!(body["errors"].is_null(), "{body}");
+}
 
+#[tokio::test]
+async fn with_two_factor_on_a_login_without_a_valid_code_is_refused() {
+    let sink = SmtpSink::start().await;
+    let app = app_with_mail(&sink).await;
+    let (email, _) = two_factor_user(&app, &sink).await;
+    let vars = json!({ "e": email, "p": PASSWORD });
     let body = op(&app, LOGIN, vars.clone(), None).await;
     assert_eq!(body["errors"][0]["message"], "Two-factor code required");
     let wrong = json!({ "e": email, "p": "correct horse battery", "o": "123456" });
@@ -247,6 +198,13 @@ async fn sign_up_to_verified_login_with_two_factor() {
         error_code(&op(&app, LOGIN, wrong, None).await),
         Some("UNAUTHENTICATED")
     );
+}
+
+#[tokio::test]
+async fn a_two_factor_code_logs_in_once_and_its_replay_is_refused() {
+    let sink = SmtpSink::start().await;
+    let app = app_with_mail(&sink).await;
+    let (email, secret) = two_factor_user(&app, &sink).await;
     // The next step's code (accepted within the ±1 step window) logs in once…
     let code = totp_code(&secret, 30);
     let with_code = json!({ "e": email, "p": "correct horse battery", "o": code });
@@ -262,22 +220,33 @@ async fn sign_up_to_verified_login_with_two_factor() {
     );
 }
 
+const RESET: &str = "mutation($e: String!) { requestPasswordReset(email: $e) { message } }";
+
 #[tokio::test]
-async fn password_reset_answers_alike_for_unknown_addresses_and_ends_sessions() {
+async fn a_password_reset_answers_alike_for_an_unknown_address_and_mails_only_the_known_one() {
     let sink = SmtpSink::start().await;
     let app = app_with_mail(&sink).await;
     let email = email();
-    let (access, _) = verified_user(&app, &sink, &email, "first password").await;
+    verified_user(&app, &sink, &email, "first password").await;
 
-    let reset = "mutation($e: String!) { requestPasswordReset(email: $e) { message } }";
-    let known = op(&app, reset, json!({ "e": email }), None).await;
-    let unknown = op(&app, reset, json!({ "e": "nobody@example.com" }), None).await;
+    let known = op(&app, RESET, json!({ "e": email }), None).await;
+    let unknown = op(&app, RESET, json!({ "e": "nobody@example.com" }), None).await;
     assert_eq!(known, unknown, "same answer either way");
-    let token = sink.token_for(&email, 2).await;
+    sink.token_for(&email, 2).await;
     assert!(sink
         .messages()
         .iter()
         .all(|m| m["to"][0] != "nobody@example.com"));
+}
+
+#[tokio::test]
+async fn a_reset_token_sets_a_new_password_once_and_ends_the_old_sessions() {
+    let sink = SmtpSink::start().await;
+    let app = app_with_mail(&sink).await;
+    let email = email();
+    let (access, _) = verified_user(&app, &sink, &email, "first password").await;
+    op(&app, RESET, json!({ "e": email }), None).await;
+    let token = sink.token_for(&email, 2).await;
 
     let set = "mutation($t: String!, $p: String!) { resetPassword(token: $t, newPassword: $p) { message } }";
     assert_eq!(
@@ -579,16 +548,12 @@ async fn an_expired_access_token_is_refused_as_expired() {
         exp <= crate::helpers::now_unix() + 5,
         "exp {exp} is far off"
     );
-    for _ in 0..100 {
-        if crate::helpers::now_unix() > exp {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    assert!(
-        crate::helpers::now_unix() > exp,
-        "the token's exp has passed"
-    );
+    wait_until(
+        Duration::from_secs(10),
+        "the token's exp has passed",
+        async || crate::helpers::now_unix() > exp,
+    )
+    .await;
     let body = op(&app, "{ me { id } }", json!({}), Some(&access)).await;
     assert_eq!(body["errors"][0]["message"], "Access token has expired");
 }
@@ -614,7 +579,7 @@ async fn an_email_user_and_a_telegram_user_talk() {
     let (mail, mail_id) = verified_user(&app, &sink, &email, "mail user pw").await;
     let (tg, tg_id) = quick_user(&app, "Telegram").await;
 
-    let chat = crate::chats::private(&app, &mail, &tg_id).await;
+    let chat = crate::helpers::chats::private(&app, &mail, &tg_id).await;
     let send = "mutation($c: ID!, $t: String!, $r: ID) { sendMessage(input: { chatId: $c, text: $t, replyToMessageId: $r }) { id } }";
     let first = op(
         &app,

@@ -3,9 +3,9 @@
 
 use serde_json::{json, Value};
 
-use crate::{
+use crate::helpers::{
     chats::{group, SEND},
-    helpers::{gql, gql_error, quick_user, spawn_app, TestApp},
+    gql, gql_error, quick_user, spawn_app, TestApp,
 };
 
 /// Every read and write path that takes a chat or message id.
@@ -111,7 +111,7 @@ async fn a_blocked_user_cannot_write_into_the_private_chat() {
     let app = spawn_app().await;
     let (alice, alice_id) = quick_user(&app, "Alice").await;
     let (bob, bob_id) = quick_user(&app, "Bob").await;
-    let chat = crate::chats::private(&app, &alice, &bob_id).await;
+    let chat = crate::helpers::chats::private(&app, &alice, &bob_id).await;
     let data = gql(&app, &alice, SEND, json!({ "c": chat, "t": "hi" })).await;
     let message = data["sendMessage"]["id"].as_str().expect("id").to_owned();
     gql(

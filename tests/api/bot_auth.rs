@@ -10,9 +10,10 @@ use std::{path::PathBuf, time::Duration};
 use futures_util::StreamExt;
 use serde_json::{json, Value};
 
-use crate::{
+use crate::helpers::{
+    error_code,
     fake_bot_api::{Call, FakeBotApi},
-    helpers::{error_code, gql, quick_init_data, spawn_app_with_clock, TestApp, TestClock},
+    gql, quick_init_data, spawn_app_with_clock, TestApp, TestClock,
 };
 
 const TELEGRAM_SECRET: &str = "tg-webhook-secret_0123456789";

@@ -7,13 +7,11 @@ use std::collections::HashSet;
 
 use serde_json::{json, Value};
 
-use crate::{
+use crate::helpers::{
     chats::group,
-    helpers::{
-        gql, quick_user, spawn_app,
-        ws::{open, subscribe, take, wait_until_live, MESSAGES},
-        TestApp,
-    },
+    gql, quick_user, spawn_app,
+    ws::{open, subscribe, take, wait_until_live, MESSAGES},
+    TestApp,
 };
 
 const SEND_INPUT: &str = "mutation($i: SendMessageInput!) { sendMessage(input: $i) { id chatId } }";
@@ -247,67 +245,115 @@ async fn notifications_of(app: &TestApp, token: &str, after: Option<&str>) -> Ve
         .collect()
 }
 
-#[tokio::test]
-async fn message_notifications_are_derived_from_memberships_mutes_and_mentions() {
-    let app = spawn_app().await;
-    let (owner, _) = quick_user(&app, "Owner").await;
-    let (reader, reader_id) = quick_user(&app, "Reader").await;
-    let (muter, muter_id) = quick_user(&app, "Muter").await;
-    let chat = group(&app, &owner, "Derived", &[&reader_id, &muter_id]).await;
+/// Owner's group "Derived" with Reader and Muter (who muted it); Owner wrote "first",
+/// a mention of Reader and "third", then Reader wrote "my own".
+struct Derived {
+    owner: String,
+    reader: String,
+    reader_id: String,
+    muter: String,
+    chat: String,
+    first: i64,
+    mention: i64,
+    third: i64,
+    from_reader: i64,
+}
+
+async fn derived(app: &TestApp) -> Derived {
+    let (owner, _) = quick_user(app, "Owner").await;
+    let (reader, reader_id) = quick_user(app, "Reader").await;
+    let (muter, muter_id) = quick_user(app, "Muter").await;
+    let chat = group(app, &owner, "Derived", &[&reader_id, &muter_id]).await;
     gql(
-        &app,
+        app,
         &muter,
         "mutation($c: ID!) { setChatMuted(chatId: $c, muted: true) { id } }",
         json!({ "c": chat }),
     )
     .await;
-    let reader_name = gql(&app, &reader, "{ me { username } }", json!({})).await["me"]["username"]
+    let reader_name = gql(app, &reader, "{ me { username } }", json!({})).await["me"]["username"]
         .as_str()
         .expect("username")
         .to_owned();
-    let first = id_of(&try_send(&app, &owner, &chat, "first").await.1);
+    let first = id_of(&try_send(app, &owner, &chat, "first").await.1);
     let mention = id_of(
-        &try_send(&app, &owner, &chat, &format!("hey @{reader_name}"))
+        &try_send(app, &owner, &chat, &format!("hey @{reader_name}"))
             .await
             .1,
     );
-    let third = id_of(&try_send(&app, &owner, &chat, "third").await.1);
-    let from_reader = id_of(&try_send(&app, &reader, &chat, "my own").await.1);
+    let third = id_of(&try_send(app, &owner, &chat, "third").await.1);
+    let from_reader = id_of(&try_send(app, &reader, &chat, "my own").await.1);
+    Derived {
+        owner,
+        reader,
+        reader_id,
+        muter,
+        chat,
+        first,
+        mention,
+        third,
+        from_reader,
+    }
+}
 
+/// What the reader of [`derived`] is notified of, newest first.
+fn reader_expects(d: &Derived) -> [(String, i64); 4] {
+    [
+        ("message_created".to_owned(), d.third),
+        ("mention".to_owned(), d.mention),
+        ("message_created".to_owned(), d.first),
+        ("chat_member_added".to_owned(), 0),
+    ]
+}
+
+#[tokio::test]
+async fn a_member_is_notified_newest_first_with_a_mention_replacing_the_plain_notification() {
+    let app = spawn_app().await;
+    let d = derived(&app).await;
     // Newest first; the mention replaces the plain notification; not one's own message;
     // the personal "added" row interleaves by id.
-    let reader_sees = notifications_of(&app, &reader, None).await;
-    assert_eq!(
-        reader_sees,
-        [
-            ("message_created".to_owned(), third),
-            ("mention".to_owned(), mention),
-            ("message_created".to_owned(), first),
-            ("chat_member_added".to_owned(), 0),
-        ]
-    );
+    let reader_sees = notifications_of(&app, &d.reader, None).await;
+    assert_eq!(reader_sees, reader_expects(&d));
+}
+
+#[tokio::test]
+async fn the_owner_is_notified_of_others_messages_and_a_muted_member_of_none() {
+    let app = spawn_app().await;
+    let d = derived(&app).await;
+    let (owner, muter, from_reader) = (&d.owner, &d.muter, d.from_reader);
     // The owner sees the reader's message; the muted member sees no message notification.
     assert_eq!(
-        notifications_of(&app, &owner, None).await,
+        notifications_of(&app, owner, None).await,
         [("message_created".to_owned(), from_reader)]
     );
     assert_eq!(
-        notifications_of(&app, &muter, None).await,
+        notifications_of(&app, muter, None).await,
         [("chat_member_added".to_owned(), 0)]
     );
+}
 
+#[tokio::test]
+async fn notification_pages_continue_after_a_cursor_across_both_kinds_of_rows() {
+    let app = spawn_app().await;
+    let d = derived(&app).await;
+    let (reader, reader_sees) = (&d.reader, reader_expects(&d));
     // Paging with `after` continues across both kinds of rows.
-    let data = gql(&app, &reader, NOTIFICATIONS, json!({ "n": 2 })).await;
+    let data = gql(&app, reader, NOTIFICATIONS, json!({ "n": 2 })).await;
     assert_eq!(data["notifications"]["pageInfo"]["hasNextPage"], true);
     let cursor = data["notifications"]["edges"][1]["cursor"]
         .as_str()
         .expect("cursor")
         .to_owned();
     assert_eq!(
-        notifications_of(&app, &reader, Some(&cursor)).await,
+        notifications_of(&app, reader, Some(&cursor)).await,
         reader_sees[2..]
     );
+}
 
+#[tokio::test]
+async fn a_member_who_joins_later_is_not_notified_of_earlier_messages() {
+    let app = spawn_app().await;
+    let Derived { owner, chat, .. } = derived(&app).await;
     // Someone who joins later is not notified of what came before.
     let (late, late_id) = quick_user(&app, "Late").await;
     gql(
@@ -324,7 +370,14 @@ async fn message_notifications_are_derived_from_memberships_mutes_and_mentions()
         late_sees.iter().all(|(_, m)| *m == 0 || *m >= after_join),
         "{late_sees:?}"
     );
+}
 
+#[tokio::test]
+async fn the_rest_shim_lists_the_same_notifications_in_the_seed_shape() {
+    let app = spawn_app().await;
+    let Derived {
+        reader, reader_id, ..
+    } = derived(&app).await;
     // The REST shim lists the same, in the seed's shape.
     let (status, rest) = rest_get(&app, &reader, "/api/v1/notifications?limit=50").await;
     assert_eq!(status, 200, "{rest}");

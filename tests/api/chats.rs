@@ -2,40 +2,12 @@
 
 use serde_json::{json, Value};
 
-use crate::helpers::{gql, gql_error, quick_user, spawn_app};
+// `pub`: n_plus_one.rs still imports them from here.
+pub use crate::helpers::chats::{group, private, SEND};
+use crate::helpers::{chats::CREATE, gql, gql_error, quick_user, spawn_app};
 
-pub const CREATE: &str = "mutation($i: CreateChatInput!) { createChat(input: $i) { id type title displayTitle myRole membersCount isPublic handle counterpart { id } } }";
-pub const SEND: &str =
-    "mutation($c: ID!, $t: String!) { sendMessage(input: { chatId: $c, text: $t }) { id } }";
 const LIST: &str =
     "query($a: Boolean) { chats(archived: $a) { edges { node { id pinned archived muted } } } }";
-
-pub async fn group(
-    app: &crate::helpers::TestApp,
-    token: &str,
-    title: &str,
-    members: &[&str],
-) -> String {
-    let data = gql(
-        app,
-        token,
-        CREATE,
-        json!({ "i": { "type": "GROUP", "title": title, "memberIds": members } }),
-    )
-    .await;
-    data["createChat"]["id"].as_str().expect("id").to_owned()
-}
-
-pub async fn private(app: &crate::helpers::TestApp, token: &str, other: &str) -> String {
-    let data = gql(
-        app,
-        token,
-        CREATE,
-        json!({ "i": { "type": "PRIVATE", "memberIds": [other] } }),
-    )
-    .await;
-    data["createChat"]["id"].as_str().expect("id").to_owned()
-}
 
 fn ids(list: &Value) -> Vec<String> {
     list["chats"]["edges"]
@@ -126,13 +98,12 @@ async fn private_chats_respect_blocks_and_allow_private_messages() {
     gql(&app, &alice, CREATE, input).await; // a contact of Bob may write
 }
 
+const PROMOTE: &str = "mutation($c: ID!, $u: ID!) { setChatMemberRole(chatId: $c, userId: $u, role: ADMIN) { role } }";
+
 #[tokio::test]
-async fn groups_validate_input_and_enforce_roles() {
+async fn a_group_needs_a_title_and_a_public_group_a_handle() {
     let app = spawn_app().await;
     let (owner, _) = quick_user(&app, "Owner").await;
-    let (member, member_id) = quick_user(&app, "Member").await;
-    let (other, other_id) = quick_user(&app, "Other").await;
-
     let no_title = json!({ "i": { "type": "GROUP" } });
     assert_eq!(
         gql_error(&app, &owner, CREATE, no_title).await,
@@ -143,12 +114,25 @@ async fn groups_validate_input_and_enforce_roles() {
         gql_error(&app, &owner, CREATE, public_no_handle).await,
         "BAD_USER_INPUT"
     );
+}
+
+#[tokio::test]
+async fn a_taken_public_handle_is_a_conflict() {
+    let app = spawn_app().await;
+    let (owner, _) = quick_user(&app, "Owner").await;
+    let (member, _) = quick_user(&app, "Member").await;
     let handle = format!("h{}", &uuid::Uuid::new_v4().simple().to_string()[..12]);
     let public =
         json!({ "i": { "type": "GROUP", "title": "Pub", "isPublic": true, "handle": handle } });
     gql(&app, &owner, CREATE, public.clone()).await;
     assert_eq!(gql_error(&app, &member, CREATE, public).await, "CONFLICT");
+}
 
+#[tokio::test]
+async fn a_plain_member_cannot_rename_a_group_but_its_owner_can() {
+    let app = spawn_app().await;
+    let (owner, _) = quick_user(&app, "Owner").await;
+    let (member, member_id) = quick_user(&app, "Member").await;
     let chat = group(&app, &owner, "Team", &[&member_id]).await;
     let rename =
         "mutation($c: ID!) { updateChat(chatId: $c, input: { title: \"Renamed\" }) { title } }";
@@ -158,6 +142,15 @@ async fn groups_validate_input_and_enforce_roles() {
     );
     let data = gql(&app, &owner, rename, json!({ "c": chat })).await;
     assert_eq!(data["updateChat"]["title"], "Renamed");
+}
+
+#[tokio::test]
+async fn a_plain_member_cannot_add_members_but_an_admin_can_remove_them() {
+    let app = spawn_app().await;
+    let (owner, _) = quick_user(&app, "Owner").await;
+    let (member, member_id) = quick_user(&app, "Member").await;
+    let (other, other_id) = quick_user(&app, "Other").await;
+    let chat = group(&app, &owner, "Team", &[&member_id]).await;
 
     let add =
         "mutation($c: ID!, $u: ID!) { addChatMember(chatId: $c, userId: $u) { userId role } }";
@@ -166,8 +159,7 @@ async fn groups_validate_input_and_enforce_roles() {
         "FORBIDDEN"
     );
     gql(&app, &owner, add, json!({ "c": chat, "u": other_id })).await;
-    let promote = "mutation($c: ID!, $u: ID!) { setChatMemberRole(chatId: $c, userId: $u, role: ADMIN) { role } }";
-    let data = gql(&app, &owner, promote, json!({ "c": chat, "u": member_id })).await;
+    let data = gql(&app, &owner, PROMOTE, json!({ "c": chat, "u": member_id })).await;
     assert_eq!(data["setChatMemberRole"]["role"], "ADMIN");
     let remove = "mutation($c: ID!, $u: ID!) { removeChatMember(chatId: $c, userId: $u) }";
     gql(&app, &member, remove, json!({ "c": chat, "u": other_id })).await;
@@ -181,8 +173,16 @@ async fn groups_validate_input_and_enforce_roles() {
         .await,
         "FORBIDDEN"
     );
+}
 
-    // The owner leaves: the admin inherits the chat.
+#[tokio::test]
+async fn when_the_owner_leaves_the_admin_inherits_the_group_and_may_delete_it() {
+    let app = spawn_app().await;
+    let (owner, _) = quick_user(&app, "Owner").await;
+    let (member, member_id) = quick_user(&app, "Member").await;
+    let chat = group(&app, &owner, "Team", &[&member_id]).await;
+    gql(&app, &owner, PROMOTE, json!({ "c": chat, "u": member_id })).await;
+
     gql(
         &app,
         &owner,
@@ -245,16 +245,21 @@ async fn only_the_owner_and_admins_post_in_a_channel() {
 }
 
 #[tokio::test]
-async fn saved_messages_discovery_joining_and_invites() {
+async fn saved_messages_is_one_chat_of_ones_own() {
     let app = spawn_app().await;
     let (alice, _) = quick_user(&app, "Alice").await;
-    let (bob, _) = quick_user(&app, "Bob").await;
     let saved = "{ savedMessages { id isSaved displayTitle myRole } }";
     let first = gql(&app, &alice, saved, json!({})).await;
     let second = gql(&app, &alice, saved, json!({})).await;
     assert_eq!(first["savedMessages"]["id"], second["savedMessages"]["id"]);
     assert_eq!(first["savedMessages"]["displayTitle"], "Saved Messages");
+}
 
+#[tokio::test]
+async fn a_public_group_is_discovered_by_handle_and_joined_by_anyone() {
+    let app = spawn_app().await;
+    let (alice, _) = quick_user(&app, "Alice").await;
+    let (bob, _) = quick_user(&app, "Bob").await;
     let handle = format!("club{}", &uuid::Uuid::new_v4().simple().to_string()[..10]);
     let data = gql(&app, &alice, CREATE, json!({ "i": { "type": "GROUP", "title": "Rust Club", "isPublic": true, "handle": handle } })).await;
     let public = data["createChat"]["id"].as_str().expect("id").to_owned();
@@ -274,7 +279,13 @@ async fn saved_messages_discovery_joining_and_invites() {
     )
     .await;
     assert_eq!(data["joinChat"]["membersCount"], 2);
+}
 
+#[tokio::test]
+async fn a_closed_group_is_joined_only_through_its_invite_link() {
+    let app = spawn_app().await;
+    let (alice, _) = quick_user(&app, "Alice").await;
+    let (bob, _) = quick_user(&app, "Bob").await;
     let closed = group(&app, &alice, "Closed", &[]).await;
     let join = "mutation($c: ID!) { joinChat(chatId: $c) { id } }";
     assert_eq!(
@@ -300,6 +311,12 @@ async fn saved_messages_discovery_joining_and_invites() {
     )
     .await;
     assert_eq!(data["joinByInvite"]["id"], closed.as_str());
+}
+
+#[tokio::test]
+async fn an_unknown_invite_token_is_not_found() {
+    let app = spawn_app().await;
+    let (bob, _) = quick_user(&app, "Bob").await;
     let bogus = json!({ "t": "x".repeat(32) });
     assert_eq!(
         gql_error(

@@ -1,10 +1,13 @@
 //! messenger-rest-api.md §4 and miniapp-rest-api.md `GET /api/health`.
 
-use std::{net::TcpListener, process::Stdio, time::Duration};
+use std::time::Duration;
 
 use serde_json::{json, Value};
 
-use crate::helpers::{drop_database, spawn_app, spawn_app_with};
+use crate::helpers::{
+    chats::group, drop_database, redis_server::PrivateRedis, spawn_app, spawn_app_with,
+    wait::wait_until,
+};
 
 async fn get(
     app: &crate::helpers::TestApp,
@@ -55,58 +58,22 @@ async fn readiness_without_redis_says_redis_is_disabled() {
     assert_eq!(body["redis"], "disabled");
 }
 
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("free port")
-        .port()
-}
-
 #[tokio::test]
 async fn readiness_is_503_when_redis_goes_down() {
-    let port = free_port();
-    let mut redis = std::process::Command::new("redis-server")
-        .args([
-            "--port",
-            &port.to_string(),
-            "--bind",
-            "127.0.0.1",
-            "--save",
-            "",
-            "--appendonly",
-            "no",
-        ])
-        .stdout(Stdio::null())
-        .spawn()
-        .expect("redis-server is installed (scripts/ensure-services.sh)");
-    let url = format!("redis://127.0.0.1:{port}");
-    for _ in 0..50 {
-        if redis::Client::open(url.as_str())
-            .expect("url")
-            .get_multiplexed_async_connection()
-            .await
-            .is_ok()
-        {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    let mut redis = PrivateRedis::start_ready().await;
+    let url = redis.url();
     let app = spawn_app_with(|env| {
         env.insert("REDIS_URL".into(), url.clone());
     })
     .await;
-    let mut ready = false;
-    for _ in 0..50 {
-        if get(&app, "/health/ready").await.0 == 200 {
-            ready = true;
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    assert!(ready, "ready with a private Redis");
+    wait_until(
+        Duration::from_secs(5),
+        "ready with a private Redis",
+        async || get(&app, "/health/ready").await.0 == 200,
+    )
+    .await;
 
-    redis.kill().expect("kill redis");
-    let _ = redis.wait();
+    redis.stop();
     let (status, body, _) = get(&app, "/health/ready").await;
     assert_eq!(status, 503);
     assert_eq!(
@@ -130,7 +97,7 @@ async fn readiness_is_503_when_the_database_is_gone() {
 async fn metrics_are_scraped_in_prometheus_text() {
     let app = crate::helpers::spawn_app().await;
     let (token, _) = crate::helpers::quick_user(&app, "Scraped").await;
-    let chat = crate::chats::group(&app, &token, "Metrics", &[]).await;
+    let chat = group(&app, &token, "Metrics", &[]).await;
     crate::helpers::gql(
         &app,
         &token,

@@ -1,8 +1,17 @@
 //! `spawn_app()`: the real server on 127.0.0.1:0 with its own database and Redis key
 //! prefix, plus small clients for GraphQL over HTTP and the Node tools in `tests/js`.
-//! `spawn_app_with_clock()` runs it on a [`TestClock`] the test moves forward; [`ws`]
-//! holds the WebSocket clients.
+//! `spawn_app_with_clock()` runs it on a [`TestClock`] the test moves forward. The
+//! submodules hold what tests share: WebSocket clients ([`ws`]), bounded waits
+//! ([`wait`]), chats to start from ([`chats`]), and local processes and servers
+//! ([`process`], [`redis_server`], [`smtp`], [`s3`], [`fake_bot_api`]).
 
+pub mod chats;
+pub mod fake_bot_api;
+pub mod process;
+pub mod redis_server;
+pub mod s3;
+pub mod smtp;
+pub mod wait;
 pub mod ws;
 
 use std::{
@@ -417,71 +426,4 @@ pub async fn quick_user(app: &TestApp, first_name: &str) -> (String, String) {
 
 pub fn error_code(body: &Value) -> Option<&str> {
     body["errors"][0]["extensions"]["code"].as_str()
-}
-
-/// The Python with the test servers (moto, aiosmtpd, schemathesis): `TEST_PYTHON` or
-/// `MOTO_PYTHON` (exported by `scripts/test.sh`), else the venv that script creates,
-/// else `python3`.
-pub fn test_python() -> String {
-    let from_env = ["TEST_PYTHON", "MOTO_PYTHON"]
-        .iter()
-        .filter_map(|name| std::env::var(name).ok())
-        .find(|python| !python.is_empty());
-    from_env
-        .or_else(|| {
-            let home = std::env::var("HOME").ok()?;
-            let venv = PathBuf::from(home).join(".cache/messenger-gateway/moto-venv/bin/python");
-            venv.exists().then(|| venv.to_string_lossy().into_owned())
-        })
-        .unwrap_or_else(|| "python3".into())
-}
-
-/// The gateway binary serving on `BIND_ADDR` (a fixed `127.0.0.1` port) of `env`,
-/// answering `/health/live`; killed when dropped (also when a test fails).
-pub struct Binary {
-    child: std::process::Child,
-    /// `http://<BIND_ADDR>`.
-    pub base: String,
-}
-
-impl Binary {
-    pub async fn start(env: &HashMap<String, String>) -> Self {
-        let addr = env.get("BIND_ADDR").expect("BIND_ADDR with a fixed port");
-        let child = std::process::Command::new(env!("CARGO_BIN_EXE_messenger-gateway"))
-            .arg("serve")
-            .env_clear()
-            .envs(env)
-            .env("PATH", std::env::var("PATH").unwrap_or_default())
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .expect("the binary starts");
-        let binary = Self {
-            child,
-            base: format!("http://{addr}"),
-        };
-        let http = reqwest::Client::new();
-        for _ in 0..300 {
-            let live = http
-                .get(format!("{}/health/live", binary.base))
-                .send()
-                .await;
-            if live.is_ok_and(|r| r.status() == 200) {
-                return binary;
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-        panic!("the binary did not answer /health/live within 15 s");
-    }
-
-    pub fn pid(&self) -> u32 {
-        self.child.id()
-    }
-}
-
-impl Drop for Binary {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
 }

@@ -9,7 +9,6 @@ mod bot_auth;
 mod busy_chat;
 mod chats;
 mod consoles;
-mod fake_bot_api;
 mod graphql_http;
 mod health;
 mod helpers;

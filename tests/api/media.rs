@@ -1,113 +1,19 @@
 //! Media (messenger-rest-api.md §9): presigned uploads to a real S3 API (moto's server,
 //! installed by `scripts/test.sh`), attachments and a chat's files.
 
-use std::{
-    collections::HashMap,
-    net::TcpListener,
-    process::{Child, Command, Stdio},
-    time::Duration,
-};
+use std::time::Duration;
 
-use rusty_s3::{Bucket, Credentials, S3Action, UrlStyle};
+use rusty_s3::S3Action;
 use serde_json::{json, Value};
 
-use crate::helpers::{error_code, quick_user, spawn_app, spawn_app_with, TestApp};
+use crate::helpers::{
+    error_code, quick_user,
+    s3::{credentials, s3_env, Moto, BUCKET},
+    spawn_app, spawn_app_with, TestApp,
+};
 
-const BUCKET: &str = "media-test";
 /// Never contacted: presigning and URL checks need no running S3.
 const OFFLINE_ENDPOINT: &str = "http://127.0.0.1:9";
-
-/// moto's S3 server on a free port, killed when dropped.
-struct Moto {
-    child: Child,
-    endpoint: String,
-}
-
-impl Moto {
-    async fn start() -> Self {
-        let port = TcpListener::bind("127.0.0.1:0")
-            .and_then(|l| l.local_addr())
-            .expect("a free port")
-            .port();
-        let python = crate::helpers::test_python();
-        let child = Command::new(&python)
-            .args([
-                "-m",
-                "moto.server",
-                "-H",
-                "127.0.0.1",
-                "-p",
-                &port.to_string(),
-            ])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap_or_else(|e| panic!("{python} runs ({e}); bash scripts/test.sh installs moto"));
-        let mut moto = Self {
-            child,
-            endpoint: format!("http://127.0.0.1:{port}"),
-        };
-        let http = reqwest::Client::new();
-        for _ in 0..300 {
-            if let Ok(Some(status)) = moto.child.try_wait() {
-                panic!("moto exited ({status}): is `{python} -m moto.server` installed? bash scripts/test.sh installs it");
-            }
-            if http.get(&moto.endpoint).send().await.is_ok() {
-                return moto;
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-        panic!("moto did not answer on {} within 30 s", moto.endpoint);
-    }
-
-    fn bucket(&self) -> Bucket {
-        let endpoint = self.endpoint.parse().expect("endpoint URL");
-        Bucket::new(endpoint, UrlStyle::Path, BUCKET, "us-east-1").expect("bucket")
-    }
-
-    /// A signed `CreateBucket`, as any S3 client sends it (moto takes any key).
-    async fn create_bucket(&self) {
-        let url = self
-            .bucket()
-            .create_bucket(&credentials())
-            .sign(Duration::from_secs(60));
-        let response = reqwest::Client::new()
-            .put(url)
-            .header("content-length", "0")
-            .send()
-            .await
-            .expect("CreateBucket sent");
-        assert!(
-            response.status().is_success(),
-            "CreateBucket: {}",
-            response.status()
-        );
-    }
-}
-
-impl Drop for Moto {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn credentials() -> Credentials {
-    Credentials::new("test-key", "test-secret")
-}
-
-/// The S3 variables for `endpoint`; uploads limited to `max_size` bytes.
-fn s3_env(env: &mut HashMap<String, String>, endpoint: &str, max_size: u64) {
-    for (name, value) in [
-        ("S3_ENDPOINT", endpoint.to_owned()),
-        ("S3_BUCKET", BUCKET.to_owned()),
-        ("S3_ACCESS_KEY_ID", "test-key".to_owned()),
-        ("S3_SECRET_ACCESS_KEY", "test-secret".to_owned()),
-        ("MAX_UPLOAD_SIZE_BYTES", max_size.to_string()),
-    ] {
-        env.insert(name.to_owned(), value);
-    }
-}
 
 async fn spawn_media_app(endpoint: &str) -> TestApp {
     spawn_app_with(|env| s3_env(env, endpoint, 1024 * 1024)).await

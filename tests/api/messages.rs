@@ -2,9 +2,9 @@
 
 use serde_json::{json, Value};
 
-use crate::{
+use crate::helpers::{
     chats::{group, SEND},
-    helpers::{gql, gql_error, quick_user, spawn_app},
+    gql, gql_error, quick_user, spawn_app, TestApp,
 };
 
 const SEND_FULL: &str = "mutation($i: SendMessageInput!) { sendMessage(input: $i) { id text clientMessageId replyTo { id } sender { id } } }";
@@ -186,25 +186,65 @@ async fn replies_make_a_breadth_first_thread() {
     );
 }
 
-#[tokio::test]
-async fn forwards_reactions_receipts_mentions_and_notifications() {
-    let app = spawn_app().await;
-    let (alice, alice_id) = quick_user(&app, "Alice").await;
-    let (bob, bob_id) = quick_user(&app, "Bob").await;
-    let bob_name = gql(&app, &bob, "{ me { username } }", json!({})).await["me"]["username"]
+const FORWARD: &str = "mutation($m: ID!, $t: [ID!]!, $a: Boolean) { forwardMessage(messageId: $m, targetChatIds: $t, includeAuthor: $a) { chatId text forwardedFrom { id } forwardedFromUser { id } } }";
+const TOGGLE: &str = "mutation($m: ID!, $e: String!) { toggleReaction(messageId: $m, emoji: $e) { emoji count reacted } }";
+const STATUS: &str = "query($c: ID!) { messages(chatId: $c) { edges { node { id deliveryStatus } } } chat(id: $c) { unreadCount unreadMentionsCount } }";
+
+/// Alice's group "Main" with Bob, where Bob wrote "original".
+struct Main {
+    alice: String,
+    alice_id: String,
+    bob: String,
+    bob_id: String,
+    chat: String,
+    original: String,
+}
+
+async fn main_chat(app: &TestApp) -> Main {
+    let (alice, alice_id) = quick_user(app, "Alice").await;
+    let (bob, bob_id) = quick_user(app, "Bob").await;
+    let chat = group(app, &alice, "Main", &[&bob_id]).await;
+    let original = send(app, &bob, &chat, "original").await;
+    Main {
+        alice,
+        alice_id,
+        bob,
+        bob_id,
+        chat,
+        original,
+    }
+}
+
+/// Alice writes "hey @bob look" in the chat.
+async fn mention_bob(app: &TestApp, main: &Main) {
+    let bob_name = gql(app, &main.bob, "{ me { username } }", json!({})).await["me"]["username"]
         .as_str()
         .expect("name")
         .to_owned();
-    let chat = group(&app, &alice, "Main", &[&bob_id]).await;
+    gql(
+        app,
+        &main.alice,
+        SEND,
+        json!({ "c": main.chat, "t": format!("hey @{bob_name} look") }),
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn a_forward_names_the_original_author_only_when_asked() {
+    let app = spawn_app().await;
+    let Main {
+        alice,
+        bob_id,
+        original: id,
+        ..
+    } = main_chat(&app).await;
     let t1 = group(&app, &alice, "T1", &[]).await;
     let t2 = group(&app, &alice, "T2", &[]).await;
-
-    let id = send(&app, &bob, &chat, "original").await;
-    let forward = "mutation($m: ID!, $t: [ID!]!, $a: Boolean) { forwardMessage(messageId: $m, targetChatIds: $t, includeAuthor: $a) { chatId text forwardedFrom { id } forwardedFromUser { id } } }";
     let data = gql(
         &app,
         &alice,
-        forward,
+        FORWARD,
         json!({ "m": id, "t": [t1, t2], "a": true }),
     )
     .await;
@@ -215,58 +255,83 @@ async fn forwards_reactions_receipts_mentions_and_notifications() {
     let data = gql(
         &app,
         &alice,
-        forward,
+        FORWARD,
         json!({ "m": id, "t": [t1], "a": false }),
     )
     .await;
     assert_eq!(data["forwardMessage"][0]["forwardedFromUser"], Value::Null);
+}
 
-    let toggle = "mutation($m: ID!, $e: String!) { toggleReaction(messageId: $m, emoji: $e) { emoji count reacted } }";
-    gql(&app, &alice, toggle, json!({ "m": id, "e": "👍" })).await;
-    let data = gql(&app, &bob, toggle, json!({ "m": id, "e": "👍" })).await;
+#[tokio::test]
+async fn a_reaction_counts_each_user_once_and_a_second_toggle_takes_it_back() {
+    let app = spawn_app().await;
+    let Main {
+        alice,
+        bob,
+        original: id,
+        ..
+    } = main_chat(&app).await;
+    gql(&app, &alice, TOGGLE, json!({ "m": id, "e": "👍" })).await;
+    let data = gql(&app, &bob, TOGGLE, json!({ "m": id, "e": "👍" })).await;
     assert_eq!(
         data["toggleReaction"],
         json!([{ "emoji": "👍", "count": 2, "reacted": true }])
     );
-    let data = gql(&app, &bob, toggle, json!({ "m": id, "e": "👍" })).await;
+    let data = gql(&app, &bob, TOGGLE, json!({ "m": id, "e": "👍" })).await;
     assert_eq!(
         data["toggleReaction"],
         json!([{ "emoji": "👍", "count": 1, "reacted": false }])
     );
+}
 
-    let status = "query($c: ID!) { messages(chatId: $c) { edges { node { id deliveryStatus } } } chat(id: $c) { unreadCount unreadMentionsCount } }";
-    gql(
-        &app,
-        &alice,
-        SEND,
-        json!({ "c": chat, "t": format!("hey @{bob_name} look") }),
-    )
-    .await;
-    let data = gql(&app, &bob, status, json!({ "c": chat })).await;
+#[tokio::test]
+async fn a_mention_is_unread_until_marked_read_and_then_shows_read_to_its_sender() {
+    let app = spawn_app().await;
+    let main = main_chat(&app).await;
+    let (alice, bob, chat) = (&main.alice, &main.bob, &main.chat);
+    mention_bob(&app, &main).await;
+    let data = gql(&app, bob, STATUS, json!({ "c": chat })).await;
     assert_eq!(data["chat"]["unreadCount"], 1);
     assert_eq!(data["chat"]["unreadMentionsCount"], 1);
     let last_id = data["messages"]["edges"][1]["node"]["id"].clone();
-    let seen = gql(&app, &alice, status, json!({ "c": chat })).await;
+    let seen = gql(&app, alice, STATUS, json!({ "c": chat })).await;
     assert_eq!(
         seen["messages"]["edges"][1]["node"]["deliveryStatus"],
         "SENT"
     );
     let mark = "mutation($c: ID!, $m: ID!) { markMessages(chatId: $c, messageId: $m, status: READ) { lastReadMessageId lastDeliveredMessageId } }";
-    let data = gql(&app, &bob, mark, json!({ "c": chat, "m": last_id })).await;
+    let data = gql(&app, bob, mark, json!({ "c": chat, "m": last_id })).await;
     assert_eq!(data["markMessages"]["lastReadMessageId"], last_id);
     assert_eq!(data["markMessages"]["lastDeliveredMessageId"], last_id);
-    let seen = gql(&app, &alice, status, json!({ "c": chat })).await;
+    let seen = gql(&app, alice, STATUS, json!({ "c": chat })).await;
     assert_eq!(
         seen["messages"]["edges"][1]["node"]["deliveryStatus"],
         "READ"
     );
-    let data = gql(&app, &bob, status, json!({ "c": chat })).await;
+    let data = gql(&app, bob, STATUS, json!({ "c": chat })).await;
     assert_eq!(data["chat"]["unreadCount"], 0);
     assert_eq!(data["chat"]["unreadMentionsCount"], 0);
+}
+
+#[tokio::test]
+async fn a_mention_notifies_but_forwards_and_reactions_by_others_do_not() {
+    let app = spawn_app().await;
+    let main = main_chat(&app).await;
+    let (alice, id) = (&main.alice, &main.original);
+    let t1 = group(&app, alice, "T1", &[]).await;
+    gql(
+        &app,
+        alice,
+        FORWARD,
+        json!({ "m": id, "t": [t1], "a": true }),
+    )
+    .await;
+    gql(&app, alice, TOGGLE, json!({ "m": id, "e": "👍" })).await;
+    mention_bob(&app, &main).await;
 
     let data = gql(
         &app,
-        &bob,
+        &main.bob,
         "{ notifications { edges { node { eventType payload } } } }",
         json!({}),
     )
@@ -284,7 +349,7 @@ async fn forwards_reactions_receipts_mentions_and_notifications() {
             .expect("json"),
     )
     .expect("json");
-    assert_eq!(payload["sender_id"].to_string(), alice_id);
+    assert_eq!(payload["sender_id"].to_string(), main.alice_id);
 }
 
 #[tokio::test]
@@ -368,40 +433,47 @@ async fn sending_is_rate_limited_per_user_and_duplicates_cool_down() {
 
 /// Across a block in a private chat nothing new goes either way: no reaction, edit, reply
 /// or forward (sending is covered in `chats.rs`).
-#[tokio::test]
-async fn a_block_stops_reactions_edits_replies_and_forwards_in_the_private_chat() {
-    let app = spawn_app().await;
-    let (alice, alice_id) = quick_user(&app, "Alice").await;
-    let (bob, bob_id) = quick_user(&app, "Bob").await;
-    let chat = crate::chats::private(&app, &alice, &bob_id).await;
-    let from_alice = gql(
-        &app,
-        &alice,
-        crate::chats::SEND,
-        json!({ "c": chat, "t": "hi bob" }),
-    )
-    .await["sendMessage"]["id"]
-        .as_str()
-        .expect("id")
-        .to_owned();
-    let from_bob = gql(
-        &app,
-        &bob,
-        crate::chats::SEND,
-        json!({ "c": chat, "t": "hi alice" }),
-    )
-    .await["sendMessage"]["id"]
-        .as_str()
-        .expect("id")
-        .to_owned();
+/// A private chat of Alice and Bob with one message from each, after Alice blocked Bob.
+struct Blocked {
+    alice: String,
+    bob: String,
+    chat: String,
+    from_alice: String,
+    from_bob: String,
+}
+
+async fn blocked_private_chat(app: &TestApp) -> Blocked {
+    let (alice, _) = quick_user(app, "Alice").await;
+    let (bob, bob_id) = quick_user(app, "Bob").await;
+    let chat = crate::helpers::chats::private(app, &alice, &bob_id).await;
+    let from_alice = send(app, &alice, &chat, "hi bob").await;
+    let from_bob = send(app, &bob, &chat, "hi alice").await;
     gql(
-        &app,
+        app,
         &alice,
         "mutation($u: ID!) { blockUser(userId: $u) { id } }",
         json!({ "u": bob_id }),
     )
     .await;
-    let _ = alice_id;
+    Blocked {
+        alice,
+        bob,
+        chat,
+        from_alice,
+        from_bob,
+    }
+}
+
+#[tokio::test]
+async fn a_blocked_user_cannot_react_edit_reply_or_forward_in_the_private_chat() {
+    let app = spawn_app().await;
+    let Blocked {
+        bob,
+        chat,
+        from_alice,
+        from_bob,
+        ..
+    } = blocked_private_chat(&app).await;
     let refused = [
         (
             "mutation($m: ID!) { toggleReaction(messageId: $m, emoji: \"👍\") { count } }",
@@ -434,7 +506,14 @@ async fn a_block_stops_reactions_edits_replies_and_forwards_in_the_private_chat(
             "{body}"
         );
     }
-    // The blocker cannot react across it either; the history stays readable.
+}
+
+#[tokio::test]
+async fn the_blocker_cannot_react_across_the_block_either() {
+    let app = spawn_app().await;
+    let Blocked {
+        alice, from_bob, ..
+    } = blocked_private_chat(&app).await;
     let code = gql_error(
         &app,
         &alice,
@@ -443,6 +522,12 @@ async fn a_block_stops_reactions_edits_replies_and_forwards_in_the_private_chat(
     )
     .await;
     assert_eq!(code, "FORBIDDEN");
+}
+
+#[tokio::test]
+async fn a_blocked_private_chats_history_stays_readable() {
+    let app = spawn_app().await;
+    let Blocked { bob, chat, .. } = blocked_private_chat(&app).await;
     let history = gql(
         &app,
         &bob,
@@ -461,14 +546,14 @@ async fn deleting_the_pinned_message_for_everyone_clears_the_pin() {
     let app = spawn_app().await;
     let (owner, _) = quick_user(&app, "Owner").await;
     let (member, member_id) = quick_user(&app, "Member").await;
-    let chat = crate::chats::group(&app, &owner, "Pins", &[&member_id]).await;
+    let chat = crate::helpers::chats::group(&app, &owner, "Pins", &[&member_id]).await;
     let send = |text: &'static str| {
         let (app, owner, chat) = (&app, owner.clone(), chat.clone());
         async move {
             gql(
                 app,
                 &owner,
-                crate::chats::SEND,
+                crate::helpers::chats::SEND,
                 json!({ "c": chat, "t": text }),
             )
             .await["sendMessage"]["id"]

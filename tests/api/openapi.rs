@@ -8,12 +8,12 @@ use std::{
     collections::{BTreeMap, BTreeSet},
     fmt::Write as _,
     process::{Command, Stdio},
-    time::{Duration, Instant},
+    time::Duration,
 };
 
 use serde_json::{json, Value};
 
-use crate::helpers::{quick_init_data, spawn_app_with, unique_telegram_id, TestApp};
+use crate::helpers::{quick_init_data, spawn_app_with, unique_telegram_id, wait::within, TestApp};
 
 /// Every route of the seeds as `(method, path, success status)`; path parameters are
 /// compared by position only (`/api/v1/messages/{chat_id}` is the document's
@@ -233,6 +233,68 @@ async fn document(app: &TestApp) -> Value {
     response.json().await.expect("the document is JSON")
 }
 
+/// What is wrong with the documented `operation` of a seed's route answering `status`.
+fn route_problems(
+    doc: &Value,
+    (seed, method, path, status): (&str, &str, &str, u16),
+    operation: &Value,
+) -> Vec<String> {
+    let mut problems = Vec::new();
+    let responses = &operation["responses"];
+    let successes: Vec<&String> = responses
+        .as_object()
+        .expect("responses")
+        .keys()
+        .filter(|code| code.starts_with('2'))
+        .collect();
+    if successes != [&status.to_string()] {
+        problems.push(format!(
+            "{seed}: {method} {path} documents {successes:?}, the seed {status}"
+        ));
+    }
+    let success = resolve(doc, &responses[status.to_string()]);
+    let has_body = success["content"]["application/json"]["schema"].is_object();
+    if has_body == (status == 204) {
+        problems.push(format!(
+            "{seed}: {method} {path}: {status} with body schema: {has_body}"
+        ));
+    }
+    let schemes: Vec<&str> = operation["security"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|requirement| requirement.as_object())
+        .flat_map(|requirement| requirement.keys().map(String::as_str))
+        .collect();
+    let expected: Vec<&str> = expected_security(path).into_iter().collect();
+    if schemes != expected {
+        problems.push(format!(
+            "{seed}: {method} {path} security {schemes:?}, expected {expected:?}"
+        ));
+    }
+    // Every error response carries a JSON body schema.
+    for (code, response) in responses.as_object().expect("responses") {
+        let response = resolve(doc, response);
+        if code.starts_with('4') || code.starts_with('5') {
+            let schema = &response["content"]["application/json"]["schema"];
+            if !schema.is_object() {
+                problems.push(format!("{seed}: {method} {path} {code} has no schema"));
+            }
+        }
+    }
+    // Authenticated routes document 401; routes with a body its 413.
+    if expected_security(path).is_some()
+        && responses["401"].is_null()
+        && seed != "analytics-events-api.md"
+    {
+        problems.push(format!("{seed}: {method} {path} documents no 401"));
+    }
+    if operation["requestBody"].is_object() && responses["413"].is_null() {
+        problems.push(format!("{seed}: {method} {path} documents no 413"));
+    }
+    problems
+}
+
 #[tokio::test]
 async fn the_openapi_document_lists_every_seed_route_with_its_status_and_auth() {
     let app = spawn_app_with(debug_env).await;
@@ -256,58 +318,11 @@ async fn the_openapi_document_lists_every_seed_route_with_its_status_and_auth() 
                 problems.push(format!("{seed}: {method} {path} is not documented"));
                 continue;
             };
-            let responses = &operation["responses"];
-            let successes: Vec<&String> = responses
-                .as_object()
-                .expect("responses")
-                .keys()
-                .filter(|code| code.starts_with('2'))
-                .collect();
-            if successes != [&status.to_string()] {
-                problems.push(format!(
-                    "{seed}: {method} {path} documents {successes:?}, the seed {status}"
-                ));
-            }
-            let success = resolve(&doc, &responses[status.to_string()]);
-            let has_body = success["content"]["application/json"]["schema"].is_object();
-            if has_body == (status == 204) {
-                problems.push(format!(
-                    "{seed}: {method} {path}: {status} with body schema: {has_body}"
-                ));
-            }
-            let schemes: Vec<&str> = operation["security"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .filter_map(|requirement| requirement.as_object())
-                .flat_map(|requirement| requirement.keys().map(String::as_str))
-                .collect();
-            let expected: Vec<&str> = expected_security(path).into_iter().collect();
-            if schemes != expected {
-                problems.push(format!(
-                    "{seed}: {method} {path} security {schemes:?}, expected {expected:?}"
-                ));
-            }
-            // Every error response carries a JSON body schema.
-            for (code, response) in responses.as_object().expect("responses") {
-                let response = resolve(&doc, response);
-                if code.starts_with('4') || code.starts_with('5') {
-                    let schema = &response["content"]["application/json"]["schema"];
-                    if !schema.is_object() {
-                        problems.push(format!("{seed}: {method} {path} {code} has no schema"));
-                    }
-                }
-            }
-            // Authenticated routes document 401; routes with a body its 413.
-            if expected_security(path).is_some()
-                && responses["401"].is_null()
-                && seed != "analytics-events-api.md"
-            {
-                problems.push(format!("{seed}: {method} {path} documents no 401"));
-            }
-            if operation["requestBody"].is_object() && responses["413"].is_null() {
-                problems.push(format!("{seed}: {method} {path} documents no 413"));
-            }
+            problems.extend(route_problems(
+                &doc,
+                (seed, method, path, status),
+                operation,
+            ));
         }
     }
     for key in documented.keys() {
@@ -316,7 +331,13 @@ async fn the_openapi_document_lists_every_seed_route_with_its_status_and_auth() 
         }
     }
     assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
 
+#[tokio::test]
+async fn the_openapi_document_gives_each_dialect_its_own_error_body() {
+    let app = spawn_app_with(debug_env).await;
+    let doc = document(&app).await;
+    let documented = operations(&doc);
     // The error bodies are each dialect's own.
     let detail = resolve(
         &doc,
@@ -334,7 +355,12 @@ async fn the_openapi_document_lists_every_seed_route_with_its_status_and_auth() 
     let events = &documented[&("POST".into(), "/events".into())]["responses"]["400"];
     let schema = resolve(&doc, &events["content"]["application/json"]["schema"]);
     assert_eq!(schema["required"], json!(["message"]), "{schema}");
+}
 
+#[tokio::test]
+async fn the_openapi_document_types_ids_as_int64_and_timestamps_as_date_times() {
+    let app = spawn_app_with(debug_env).await;
+    let doc = document(&app).await;
     // Ids are int64, timestamps date-time strings, optional facts nullable.
     let chat = &doc["components"]["schemas"]["ChatRead"]["properties"];
     assert_eq!(chat["id"], json!({"type": "integer", "format": "int64"}));
@@ -692,7 +718,7 @@ fn toml_value(value: &Value) -> String {
 }
 
 fn python() -> String {
-    crate::helpers::test_python()
+    crate::helpers::process::test_python()
 }
 
 /// Runs schemathesis to its end (at most `limit`), without blocking the runtime the
@@ -717,17 +743,14 @@ async fn run_schemathesis(args: &[String], limit: Duration) -> (Option<i32>, Str
                 python()
             )
         });
-    let started = Instant::now();
-    let status = loop {
-        if let Some(status) = child.try_wait().expect("schemathesis runs") {
-            break status.code();
-        }
-        if started.elapsed() > limit {
+    let exited = within(limit, async || child.try_wait().expect("schemathesis runs")).await;
+    let status = match exited {
+        Some(status) => status.code(),
+        None => {
             let _ = child.kill();
             let _ = child.wait();
-            break None;
+            None
         }
-        tokio::time::sleep(Duration::from_millis(200)).await;
     };
     let output = std::fs::read_to_string(&log).unwrap_or_default();
     let _ = std::fs::remove_dir_all(&dir);

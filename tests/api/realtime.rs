@@ -4,5 +4,5 @@
 //! The WebSocket clients they share are in `helpers::ws`.
 
 mod delivery;
-pub mod failures;
+mod failures;
 mod protocol;

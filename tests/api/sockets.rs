@@ -10,13 +10,15 @@ use tokio_tungstenite::{
     tungstenite::{client::IntoClientRequest, http::HeaderValue},
 };
 
-use crate::{
-    helpers::{
-        quick_user, spawn_app_with,
-        ws::{close_code, next_json, open, send, Socket},
-        TestApp,
-    },
-    realtime::failures::{free_port, PrivateRedis},
+use crate::helpers::{
+    chats::group,
+    process::{free_port, Binary},
+    quick_user,
+    redis_server::PrivateRedis,
+    spawn_app_with,
+    wait::{eventually, wait_until},
+    ws::{close_code, next_json, open, send, Socket},
+    TestApp,
 };
 
 /// A graphql-transport-ws socket whose client address (through a trusted proxy) is `ip`.
@@ -73,16 +75,12 @@ async fn socket_caps_refuse_per_address_with_4429_and_per_instance_with_1013() {
     );
     // A socket that closes gives its place back (bounded wait for the server to notice).
     drop(from_a.pop());
-    let mut admitted_again = false;
-    for _ in 0..50 {
-        let mut socket = socket_from(&app, "10.1.0.3").await;
-        if admitted(&mut socket).await {
-            admitted_again = true;
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    assert!(admitted_again, "a freed place is given to the next socket");
+    wait_until(
+        Duration::from_secs(5),
+        "a freed place is given to the next socket",
+        async || admitted(&mut socket_from(&app, "10.1.0.3").await).await,
+    )
+    .await;
 }
 
 /// Redis keys of this app's presence still counting someone online, and its channels.
@@ -124,9 +122,7 @@ async fn redis_state(redis: &PrivateRedis) -> (i64, usize) {
 #[tokio::test]
 async fn a_burst_of_abrupt_disconnects_with_redis_stalled_leaves_a_clean_state() {
     const USERS: usize = 40;
-    let port = free_port();
-    let redis = PrivateRedis::start(port);
-    redis.ready().await;
+    let redis = PrivateRedis::start_ready().await;
     let url = redis.url();
     let app = spawn_app_with(|env| {
         env.insert("REDIS_URL".into(), url);
@@ -142,16 +138,17 @@ async fn a_burst_of_abrupt_disconnects_with_redis_stalled_leaves_a_clean_state()
         ids.push(id.parse::<i64>().expect("id"));
     }
     // Everyone online and subscribed (bounded wait).
-    let mut ready = false;
-    for _ in 0..100 {
+    eventually(Duration::from_secs(5), "all sockets online", async || {
         let (online, channels) = redis_state(&redis).await;
-        if online as usize == USERS && channels >= USERS && app.bus.live_topics() >= USERS {
-            ready = true;
-            break;
+        let topics = app.bus.live_topics();
+        let all = online as usize == USERS && channels >= USERS && topics >= USERS;
+        if all {
+            Ok(())
+        } else {
+            Err((online, channels, topics))
         }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    assert!(ready, "all sockets online: {:?}", redis_state(&redis).await);
+    })
+    .await;
 
     // Stall Redis for 2 s (longer than the command timeout), and drop every socket at
     // once without a close frame.
@@ -184,24 +181,27 @@ async fn a_burst_of_abrupt_disconnects_with_redis_stalled_leaves_a_clean_state()
             .await
             .expect("db")
     };
-    let mut last = None;
-    for _ in 0..300 {
-        let (online, channels) = redis_state(&redis).await;
-        let unseen: i64 = sqlx::query_scalar(
-            "select count(*) from users where id = any($1) and last_seen_at is null",
-        )
-        .bind(&ids)
-        .fetch_one(&mut db)
-        .await
-        .expect("count");
-        let topics = app.bus.live_topics();
-        last = Some((online, channels, unseen, topics));
-        if online == 0 && channels == 0 && unseen == 0 && topics == 0 {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("not clean after the burst (online, channels, users without last_seen_at, topics): {last:?}");
+    eventually(
+        Duration::from_secs(15),
+        "clean after the burst (online, channels, users without last_seen_at, topics)",
+        async || {
+            let (online, channels) = redis_state(&redis).await;
+            let unseen: i64 = sqlx::query_scalar(
+                "select count(*) from users where id = any($1) and last_seen_at is null",
+            )
+            .bind(&ids)
+            .fetch_one(&mut db)
+            .await
+            .expect("count");
+            let topics = app.bus.live_topics();
+            if online == 0 && channels == 0 && unseen == 0 && topics == 0 {
+                Ok(())
+            } else {
+                Err((online, channels, unseen, topics))
+            }
+        },
+    )
+    .await;
 }
 
 #[tokio::test]
@@ -249,7 +249,7 @@ async fn fan_out_encodes_each_event_once_per_shape() {
         members.push(quick_user(&app, &format!("Member {n}")).await);
     }
     let ids: Vec<&str> = members.iter().map(|(_, id)| id.as_str()).collect();
-    let chat = crate::chats::group(&app, &owner, "Fan-out", &ids).await;
+    let chat = group(&app, &owner, "Fan-out", &ids).await;
 
     // Shape 1: 6 members on `chatId`; shape 2: 2 members on all their chats; plus one
     // per-viewer socket.
@@ -375,12 +375,12 @@ async fn an_idle_subscribed_socket_costs_at_most_40_kib() {
     })
     .await;
     let (token, _) = quick_user(&app, "Memory").await;
-    let chat = crate::chats::group(&app, &token, "Memory", &[]).await;
+    let chat = group(&app, &token, "Memory", &[]).await;
     let port = free_port();
     let mut env = app.env.clone();
     env.insert("BIND_ADDR".into(), format!("127.0.0.1:{port}"));
     env.insert("RUST_LOG".into(), "warn".into());
-    let instance = crate::helpers::Binary::start(&env).await;
+    let instance = Binary::start(&env).await;
     let pid = instance.pid();
     let url = format!("ws://127.0.0.1:{port}/graphql");
 

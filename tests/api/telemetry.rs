@@ -11,7 +11,8 @@ use axum::{body::Bytes, extract::State, http::HeaderMap, routing::post, Router};
 use serde_json::json;
 
 use crate::helpers::{
-    base_env, drop_database, new_db_name, quick_init_data, unique_telegram_id, Binary,
+    base_env, drop_database, new_db_name, process::Binary, quick_init_data, unique_telegram_id,
+    wait::eventually,
 };
 
 /// What the collector received: (content type, body) of each export request.
@@ -109,21 +110,23 @@ async fn spans_are_exported_over_otlp_http_with_the_request_id() {
         "authenticate_telegram",
         "upsert_telegram",
     ];
-    let mut missing: Vec<&str> = wanted.to_vec();
-    for _ in 0..200 {
+    let seen = eventually(Duration::from_secs(10), "every name exported", async || {
         let seen = received.lock().expect("lock").clone();
-        missing.retain(|name| !seen.iter().any(|(_, body)| contains(body, name)));
+        let missing: Vec<&str> = (wanted.iter().copied())
+            .filter(|name| !seen.iter().any(|(_, body)| contains(body, name)))
+            .collect();
         if missing.is_empty() {
-            assert!(
-                seen.iter()
-                    .all(|(content_type, _)| content_type == "application/x-protobuf"),
-                "OTLP/HTTP protobuf"
-            );
-            break;
+            Ok(seen)
+        } else {
+            Err(missing)
         }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    assert!(missing.is_empty(), "not exported: {missing:?}");
+    })
+    .await;
+    assert!(
+        seen.iter()
+            .all(|(content_type, _)| content_type == "application/x-protobuf"),
+        "OTLP/HTTP protobuf"
+    );
     drop(server);
     drop_database(&db_name);
 }

@@ -2,7 +2,7 @@
 
 use serde_json::json;
 
-use crate::helpers::{error_code, sign_in, spawn_app, unique_telegram_id};
+use crate::helpers::{error_code, sign_in, spawn_app, unique_telegram_id, TestApp};
 
 const SEARCH: &str =
     "query($q: String!, $n: Int) { searchUsers(query: $q, first: $n) { id username } }";
@@ -137,37 +137,41 @@ async fn update_profile_names_every_bad_field_and_taken_usernames_conflict() {
     );
 }
 
-#[tokio::test]
-async fn contacts_and_blocks_are_per_user_lists() {
-    let app = spawn_app().await;
-    let (alice, alice_id) = sign_in(&app, unique_telegram_id(), "Alice").await;
-    let (_, bob_id) = sign_in(&app, unique_telegram_id(), "Bob").await;
-    let auth = format!("Bearer {alice}");
-    let vars = json!({ "id": bob_id });
+const ADD_CONTACT: &str = "mutation($id: ID!) { addContact(userId: $id) { id } }";
+const LISTS: &str = "{ contacts { id } blockedUsers { id } }";
 
+/// Alice and Bob signed in: (Alice's `Bearer …` header, Alice's id, Bob's id).
+async fn alice_and_bob(app: &TestApp) -> (String, String, String) {
+    let (alice, alice_id) = sign_in(app, unique_telegram_id(), "Alice").await;
+    let (_, bob_id) = sign_in(app, unique_telegram_id(), "Bob").await;
+    (format!("Bearer {alice}"), alice_id, bob_id)
+}
+
+#[tokio::test]
+async fn adding_a_contact_twice_keeps_one_contact() {
+    let app = spawn_app().await;
+    let (auth, _, bob_id) = alice_and_bob(&app).await;
+    let vars = json!({ "id": bob_id });
     for _ in 0..2 {
-        let (_, body) = app
-            .graphql(
-                "mutation($id: ID!) { addContact(userId: $id) { id } }",
-                vars.clone(),
-                Some(&auth),
-            )
-            .await;
+        let (_, body) = app.graphql(ADD_CONTACT, vars.clone(), Some(&auth)).await;
         assert_eq!(
             body["data"]["addContact"]["id"],
             bob_id.as_str(),
             "idempotent: {body}"
         );
     }
-    let (_, body) = app
-        .graphql(
-            "{ contacts { id } blockedUsers { id } }",
-            json!({}),
-            Some(&auth),
-        )
-        .await;
+    let (_, body) = app.graphql(LISTS, json!({}), Some(&auth)).await;
     assert_eq!(body["data"]["contacts"], json!([{ "id": bob_id }]));
     assert_eq!(body["data"]["blockedUsers"], json!([]));
+}
+
+#[tokio::test]
+async fn a_blocked_contact_moves_to_the_blocked_list_until_unblocked() {
+    let app = spawn_app().await;
+    let (auth, _, bob_id) = alice_and_bob(&app).await;
+    let vars = json!({ "id": bob_id });
+    let (_, body) = app.graphql(ADD_CONTACT, vars.clone(), Some(&auth)).await;
+    assert!(body["errors"].is_null(), "{body}");
 
     let (_, body) = app
         .graphql(
@@ -177,13 +181,7 @@ async fn contacts_and_blocks_are_per_user_lists() {
         )
         .await;
     assert!(body["errors"].is_null(), "{body}");
-    let (_, body) = app
-        .graphql(
-            "{ contacts { id } blockedUsers { id } }",
-            json!({}),
-            Some(&auth),
-        )
-        .await;
+    let (_, body) = app.graphql(LISTS, json!({}), Some(&auth)).await;
     assert_eq!(body["data"]["contacts"], json!([]));
     assert_eq!(body["data"]["blockedUsers"], json!([{ "id": bob_id }]));
 
@@ -195,19 +193,18 @@ async fn contacts_and_blocks_are_per_user_lists() {
         )
         .await;
     assert_eq!(body["data"]["unblockUser"], true);
+}
 
+#[tokio::test]
+async fn a_contact_must_be_another_known_user_given_by_id_or_email() {
+    let app = spawn_app().await;
+    let (auth, alice_id, _) = alice_and_bob(&app).await;
     let cases = [
         (json!({ "id": alice_id }), "BAD_USER_INPUT"),
         (json!({ "id": "999999999" }), "NOT_FOUND"),
     ];
     for (vars, code) in cases {
-        let (_, body) = app
-            .graphql(
-                "mutation($id: ID!) { addContact(userId: $id) { id } }",
-                vars,
-                Some(&auth),
-            )
-            .await;
+        let (_, body) = app.graphql(ADD_CONTACT, vars, Some(&auth)).await;
         assert_eq!(error_code(&body), Some(code), "{body}");
     }
     let (_, body) = app

@@ -3,7 +3,7 @@
 use super::*;
 
 #[tokio::test]
-async fn a_telegram_login_with_state_goes_from_link_to_tokens_once() {
+async fn a_login_session_links_to_the_bot_and_starts_pending() {
     let bots = spawn_bots(|_| {}).await;
     let (status, created) = bots
         .post(
@@ -20,7 +20,12 @@ async fn a_telegram_login_with_state_goes_from_link_to_tokens_once() {
     );
     assert_eq!(created["expires_in"], 300);
     assert_eq!(bots.poll(&id).await, json!({ "status": "pending" }));
+}
 
+#[tokio::test]
+async fn starting_the_bot_with_a_session_offers_login_or_cancel() {
+    let bots = spawn_bots(|_| {}).await;
+    let id = bots.session("browser_session_abc").await;
     let calls = bots.telegram_start(&format!("auths_{id}")).await;
     let prompt = only_telegram_call(&calls, "sendMessage");
     assert_eq!(prompt["chat_id"], TG_USER);
@@ -31,7 +36,13 @@ async fn a_telegram_login_with_state_goes_from_link_to_tokens_once() {
             { "text": "Cancel", "callback_data": format!("cancel:{id}") },
         ]])
     );
+}
 
+#[tokio::test]
+async fn pressing_login_sends_a_code_link_and_announces_completion_without_the_code() {
+    let bots = spawn_bots(|_| {}).await;
+    let id = bots.session("browser_session_abc").await;
+    bots.telegram_start(&format!("auths_{id}")).await;
     let events = bot_auth_events(&bots, &id).await;
     let calls = bots.telegram_press(&format!("login:{id}")).await;
     assert_eq!(
@@ -50,14 +61,26 @@ async fn a_telegram_login_with_state_goes_from_link_to_tokens_once() {
         !event.to_string().contains(&code),
         "events never carry the code"
     );
+}
 
+#[tokio::test]
+async fn the_status_poll_gives_the_code_once_then_says_expired() {
+    let bots = spawn_bots(|_| {}).await;
+    let id = bots.session("browser_session_abc").await;
+    let code = telegram_login(&bots, &id).await;
     // The QR rule: the code once, then expired.
     assert_eq!(
         bots.poll(&id).await,
         json!({ "status": "completed", "code": code })
     );
     assert_eq!(bots.poll(&id).await, json!({ "status": "expired" }));
+}
 
+#[tokio::test]
+async fn the_code_verifies_into_the_telegram_user_and_tokens_with_the_state() {
+    let bots = spawn_bots(|_| {}).await;
+    let id = bots.session("browser_session_abc").await;
+    let code = telegram_login(&bots, &id).await;
     let body = bots.verify(&code).await;
     let result = &body["data"]["verifyBotAuthCode"];
     assert_eq!(result["channel"], "TELEGRAM", "{body}");
@@ -75,7 +98,15 @@ async fn a_telegram_login_with_state_goes_from_link_to_tokens_once() {
     let me = gql(&bots.app, token, ME, json!({})).await;
     assert_eq!(me["me"]["id"], tokens["user"]["id"]);
     assert_eq!(me["me"]["firstName"], "John");
+}
 
+#[tokio::test]
+async fn a_used_code_is_refused_over_graphql_and_rest() {
+    let bots = spawn_bots(|_| {}).await;
+    let id = bots.session("browser_session_abc").await;
+    let code = telegram_login(&bots, &id).await;
+    let first = bots.verify(&code).await;
+    assert!(first["errors"].is_null(), "{first}");
     let again = bots.verify(&code).await;
     assert_eq!(error_code(&again), Some("BAD_USER_INPUT"), "{again}");
     let (status, body) = bots.post("/v1/auth/verify", json!({ "code": code })).await;

@@ -5,18 +5,18 @@ use std::time::Duration;
 
 use serde_json::{json, Value};
 
-use crate::{
+use crate::helpers::{
     chats::{group, SEND},
-    helpers::{
-        gql, gql_error, quick_user, redis_url, spawn_app, spawn_sibling,
-        ws::{
-            close_code, next_json, open, subscribe, take, take_skipping, wait_until_all_live,
-            wait_until_live, Socket, MESSAGES,
-        },
+    gql, gql_error, quick_user, redis_url, spawn_app, spawn_sibling,
+    wait::eventually,
+    ws::{
+        close_code, next_json, open, subscribe, take, take_skipping, wait_until_all_live,
+        wait_until_live, Socket, MESSAGES,
     },
+    TestApp,
 };
 
-async fn send_text(app: &crate::helpers::TestApp, token: &str, chat: &str, text: &str) -> String {
+async fn send_text(app: &TestApp, token: &str, chat: &str, text: &str) -> String {
     let data = gql(app, token, SEND, json!({ "c": chat, "t": text })).await;
     data["sendMessage"]["id"].as_str().expect("id").to_owned()
 }
@@ -174,14 +174,48 @@ async fn revoked_and_expired_sessions_close_the_socket_with_4403() {
     );
 }
 
-#[tokio::test]
-async fn presence_follows_sockets_across_instances_and_typing_reaches_members() {
+/// Two instances of one deployment; Alice's group "Presence" with Bob, created on the
+/// first, where Bob watches from.
+struct TwoInstances {
+    first: TestApp,
+    second: TestApp,
+    alice: String,
+    alice_id: String,
+    bob: String,
+    chat: String,
+}
+
+async fn two_instances() -> TwoInstances {
     let first = spawn_app().await;
     let second = spawn_sibling(&first).await;
     let (alice, alice_id) = quick_user(&first, "Alice").await;
     let (bob, bob_id) = quick_user(&first, "Bob").await;
     let chat = group(&first, &alice, "Presence", &[&bob_id]).await;
+    TwoInstances {
+        first,
+        second,
+        alice,
+        alice_id,
+        bob,
+        chat,
+    }
+}
 
+/// A profile change of Alice: the probe of a live `userEvents` stream.
+fn profile_probe(e: &Value) -> bool {
+    e["data"]["userEvents"]["kind"] == "PROFILE_UPDATED"
+}
+
+#[tokio::test]
+async fn presence_follows_a_socket_on_another_instance_online_then_offline() {
+    let TwoInstances {
+        first,
+        second,
+        alice,
+        alice_id,
+        bob,
+        ..
+    } = two_instances().await;
     let mut watcher = open(&first, &bob).await;
     subscribe(
         &mut watcher,
@@ -190,37 +224,14 @@ async fn presence_follows_sockets_across_instances_and_typing_reaches_members() 
         json!({ "u": [alice_id] }),
     )
     .await;
-    subscribe(
-        &mut watcher,
-        "c",
-        "subscription { chatEvents { kind chatId userId typing } }",
-        json!({}),
-    )
-    .await;
-    // Live once each stream delivered a probe: a profile change of Alice on `u`, Alice
-    // not typing on `c`. Later probe events are passed over; the test expects neither.
-    let profile_probe = |e: &Value| e["data"]["userEvents"]["kind"] == "PROFILE_UPDATED";
-    let typing_probe = |e: &Value| {
-        e["data"]["chatEvents"]
-            == json!({ "kind": "TYPING", "chatId": chat, "userId": alice_id, "typing": false })
-    };
-    let (on_first, as_alice, in_chat) = (&first, alice.as_str(), chat.as_str());
+    // Live once the stream delivered a probe; later probe events are passed over.
+    let (on_first, as_alice) = (&first, alice.as_str());
     wait_for_probe(&mut watcher, "u", &profile_probe, move || async move {
         gql(
             on_first,
             as_alice,
             "mutation($b: String!) { updateProfile(input: { bio: $b }) { id } }",
             json!({ "b": format!("probe {}", uuid::Uuid::new_v4()) }),
-        )
-        .await;
-    })
-    .await;
-    wait_for_probe(&mut watcher, "c", &typing_probe, move || async move {
-        gql(
-            on_first,
-            as_alice,
-            "mutation($c: ID!) { setTyping(chatId: $c, typing: false) }",
-            json!({ "c": in_chat }),
         )
         .await;
     })
@@ -239,6 +250,51 @@ async fn presence_follows_sockets_across_instances_and_typing_reaches_members() 
         true
     );
 
+    drop(alice_socket);
+    let event = take_skipping(&mut watcher, "u", profile_probe).await;
+    assert_eq!(event["data"]["userEvents"]["kind"], "OFFLINE", "{event}");
+    assert!(event["data"]["userEvents"]["lastSeenAt"].is_string());
+    let after = gql(&first, &bob, online, json!({ "u": alice_id })).await;
+    assert_eq!(after["user"]["isOnline"], false);
+    assert!(after["user"]["lastSeenAt"].is_string());
+}
+
+#[tokio::test]
+async fn typing_on_one_instance_reaches_a_member_watching_on_another() {
+    let TwoInstances {
+        first,
+        second,
+        alice,
+        alice_id,
+        bob,
+        chat,
+    } = two_instances().await;
+    let mut watcher = open(&first, &bob).await;
+    subscribe(
+        &mut watcher,
+        "c",
+        "subscription { chatEvents { kind chatId userId typing } }",
+        json!({}),
+    )
+    .await;
+    // Live once the stream delivered a probe (Alice not typing); later probe events are
+    // passed over.
+    let typing_probe = |e: &Value| {
+        e["data"]["chatEvents"]
+            == json!({ "kind": "TYPING", "chatId": chat, "userId": alice_id, "typing": false })
+    };
+    let (on_first, as_alice, in_chat) = (&first, alice.as_str(), chat.as_str());
+    wait_for_probe(&mut watcher, "c", &typing_probe, move || async move {
+        gql(
+            on_first,
+            as_alice,
+            "mutation($c: ID!) { setTyping(chatId: $c, typing: false) }",
+            json!({ "c": in_chat }),
+        )
+        .await;
+    })
+    .await;
+
     gql(
         &second,
         &alice,
@@ -251,16 +307,14 @@ async fn presence_follows_sockets_across_instances_and_typing_reaches_members() 
         typing["data"]["chatEvents"],
         json!({ "kind": "TYPING", "chatId": chat, "userId": alice_id, "typing": true })
     );
+}
 
-    drop(alice_socket);
-    let event = take_skipping(&mut watcher, "u", profile_probe).await;
-    assert_eq!(event["data"]["userEvents"]["kind"], "OFFLINE", "{event}");
-    assert!(event["data"]["userEvents"]["lastSeenAt"].is_string());
-    let after = gql(&first, &bob, online, json!({ "u": alice_id })).await;
-    assert_eq!(after["user"]["isOnline"], false);
-    assert!(after["user"]["lastSeenAt"].is_string());
+#[tokio::test]
+async fn typing_in_an_unknown_chat_is_not_found() {
+    let app = spawn_app().await;
+    let (alice, _) = quick_user(&app, "Alice").await;
     let typing_outsider = gql_error(
-        &first,
+        &app,
         &alice,
         "mutation { setTyping(chatId: \"999999999\") }",
         json!({}),
@@ -290,20 +344,19 @@ async fn topics_and_redis_channels_are_released_when_clients_leave() {
         "one Redis subscription for five sockets"
     );
     drop(sockets);
-    let mut released = false;
-    for _ in 0..50 {
-        tokio::time::sleep(Duration::from_millis(100)).await;
-        if app.bus.live_topics() == 0 && numsub(&channel).await == 0 {
-            released = true;
-            break;
-        }
-    }
-    assert!(
-        released,
-        "live topics {} / NUMSUB {}",
-        app.bus.live_topics(),
-        numsub(&channel).await
-    );
+    eventually(
+        Duration::from_secs(5),
+        "the topic released (live topics, NUMSUB)",
+        async || {
+            let state = (app.bus.live_topics(), numsub(&channel).await);
+            if state == (0, 0) {
+                Ok(())
+            } else {
+                Err(state)
+            }
+        },
+    )
+    .await;
 }
 
 /// Runs `probe` until operation `op` on `socket` delivers an event `is_probe` matches

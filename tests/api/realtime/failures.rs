@@ -2,84 +2,25 @@
 //! server reconnects by itself; a subscriber that resumes with `afterMessageId` ends
 //! with every message exactly once, in order. Runs on a private Redis.
 
-use std::{
-    net::TcpListener,
-    process::{Child, Command, Stdio},
-    time::Duration,
-};
+use std::time::Duration;
 
 use serde_json::json;
 
-use crate::{
+use crate::helpers::{
     chats::{group, SEND},
-    helpers::{
-        gql, quick_user, spawn_app_with,
-        ws::{close_code, next_json, open, subscribe, take, wait_until_live, MESSAGES},
-    },
+    gql,
+    process::free_port,
+    quick_user,
+    redis_server::PrivateRedis,
+    spawn_app_with,
+    wait::wait_until,
+    ws::{close_code, next_json, open, subscribe, take, wait_until_live, MESSAGES},
 };
-
-/// A Redis server of the test's own, on `port`.
-pub struct PrivateRedis {
-    port: u16,
-    child: Child,
-}
-
-impl PrivateRedis {
-    #[allow(clippy::zombie_processes)] // reaped in stop() and Drop
-    pub fn start(port: u16) -> Self {
-        let child = Command::new("redis-server")
-            .args([
-                "--port",
-                &port.to_string(),
-                "--bind",
-                "127.0.0.1",
-                "--save",
-                "",
-                "--appendonly",
-                "no",
-            ])
-            .stdout(Stdio::null())
-            .spawn()
-            .expect("redis-server");
-        Self { port, child }
-    }
-
-    pub fn url(&self) -> String {
-        format!("redis://127.0.0.1:{}", self.port)
-    }
-
-    pub async fn ready(&self) {
-        for _ in 0..100 {
-            if let Ok(client) = redis::Client::open(self.url()) {
-                if client.get_multiplexed_async_connection().await.is_ok() {
-                    return;
-                }
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-        panic!("private redis did not start");
-    }
-
-    fn stop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-impl Drop for PrivateRedis {
-    fn drop(&mut self) {
-        self.stop();
-    }
-}
 
 #[tokio::test]
 async fn killed_pubsub_links_and_a_redis_restart_lose_no_message() {
-    let port = TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("port")
-        .port();
-    let mut redis = PrivateRedis::start(port);
-    redis.ready().await;
+    let mut redis = PrivateRedis::start_ready().await;
+    let port = redis.port();
     let url = redis.url();
     let app = spawn_app_with(|env| {
         env.insert("REDIS_URL".into(), url);
@@ -127,14 +68,11 @@ async fn killed_pubsub_links_and_a_redis_restart_lose_no_message() {
                     }
                     1 => {
                         redis.stop();
-                        // Restarted once the app has seen its link go down (bounded).
-                        for _ in 0..100 {
-                            if app.bus.redis_linked() == Some(false) {
-                                break;
-                            }
-                            tokio::time::sleep(Duration::from_millis(50)).await;
-                        }
-                        assert_eq!(app.bus.redis_linked(), Some(false), "the link went down");
+                        // Restarted once the app has seen its link go down.
+                        wait_until(Duration::from_secs(5), "the link went down", async || {
+                            app.bus.redis_linked() == Some(false)
+                        })
+                        .await;
                         redis = PrivateRedis::start(port);
                         redis.ready().await;
                     }
@@ -199,30 +137,14 @@ fn message_id(payload: &serde_json::Value) -> i64 {
         .unwrap_or_else(|| panic!("no message id: {payload}"))
 }
 
-pub fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("port")
-        .port()
-}
-
 /// Polls `/health/ready` until it answers `want` (bounded).
 async fn wait_ready(app: &crate::helpers::TestApp, want: u16) {
-    for _ in 0..200 {
-        let status = app
-            .http
-            .get(app.url("/health/ready"))
-            .send()
-            .await
-            .expect("sent")
-            .status()
-            .as_u16();
-        if status == want {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("/health/ready never answered {want}");
+    let what = format!("/health/ready answers {want}");
+    wait_until(Duration::from_secs(10), &what, async || {
+        let ready = app.http.get(app.url("/health/ready")).send().await;
+        ready.expect("sent").status() == want
+    })
+    .await;
 }
 
 /// Signs the same Telegram user in again: a second session, same user.
@@ -280,9 +202,8 @@ async fn the_server_starts_without_redis_and_becomes_ready_when_it_answers() {
 /// session was ended meanwhile is closed with 4403.
 #[tokio::test]
 async fn removals_and_revocations_during_an_outage_hold_after_it() {
-    let port = free_port();
-    let mut redis = PrivateRedis::start(port);
-    redis.ready().await;
+    let mut redis = PrivateRedis::start_ready().await;
+    let port = redis.port();
     let url = redis.url();
     let app = spawn_app_with(|env| {
         env.insert("REDIS_URL".into(), url);

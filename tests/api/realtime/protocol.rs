@@ -149,7 +149,7 @@ fn text_of(line: &str) -> Option<Value> {
 async fn the_npm_graphql_ws_client_receives_messages() {
     let app = spawn_app().await;
     let (alice, _) = quick_user(&app, "Alice").await;
-    let chat = crate::chats::group(&app, &alice, "npm", &[]).await;
+    let chat = crate::helpers::chats::group(&app, &alice, "npm", &[]).await;
     // With `afterMessageId` the first message arrives whether it is sent before the
     // client has subscribed (replayed) or after (live); the second is sent once the
     // first arrived, so it comes live.
@@ -178,7 +178,7 @@ async fn the_npm_graphql_ws_client_receives_messages() {
         crate::helpers::gql(
             &app,
             &alice,
-            crate::chats::SEND,
+            crate::helpers::chats::SEND,
             json!({ "c": chat, "t": text }),
         )
     };

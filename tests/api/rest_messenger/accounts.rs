@@ -6,10 +6,7 @@ use std::process::Command;
 use serde_json::json;
 
 use super::{assert_seed_timestamp, assert_shape, seed, Client};
-use crate::{
-    accounts::SmtpSink,
-    helpers::{js_dir, spawn_app_with, TestApp},
-};
+use crate::helpers::{js_dir, smtp::SmtpSink, spawn_app_with, TestApp};
 
 fn email() -> String {
     format!("benya.{}@example.com", uuid::Uuid::new_v4().simple())
@@ -39,11 +36,16 @@ async fn app_with_mail(sink: &SmtpSink) -> TestApp {
     .await
 }
 
-/// Registers (the seed's `RegisterRequest`) and verifies; returns the address.
-async fn verified_account(client: &Client<'_>, sink: &SmtpSink, password: &str) -> String {
+/// Registers (the seed's `RegisterRequest`) and verifies; returns the address and the
+/// username.
+async fn verified_account(
+    client: &Client<'_>,
+    sink: &SmtpSink,
+    password: &str,
+) -> (String, String) {
     let email = email();
-    let body =
-        json!({ "email": email, "name": "Benya", "username": username(), "password": password });
+    let name = username();
+    let body = json!({ "email": email, "name": "Benya", "username": name, "password": password });
     let reply = client.post("/auth/register", body).await;
     assert_eq!(reply.status, 201, "{}", reply.text);
     assert_eq!(super::keys(&reply.body), ["message".to_owned()].into());
@@ -55,7 +57,7 @@ async fn verified_account(client: &Client<'_>, sink: &SmtpSink, password: &str) 
         200,
     );
     assert!(verified["message"].is_string(), "{verified}");
-    email
+    (email, name)
 }
 
 /// `POST /auth/login` with the seed's `LoginRequest`; returns (access, refresh).
@@ -73,26 +75,55 @@ async fn login(client: &Client<'_>, email: &str, password: &str, otp: &str) -> (
     )
 }
 
+/// A verified account with the password "strongpassword": its address.
+async fn account(app: &TestApp, sink: &SmtpSink) -> String {
+    verified_account(&Client::anonymous(app), sink, "strongpassword")
+        .await
+        .0
+}
+
+/// The seed's `RegisterRequest` for a new address: (address, body).
+fn registration() -> (String, serde_json::Value) {
+    let email = email();
+    let body = json!({ "email": email, "name": "Benya", "username": username(),
+                       "password": "strongpassword" });
+    (email, body)
+}
+
 #[tokio::test]
-async fn a_legacy_client_registers_verifies_logs_in_and_manages_sessions() {
+async fn registering_an_address_twice_is_a_conflict() {
     let sink = SmtpSink::start().await;
     let app = app_with_mail(&sink).await;
     let anonymous = Client::anonymous(&app);
-    let email = email();
-    let name = username();
-    let register =
-        json!({ "email": email, "name": "Benya", "username": name, "password": "strongpassword" });
+    let (_, register) = registration();
     let reply = anonymous.post("/auth/register", register.clone()).await;
     assert_eq!(reply.status, 201, "{}", reply.text);
     let again = anonymous.post("/auth/register", register).await;
     assert_eq!(again.status, 409, "{}", again.text);
     assert_eq!(again.detail(), "Email is already registered");
+}
 
+#[tokio::test]
+async fn an_unverified_address_cannot_log_in() {
+    let sink = SmtpSink::start().await;
+    let app = app_with_mail(&sink).await;
+    let anonymous = Client::anonymous(&app);
+    let (email, register) = registration();
+    Client::expect(anonymous.post("/auth/register", register).await, 201);
     // The seed's LoginRequest carries an otp_code; without 2FA it is ignored.
     let early = json!({ "email": email, "password": "strongpassword", "otp_code": "123456" });
     let reply = anonymous.post("/auth/login", early).await;
     assert_eq!(reply.status, 403, "{}", reply.text);
     assert_eq!(reply.detail(), "Email is not verified");
+}
+
+#[tokio::test]
+async fn a_verification_token_verifies_once() {
+    let sink = SmtpSink::start().await;
+    let app = app_with_mail(&sink).await;
+    let anonymous = Client::anonymous(&app);
+    let (email, register) = registration();
+    Client::expect(anonymous.post("/auth/register", register).await, 201);
     let token = sink.token_for(&email, 1).await;
     let verify = json!({ "token": token });
     let body = Client::expect(
@@ -103,7 +134,14 @@ async fn a_legacy_client_registers_verifies_logs_in_and_manages_sessions() {
     let reused = anonymous.post("/auth/verify-email", verify).await;
     assert_eq!(reused.status, 422, "{}", reused.text);
     assert!(reused.detail().starts_with("token: "), "{}", reused.text);
+}
 
+#[tokio::test]
+async fn a_verified_user_logs_in_and_reads_their_account_in_the_seed_shapes() {
+    let sink = SmtpSink::start().await;
+    let app = app_with_mail(&sink).await;
+    let anonymous = Client::anonymous(&app);
+    let (email, name) = verified_account(&anonymous, &sink, "strongpassword").await;
     let (access_a, _) = login(&anonymous, &email, "strongpassword", "123456").await;
     let device_a = Client::with_token(&app, &access_a);
     let me = Client::expect(device_a.get("/auth/me").await, 200);
@@ -119,8 +157,17 @@ async fn a_legacy_client_registers_verifies_logs_in_and_manages_sessions() {
     let user = Client::expect(device_a.get("/users/me").await, 200);
     assert_shape(&user, seed::USER_READ);
     assert_eq!(user["email"], email.as_str());
+}
 
-    let (access_b, refresh_b) = login(&anonymous, &email, "strongpassword", "").await;
+#[tokio::test]
+async fn each_login_is_a_session_and_revoking_one_ends_its_access_token() {
+    let sink = SmtpSink::start().await;
+    let app = app_with_mail(&sink).await;
+    let anonymous = Client::anonymous(&app);
+    let email = account(&app, &sink).await;
+    let (access_a, _) = login(&anonymous, &email, "strongpassword", "123456").await;
+    let device_a = Client::with_token(&app, &access_a);
+    let (access_b, _) = login(&anonymous, &email, "strongpassword", "").await;
     let device_b = Client::with_token(&app, &access_b);
     let sessions = Client::expect(device_b.get("/auth/sessions").await, 200);
     let sessions = sessions.as_array().expect("a list").clone();
@@ -149,6 +196,15 @@ async fn a_legacy_client_registers_verifies_logs_in_and_manages_sessions() {
     let revoked = device_a.get("/auth/me").await;
     assert_eq!(revoked.status, 401, "{}", revoked.text);
     assert_eq!(revoked.detail(), "Access token has been revoked");
+}
+
+#[tokio::test]
+async fn revoking_an_unknown_session_is_not_found() {
+    let sink = SmtpSink::start().await;
+    let app = app_with_mail(&sink).await;
+    let email = account(&app, &sink).await;
+    let (access, _) = login(&Client::anonymous(&app), &email, "strongpassword", "").await;
+    let device_b = Client::with_token(&app, &access);
     let unknown = device_b
         .delete(&format!("/auth/sessions/{}", uuid::Uuid::new_v4()))
         .await;
@@ -156,7 +212,15 @@ async fn a_legacy_client_registers_verifies_logs_in_and_manages_sessions() {
         (unknown.status, unknown.detail()),
         (404, "Session not found")
     );
+}
 
+#[tokio::test]
+async fn a_refresh_token_rotates_once_and_its_replay_is_refused() {
+    let sink = SmtpSink::start().await;
+    let app = app_with_mail(&sink).await;
+    let anonymous = Client::anonymous(&app);
+    let email = account(&app, &sink).await;
+    let (_, refresh_b) = login(&anonymous, &email, "strongpassword", "").await;
     let rotated = Client::expect(
         anonymous
             .post("/auth/refresh", json!({ "refresh_token": refresh_b }))
@@ -169,8 +233,14 @@ async fn a_legacy_client_registers_verifies_logs_in_and_manages_sessions() {
         .await;
     assert_eq!(replay.status, 401, "{}", replay.text);
     assert!(replay.detail().contains("already used"), "{}", replay.text);
+}
 
-    let (access_c, _) = login(&anonymous, &email, "strongpassword", "").await;
+#[tokio::test]
+async fn revoking_every_session_ends_the_callers_own_access_token() {
+    let sink = SmtpSink::start().await;
+    let app = app_with_mail(&sink).await;
+    let email = account(&app, &sink).await;
+    let (access_c, _) = login(&Client::anonymous(&app), &email, "strongpassword", "").await;
     let device_c = Client::with_token(&app, &access_c);
     device_c.delete("/auth/sessions").await.assert_no_content();
     let after = device_c.get("/auth/me").await;
@@ -179,17 +249,15 @@ async fn a_legacy_client_registers_verifies_logs_in_and_manages_sessions() {
 }
 
 #[tokio::test]
-async fn two_factor_and_password_reset_follow_the_seed() {
+async fn two_factor_setup_gives_an_otpauth_secret_that_a_wrong_code_does_not_enable() {
     let sink = SmtpSink::start().await;
     let app = app_with_mail(&sink).await;
-    let anonymous = Client::anonymous(&app);
-    let email = verified_account(&anonymous, &sink, "strongpassword").await;
-    let (access, _) = login(&anonymous, &email, "strongpassword", "").await;
+    let email = account(&app, &sink).await;
+    let (access, _) = login(&Client::anonymous(&app), &email, "strongpassword", "").await;
     let me = Client::with_token(&app, &access);
 
     let setup = Client::expect(me.post_empty("/auth/2fa/setup").await, 200);
     assert_shape(&setup, seed::TWO_FACTOR_SETUP);
-    let secret = setup["secret"].as_str().expect("secret").to_owned();
     assert!(setup["otpauth_url"]
         .as_str()
         .is_some_and(|u| u.starts_with("otpauth://")));
@@ -200,6 +268,18 @@ async fn two_factor_and_password_reset_follow_the_seed() {
         (wrong.status, wrong.detail()),
         (401, "Invalid two-factor code")
     );
+}
+
+#[tokio::test]
+async fn with_two_factor_on_a_login_needs_a_code_and_a_current_code_turns_it_off() {
+    let sink = SmtpSink::start().await;
+    let app = app_with_mail(&sink).await;
+    let anonymous = Client::anonymous(&app);
+    let email = account(&app, &sink).await;
+    let (access, _) = login(&anonymous, &email, "strongpassword", "").await;
+    let me = Client::with_token(&app, &access);
+    let setup = Client::expect(me.post_empty("/auth/2fa/setup").await, 200);
+    let secret = setup["secret"].as_str().expect("secret").to_owned();
     let enabled = Client::expect(
         me.post("/auth/2fa/enable", json!({ "code": totp(&secret, -30) }))
             .await,
@@ -223,14 +303,28 @@ async fn two_factor_and_password_reset_follow_the_seed() {
         200,
     );
     assert!(disabled["message"].is_string());
+}
 
+#[tokio::test]
+async fn resending_the_verification_answers_with_a_message() {
+    let sink = SmtpSink::start().await;
+    let app = app_with_mail(&sink).await;
+    let email = account(&app, &sink).await;
     let resend = Client::expect(
-        anonymous
+        Client::anonymous(&app)
             .post("/auth/resend-verification", json!({ "email": email }))
             .await,
         200,
     );
     assert_eq!(super::keys(&resend), ["message".to_owned()].into());
+}
+
+#[tokio::test]
+async fn a_password_reset_request_answers_alike_for_an_unknown_address() {
+    let sink = SmtpSink::start().await;
+    let app = app_with_mail(&sink).await;
+    let anonymous = Client::anonymous(&app);
+    let email = account(&app, &sink).await;
     let known = Client::expect(
         anonymous
             .post("/auth/request-password-reset", json!({ "email": email }))
@@ -247,6 +341,22 @@ async fn two_factor_and_password_reset_follow_the_seed() {
         200,
     );
     assert_eq!(known, unknown, "the same answer either way");
+}
+
+#[tokio::test]
+async fn a_reset_token_sets_a_strong_new_password_and_ends_every_session() {
+    let sink = SmtpSink::start().await;
+    let app = app_with_mail(&sink).await;
+    let anonymous = Client::anonymous(&app);
+    let email = account(&app, &sink).await;
+    let (access, _) = login(&anonymous, &email, "strongpassword", "").await;
+    let me = Client::with_token(&app, &access);
+    Client::expect(
+        anonymous
+            .post("/auth/request-password-reset", json!({ "email": email }))
+            .await,
+        200,
+    );
     let token = sink.token_for(&email, 2).await;
     let short = anonymous
         .post(

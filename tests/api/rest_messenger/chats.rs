@@ -16,20 +16,27 @@ fn ids(list: &Value) -> Vec<i64> {
         .collect()
 }
 
+/// A handle no other test uses.
+fn unique_handle() -> String {
+    format!(
+        "mygroup_{}",
+        &uuid::Uuid::new_v4().simple().to_string()[..8]
+    )
+}
+
+/// The seed's example group: public, with `handle`, created by `owner` with `members`.
+async fn public_group(owner: &Client<'_>, handle: &str, members: &[i64]) -> Value {
+    let create = json!({ "type": "group", "title": "My Group", "handle": handle,
+                         "description": "optional", "is_public": true, "member_ids": members });
+    Client::expect(owner.post("/chats", create).await, 200)
+}
+
 #[tokio::test]
-async fn creating_and_reading_chats_follows_the_seed() {
+async fn a_group_is_created_in_the_seed_shape_with_its_creator_as_owner() {
     let app = spawn_app().await;
     let ada = user(&app, "Ada").await;
     let bob = user(&app, "Bob").await;
-    let carol = user(&app, "Carol").await;
-
-    let handle = format!(
-        "mygroup_{}",
-        &uuid::Uuid::new_v4().simple().to_string()[..8]
-    );
-    let create = json!({ "type": "group", "title": "My Group", "handle": handle,
-                         "description": "optional", "is_public": true, "member_ids": [bob.id] });
-    let group = Client::expect(ada.client.post("/chats", create).await, 200);
+    let group = public_group(&ada.client, &unique_handle(), &[bob.id]).await;
     assert_shape(&group, seed::CHAT_READ);
     assert_eq!(group["type"], "group");
     assert_eq!(
@@ -45,8 +52,13 @@ async fn creating_and_reading_chats_follows_the_seed() {
     );
     assert_eq!(group["public_id"].as_str().map(str::len), Some(24));
     assert_seed_timestamp(&group["created_at"]);
-    let group_id = group["id"].as_i64().expect("id");
+}
 
+#[tokio::test]
+async fn a_private_chat_shows_the_counterpart_and_is_one_per_pair() {
+    let app = spawn_app().await;
+    let ada = user(&app, "Ada").await;
+    let bob = user(&app, "Bob").await;
     let private = json!({ "type": "private", "member_ids": [bob.id] });
     let chat = Client::expect(ada.client.post("/chats", private.clone()).await, 200);
     assert_shape(&chat, seed::CHAT_READ);
@@ -57,6 +69,14 @@ async fn creating_and_reading_chats_follows_the_seed() {
     assert_eq!(chat["counterpart_is_online"], false);
     let again = Client::expect(ada.client.post("/chats", private).await, 200);
     assert_eq!(again["id"], chat["id"], "one private chat per pair");
+}
+
+#[tokio::test]
+async fn an_invalid_private_chat_is_a_422_naming_every_bad_field() {
+    let app = spawn_app().await;
+    let ada = user(&app, "Ada").await;
+    let bob = user(&app, "Bob").await;
+    let carol = user(&app, "Carol").await;
     let bad = json!({ "type": "private", "member_ids": [bob.id, carol.id], "is_public": true });
     let refused = ada.client.post("/chats", bad).await;
     assert_eq!(refused.status, 422, "{}", refused.text);
@@ -64,6 +84,12 @@ async fn creating_and_reading_chats_follows_the_seed() {
         refused.detail(),
         "member_ids: a private chat needs exactly one other user; is_public: a private chat cannot be public"
     );
+}
+
+#[tokio::test]
+async fn a_channel_without_a_title_is_a_422() {
+    let app = spawn_app().await;
+    let ada = user(&app, "Ada").await;
     let no_title = ada
         .client
         .post("/chats", json!({ "type": "channel" }))
@@ -72,6 +98,16 @@ async fn creating_and_reading_chats_follows_the_seed() {
         (no_title.status, no_title.detail()),
         (422, "title: is required for groups and channels")
     );
+}
+
+#[tokio::test]
+async fn the_chat_list_shows_the_last_active_chat_first_with_its_last_message() {
+    let app = spawn_app().await;
+    let ada = user(&app, "Ada").await;
+    let bob = user(&app, "Bob").await;
+    public_group(&ada.client, &unique_handle(), &[bob.id]).await;
+    let private = json!({ "type": "private", "member_ids": [bob.id] });
+    let chat = Client::expect(ada.client.post("/chats", private).await, 200);
 
     rest_send(&bob.client, chat["id"].as_i64().expect("id"), "Hello").await;
     let list = Client::expect(ada.client.get("/chats").await, 200);
@@ -89,7 +125,12 @@ async fn creating_and_reading_chats_follows_the_seed() {
     );
     assert_eq!(first["last_message_type"], "text");
     assert_seed_timestamp(&first["last_message_created_at"]);
+}
 
+#[tokio::test]
+async fn saved_messages_is_one_private_chat_of_ones_own() {
+    let app = spawn_app().await;
+    let ada = user(&app, "Ada").await;
     let saved = Client::expect(ada.client.get("/chats/saved").await, 200);
     assert_shape(&saved, seed::CHAT_READ);
     assert_eq!(
@@ -99,6 +140,17 @@ async fn creating_and_reading_chats_follows_the_seed() {
     assert_eq!(saved["display_title"], "Saved Messages");
     let saved_again = Client::expect(ada.client.get("/chats/saved").await, 200);
     assert_eq!(saved_again["id"], saved["id"]);
+}
+
+#[tokio::test]
+async fn a_stranger_discovers_a_public_group_by_handle_and_joins_it() {
+    let app = spawn_app().await;
+    let ada = user(&app, "Ada").await;
+    let bob = user(&app, "Bob").await;
+    let carol = user(&app, "Carol").await;
+    let handle = unique_handle();
+    let group = public_group(&ada.client, &handle, &[bob.id]).await;
+    let group_id = group["id"].as_i64().expect("id");
 
     let found = Client::expect(
         carol
@@ -140,6 +192,16 @@ async fn creating_and_reading_chats_follows_the_seed() {
         (joined["my_role"].clone(), joined["members_count"].clone()),
         (json!("member"), json!(3))
     );
+}
+
+#[tokio::test]
+async fn a_chats_detail_adds_its_members_with_the_owner_first() {
+    let app = spawn_app().await;
+    let ada = user(&app, "Ada").await;
+    let bob = user(&app, "Bob").await;
+    let carol = user(&app, "Carol").await;
+    let group = public_group(&ada.client, &unique_handle(), &[bob.id, carol.id]).await;
+    let group_id = group["id"].as_i64().expect("id");
 
     let detail = Client::expect(ada.client.get(&format!("/chats/{group_id}")).await, 200);
     let mut expected: BTreeSet<String> =
@@ -155,6 +217,12 @@ async fn creating_and_reading_chats_follows_the_seed() {
         (members[0]["user_id"].as_i64(), members[0]["role"].as_str()),
         (Some(ada.id), Some("owner"))
     );
+}
+
+#[tokio::test]
+async fn an_unknown_chat_is_not_found() {
+    let app = spawn_app().await;
+    let ada = user(&app, "Ada").await;
     let missing = ada.client.get("/chats/999999999").await;
     assert_eq!((missing.status, missing.detail()), (404, "Chat not found"));
 }

@@ -3,8 +3,8 @@
 
 use serde_json::{json, Value};
 
-use super::{assert_seed_timestamp, assert_shape, rest_group, rest_send, seed, user, Client};
-use crate::helpers::spawn_app;
+use super::{assert_seed_timestamp, assert_shape, rest_group, rest_send, seed, user, Client, User};
+use crate::helpers::{spawn_app, TestApp};
 
 fn ids(list: &Value) -> Vec<i64> {
     list.as_array()
@@ -14,16 +14,31 @@ fn ids(list: &Value) -> Vec<i64> {
         .collect()
 }
 
-#[tokio::test]
-async fn sending_reading_and_paging_messages_follows_the_seed() {
-    let app = spawn_app().await;
-    let ada = user(&app, "Ada").await;
-    let bob = user(&app, "Bob").await;
-    let outsider = user(&app, "Eve").await;
+/// Ada's group "Team" with Bob: (Ada, Bob, chat id).
+async fn team(app: &TestApp) -> (User<'_>, User<'_>, i64) {
+    let ada = user(app, "Ada").await;
+    let bob = user(app, "Bob").await;
     let chat = rest_group(&ada.client, "Team", &[bob.id]).await;
+    (ada, bob, chat)
+}
 
-    let create = json!({ "chat_id": chat, "type": "text", "text": "Hello",
-                         "client_message_id": "client-msg-0001", "reply_to_message_id": null });
+/// The seed's example `MessageCreate`: "Hello" with a client message id.
+fn hello(chat: i64) -> Value {
+    json!({ "chat_id": chat, "type": "text", "text": "Hello",
+            "client_message_id": "client-msg-0001", "reply_to_message_id": null })
+}
+
+/// Sends [`hello`] as `sender`; returns its id.
+async fn send_hello(sender: &Client<'_>, chat: i64) -> i64 {
+    let sent = Client::expect(sender.post("/messages", hello(chat)).await, 201);
+    sent["id"].as_i64().expect("id")
+}
+
+#[tokio::test]
+async fn a_sent_message_has_the_seed_shape_and_a_retry_returns_it() {
+    let app = spawn_app().await;
+    let (ada, _, chat) = team(&app).await;
+    let create = hello(chat);
     let sent = ada.client.post("/messages", create.clone()).await;
     assert_eq!(sent.status, 201, "{}", sent.text);
     let message = sent.body;
@@ -43,7 +58,13 @@ async fn sending_reading_and_paging_messages_follows_the_seed() {
         retry["id"], message["id"],
         "a retry returns the first message"
     );
-    let first = message["id"].as_i64().expect("id");
+}
+
+#[tokio::test]
+async fn receipts_move_the_senders_delivery_status_to_delivered_then_read() {
+    let app = spawn_app().await;
+    let (ada, bob, chat) = team(&app).await;
+    let first = send_hello(&ada.client, chat).await;
 
     // Bob's pointers move on his own sends too, so check them before he writes.
     let status = json!({ "chat_id": chat, "message_id": first, "status": "message_delivered" });
@@ -62,12 +83,24 @@ async fn sending_reading_and_paging_messages_follows_the_seed() {
         200,
     );
     assert_eq!(latest[0]["delivery_status"], "read");
+}
+
+#[tokio::test]
+async fn an_unknown_receipt_status_is_a_422() {
+    let app = spawn_app().await;
+    let (ada, bob, chat) = team(&app).await;
+    let first = send_hello(&ada.client, chat).await;
     let bad = json!({ "chat_id": chat, "message_id": first, "status": "seen" });
     let reply = bob.client.post("/messages/status", bad).await;
     assert_eq!(reply.status, 422, "{}", reply.text);
     reply.detail();
+}
 
-    let mut sent_ids = vec![first];
+#[tokio::test]
+async fn a_chats_messages_come_oldest_first_and_page_back_with_before_id() {
+    let app = spawn_app().await;
+    let (ada, bob, chat) = team(&app).await;
+    let mut sent_ids = vec![send_hello(&ada.client, chat).await];
     for i in 1..5 {
         sent_ids.push(rest_send(&bob.client, chat, &format!("message {i}")).await);
     }
@@ -94,11 +127,24 @@ async fn sending_reading_and_paging_messages_follows_the_seed() {
         200,
     );
     assert_eq!(ids(&older), sent_ids[1..3]);
+}
+
+#[tokio::test]
+async fn a_non_member_cannot_read_a_chats_messages() {
+    let app = spawn_app().await;
+    let (_, _, chat) = team(&app).await;
+    let outsider = user(&app, "Eve").await;
     let stranger = outsider.client.get(&format!("/messages/{chat}")).await;
     assert_eq!(
         (stranger.status, stranger.detail()),
         (403, "You are not a member of this chat")
     );
+}
+
+#[tokio::test]
+async fn a_zero_limit_and_blank_text_are_refused_with_their_field() {
+    let app = spawn_app().await;
+    let (ada, _, chat) = team(&app).await;
     let bad_limit = ada.client.get(&format!("/messages/{chat}?limit=0")).await;
     assert_eq!(
         (bad_limit.status, bad_limit.detail()),
@@ -115,7 +161,16 @@ async fn sending_reading_and_paging_messages_follows_the_seed() {
         (empty_text.status, empty_text.detail()),
         (422, "text: must not be empty")
     );
+}
 
+#[tokio::test]
+async fn message_search_finds_only_the_matching_messages_of_a_chat() {
+    let app = spawn_app().await;
+    let (ada, bob, chat) = team(&app).await;
+    let first = send_hello(&ada.client, chat).await;
+    for i in 1..5 {
+        rest_send(&bob.client, chat, &format!("message {i}")).await;
+    }
     let found = Client::expect(
         ada.client
             .get(&format!(
@@ -128,15 +183,17 @@ async fn sending_reading_and_paging_messages_follows_the_seed() {
     assert_shape(&found[0], seed::MESSAGE_READ);
 }
 
-#[tokio::test]
-async fn threads_edits_deletes_forwards_and_reactions_follow_the_seed() {
-    let app = spawn_app().await;
-    let ada = user(&app, "Ada").await;
-    let bob = user(&app, "Bob").await;
-    let chat = rest_group(&ada.client, "Team", &[bob.id]).await;
-    let other = rest_group(&ada.client, "Other", &[]).await;
-    let third = rest_group(&ada.client, "Third", &[]).await;
+/// [`team`] with Ada's message "root" in it: (Ada, Bob, chat id, root id).
+async fn team_with_root(app: &TestApp) -> (User<'_>, User<'_>, i64, i64) {
+    let (ada, bob, chat) = team(app).await;
     let root = rest_send(&ada.client, chat, "root").await;
+    (ada, bob, chat, root)
+}
+
+#[tokio::test]
+async fn a_reply_joins_the_thread_of_its_root() {
+    let app = spawn_app().await;
+    let (ada, bob, chat, root) = team_with_root(&app).await;
     let body =
         json!({ "chat_id": chat, "type": "text", "text": "reply", "reply_to_message_id": root });
     let reply = Client::expect(bob.client.post("/messages", body).await, 201);
@@ -148,7 +205,12 @@ async fn threads_edits_deletes_forwards_and_reactions_follow_the_seed() {
         200,
     );
     assert_eq!(ids(&thread), [root, reply["id"].as_i64().expect("id")]);
+}
 
+#[tokio::test]
+async fn only_the_sender_edits_a_message() {
+    let app = spawn_app().await;
+    let (ada, bob, _, root) = team_with_root(&app).await;
     let edited = Client::expect(
         ada.client
             .put(
@@ -168,7 +230,14 @@ async fn threads_edits_deletes_forwards_and_reactions_follow_the_seed() {
         (not_mine.status, not_mine.detail()),
         (403, "Only the sender can edit a message")
     );
+}
 
+#[tokio::test]
+async fn a_message_is_forwarded_to_one_chat_or_to_several_in_order() {
+    let app = spawn_app().await;
+    let (ada, _, _, root) = team_with_root(&app).await;
+    let other = rest_group(&ada.client, "Other", &[]).await;
+    let third = rest_group(&ada.client, "Third", &[]).await;
     let forwarded = ada
         .client
         .post(
@@ -201,7 +270,12 @@ async fn threads_edits_deletes_forwards_and_reactions_follow_the_seed() {
             .collect::<Vec<_>>(),
         [other, third]
     );
+}
 
+#[tokio::test]
+async fn a_reaction_counts_for_everyone_and_is_marked_reacted_for_its_author() {
+    let app = spawn_app().await;
+    let (ada, bob, _, root) = team_with_root(&app).await;
     let toggled = Client::expect(
         bob.client
             .post(
@@ -224,7 +298,12 @@ async fn threads_edits_deletes_forwards_and_reactions_follow_the_seed() {
         seen_by_ada,
         json!([{ "emoji": "👍", "count": 1, "reacted": false }])
     );
+}
 
+#[tokio::test]
+async fn deleting_a_message_for_oneself_hides_it_from_oneself_only() {
+    let app = spawn_app().await;
+    let (ada, bob, chat, root) = team_with_root(&app).await;
     bob.client
         .delete(&format!("/messages/{root}?for_all=False"))
         .await
@@ -233,6 +312,12 @@ async fn threads_edits_deletes_forwards_and_reactions_follow_the_seed() {
     assert!(!ids(&bobs).contains(&root), "hidden for Bob only");
     let adas = Client::expect(ada.client.get(&format!("/messages/{chat}")).await, 200);
     assert!(ids(&adas).contains(&root));
+}
+
+#[tokio::test]
+async fn a_message_deleted_for_everyone_is_not_found() {
+    let app = spawn_app().await;
+    let (ada, _, _, root) = team_with_root(&app).await;
     ada.client
         .delete(&format!("/messages/{root}?for_all=true"))
         .await

@@ -78,7 +78,7 @@ async fn conversation(app: &TestApp) -> (String, i64) {
 }
 
 #[tokio::test]
-async fn rest_and_graphql_tell_the_same_chats_and_messages() {
+async fn rest_and_graphql_list_the_same_chats_with_the_same_counters() {
     let app = spawn_app().await;
     let (token, group) = conversation(&app).await;
     let rest = Client::with_token(&app, &token);
@@ -147,6 +147,13 @@ async fn rest_and_graphql_tell_the_same_chats_and_messages() {
         ),
         (json!(2), json!(1))
     );
+}
+
+#[tokio::test]
+async fn rest_and_graphql_page_the_same_messages_of_a_chat() {
+    let app = spawn_app().await;
+    let (token, group) = conversation(&app).await;
+    let rest = Client::with_token(&app, &token);
 
     let page = Client::expect(rest.get(&format!("/messages/{group}")).await, 200);
     let graph = gql(&app, &token, MESSAGES, json!({ "c": group.to_string() })).await;

@@ -8,6 +8,7 @@ use serde_json::{json, Value};
 use super::{rest_group, user, Client};
 use crate::helpers::{
     spawn_app,
+    wait::eventually,
     ws::{connect, next_json, send},
 };
 
@@ -74,13 +75,20 @@ async fn chats_show_who_is_online_as_their_privacy_allows() {
     Client::expect(bob.client.put("/users/profile", show).await, 200);
 
     drop(socket);
-    for _ in 0..50 {
-        let seen = chat(&ada.client, private_id).await;
-        if seen["counterpart_is_online"] == false && !seen["counterpart_last_seen_at"].is_null() {
-            super::assert_seed_timestamp(&seen["counterpart_last_seen_at"]);
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("Bob stayed online after closing his socket");
+    let seen = eventually(
+        Duration::from_secs(5),
+        "Bob is offline with a last_seen_at after closing his socket",
+        async || {
+            let seen = chat(&ada.client, private_id).await;
+            let offline = seen["counterpart_is_online"] == false
+                && !seen["counterpart_last_seen_at"].is_null();
+            if offline {
+                Ok(seen)
+            } else {
+                Err(seen)
+            }
+        },
+    )
+    .await;
+    super::assert_seed_timestamp(&seen["counterpart_last_seen_at"]);
 }
