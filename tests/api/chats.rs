@@ -2,9 +2,10 @@
 
 use serde_json::{json, Value};
 
-// `pub`: n_plus_one.rs still imports them from here.
-pub use crate::helpers::chats::{group, private, SEND};
-use crate::helpers::{chats::CREATE, gql, gql_error, quick_user, spawn_app};
+use crate::helpers::{
+    chats::{group, CREATE, SEND},
+    gql, gql_error, quick_user, spawn_app,
+};
 
 const LIST: &str =
     "query($a: Boolean) { chats(archived: $a) { edges { node { id pinned archived muted } } } }";

@@ -3,9 +3,9 @@
 
 use serde_json::{json, Value};
 
-use crate::{
+use crate::helpers::{
     chats::{group, private, SEND},
-    helpers::{gql, quick_user, spawn_app, TestApp},
+    gql, quick_user, spawn_app, TestApp,
 };
 
 /// Statements one request runs. Loader batches run in waves within the request (see

@@ -228,9 +228,9 @@ fn in_list_order(rows: &mut [PageRow], backward: bool) {
         (c.pinned, c.pinned_at, c.last_message_at, c.id)
     };
     if backward {
-        rows.sort_by(|a, b| key(a).cmp(&key(b)));
+        rows.sort_by_key(key);
     } else {
-        rows.sort_by(|a, b| key(b).cmp(&key(a)));
+        rows.sort_by_key(|r| std::cmp::Reverse(key(r)));
     }
 }
 
