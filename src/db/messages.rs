@@ -105,45 +105,6 @@ pub async fn find_visible(
     Ok(rows.into_iter().map(|m| (m.id, m)).collect())
 }
 
-/// One page of a chat for `viewer`: ids after `after` ascending, or before `before`
-/// descending (the caller reverses), `limit` rows.
-#[tracing::instrument(level = "debug", skip_all, fields(chat_id = chat_id, viewer = viewer))]
-pub async fn page(
-    db: impl PgExecutor<'_>,
-    chat_id: i64,
-    viewer: i64,
-    after: Option<i64>,
-    before: Option<i64>,
-    newest_first: bool,
-    limit: i64,
-) -> Result<Vec<Message>, sqlx::Error> {
-    sqlx::query_as!(
-        Message,
-        r#"select x.id, x.chat_id, x.sender_id, x.type as kind, x.text, x.reply_to_message_id,
-                  x.forwarded_from_message_id, x.forwarded_from_user_id, x.client_message_id,
-                  x.edited_at, x.deleted_at, x.created_at, x.updated_at
-             from messages x
-             join chat_members m on m.chat_id = x.chat_id and m.user_id = $2
-            where x.chat_id = $1 and x.deleted_at is null
-              and x.id > m.cleared_before_message_id
-              and ($3::bigint is null or x.id > $3)
-              and ($4::bigint is null or x.id < $4)
-              and not exists (select 1 from hidden_messages h
-                               where h.user_id = $2 and h.chat_id = x.chat_id
-                                 and h.message_id = x.id)
-            order by case when $5 then -x.id else x.id end
-            limit $6"#,
-        chat_id,
-        viewer,
-        after,
-        before,
-        newest_first,
-        limit
-    )
-    .fetch_all(db)
-    .await
-}
-
 /// The thread under `root_id` that `viewer` may see: root first, then replies
 /// breadth-first (by depth, then id).
 #[tracing::instrument(level = "debug", skip_all, fields(viewer = viewer, root_id = root_id))]

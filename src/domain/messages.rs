@@ -31,13 +31,6 @@ pub const MESSAGE_TYPES: [&str; 7] = [
 /// Longest message text.
 pub const MAX_TEXT: usize = 10_000;
 
-/// A page of messages in chronological order.
-pub struct MessagePage {
-    pub items: Vec<Message>,
-    pub has_previous: bool,
-    pub has_next: bool,
-}
-
 /// Which end of the history a page starts from.
 #[derive(Clone, Copy, Debug)]
 pub enum PageRequest {
@@ -65,42 +58,6 @@ pub struct Pointers {
 pub struct MessageService<'a>(pub(super) &'a Domain);
 
 impl MessageService<'_> {
-    /// `messages(chatId, …)`: a page of what the caller may see, oldest first.
-    #[tracing::instrument(level = "debug", skip_all, fields(user_id = caller.user_id, chat_id = chat_id))]
-    pub async fn page(
-        &self,
-        caller: &Principal,
-        chat_id: i64,
-        request: PageRequest,
-    ) -> AppResult<MessagePage> {
-        self.0.chats().require_member(caller, chat_id).await?;
-        let db = self.0.db();
-        let (after, before, newest_first, n) = match request {
-            PageRequest::Forward { after, n } => (after, None, false, super::page_size(n)?),
-            PageRequest::Backward { before, n } => (None, before, true, super::page_size(n)?),
-        };
-        let mut items = db::messages::page(
-            db.exec(),
-            chat_id,
-            caller.user_id,
-            after,
-            before,
-            newest_first,
-            n + 1,
-        )
-        .await?;
-        let more = items.len() as i64 > n;
-        items.truncate(n as usize);
-        if newest_first {
-            items.reverse();
-        }
-        Ok(MessagePage {
-            items,
-            has_previous: if newest_first { more } else { after.is_some() },
-            has_next: if newest_first { before.is_some() } else { more },
-        })
-    }
-
     /// `message(id)`: one message the caller may see.
     #[tracing::instrument(level = "debug", skip_all, fields(user_id = caller.user_id, message_id = message_id))]
     pub async fn get(&self, caller: &Principal, message_id: i64) -> AppResult<Message> {

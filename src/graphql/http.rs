@@ -141,8 +141,13 @@ fn refused(media: MediaType, error: &crate::error::AppError) -> HttpResponse {
     response
 }
 
-fn json_response(status: StatusCode, media: MediaType, body: &Value) -> HttpResponse {
-    let mut response = (status, body.to_string()).into_response();
+fn json_response(
+    status: StatusCode,
+    media: MediaType,
+    body: &impl serde::Serialize,
+) -> HttpResponse {
+    let text = serde_json::to_vec(body).unwrap_or_else(|_| b"null".to_vec());
+    let mut response = (status, text).into_response();
     response
         .headers_mut()
         .insert(header::CONTENT_TYPE, media.content_type());
@@ -279,20 +284,16 @@ async fn execute(
             } else {
                 StatusCode::OK
             };
-            let headers = response.http_headers.clone();
-            let mut http = json_response(status, media, &render(response, request_error));
-            http.headers_mut().extend(headers);
+            let mut http = json_response(status, media, &Body::of(&response, request_error));
+            http.headers_mut().extend(response.http_headers);
             http
         }
         BatchResponse::Batch(responses) => {
-            let body = responses
-                .into_iter()
-                .map(|r| {
-                    let request_error = is_request_error(&r);
-                    render(r, request_error)
-                })
+            let bodies: Vec<Body<'_>> = responses
+                .iter()
+                .map(|r| Body::of(r, is_request_error(r)))
                 .collect();
-            json_response(StatusCode::OK, media, &Value::Array(body))
+            json_response(StatusCode::OK, media, &bodies)
         }
     }
 }
@@ -305,6 +306,30 @@ pub(super) fn is_request_error(response: &Response) -> bool {
         && response.errors.iter().all(|e| e.path.is_empty())
 }
 
+/// A response body serialized straight from async-graphql's values (no intermediate
+/// JSON tree): `data` (left out after a request error), `errors` and `extensions` when
+/// there are any. Fields keep the order of the selection.
+#[derive(serde::Serialize)]
+pub(super) struct Body<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    data: Option<&'a async_graphql::Value>,
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    errors: &'a [async_graphql::ServerError],
+    #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    extensions: &'a std::collections::BTreeMap<String, async_graphql::Value>,
+}
+
+impl<'a> Body<'a> {
+    pub(super) fn of(response: &'a Response, request_error: bool) -> Self {
+        Self {
+            data: (!request_error).then_some(&response.data),
+            errors: &response.errors,
+            extensions: &response.extensions,
+        }
+    }
+}
+
+/// The body as a JSON tree (WebSocket frames embed it).
 pub(super) fn render(response: Response, request_error: bool) -> Value {
     let mut body = Map::new();
     if !request_error {

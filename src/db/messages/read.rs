@@ -100,7 +100,9 @@ pub struct PageMessage {
     pub attachments: Option<Vec<Attachment>>,
 }
 
-/// A page of a chat as `viewer` sees it (see [`super::page`]), each message with, when
+/// A page of a chat as `viewer` sees it: in a chat they are a member of, newer than their
+/// `cleared_before_message_id`, not hidden for them, not deleted; ids after `after`
+/// ascending, or before `before` descending (the caller reverses). Each message with, when
 /// asked, its sender, its reaction counts (most used first, `reacted` for the viewer)
 /// and its attachments: one statement. Empty when the viewer is not a member.
 #[tracing::instrument(level = "debug", skip_all, fields(chat_id = window.chat_id, viewer = viewer))]

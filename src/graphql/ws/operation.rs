@@ -17,7 +17,7 @@ use crate::{
     domain::{live::MessageUpdate, ClientInfo},
     graphql::{
         context::RequestAuth,
-        http::{is_request_error, render},
+        http::{is_request_error, render, Body},
         loaders::Loaders,
         Transport,
     },
@@ -183,6 +183,6 @@ impl Operation {
                 serde_json::to_value(&response.errors).unwrap_or(Value::Null),
             ));
         }
-        Ok(render(response, false).to_string())
+        Ok(serde_json::to_string(&Body::of(&response, false)).unwrap_or_default())
     }
 }

@@ -19,7 +19,7 @@ use super::{
     message_actions as actions, views,
 };
 use crate::{
-    domain::messages::PageRequest,
+    domain::messages::{MessageWants, PageRequest},
     rest::openapi::responses::{Conflict, InChat, JsonBody, TooManyRequests},
     state::AppState,
 };
@@ -154,12 +154,17 @@ pub(super) async fn page(
         before: params.before_id,
         n: params.limit,
     };
+    let wants = MessageWants {
+        attachments: true,
+        members: true,
+        ..MessageWants::default()
+    };
     let page = state
         .domain
         .messages()
-        .page(&caller, chat_id, request)
+        .read_page(&caller, chat_id, request, wants)
         .await?;
-    Ok(Json(views::message_reads(&state.domain, page.items).await?))
+    Ok(Json(views::page_reads(&page)))
 }
 
 fn hundred() -> i64 {

@@ -8,7 +8,9 @@ use std::collections::HashMap;
 use super::dto::{MessageRead, UserRead, UserSearchRead};
 use crate::{
     domain::{
-        messages::{DeliveryStatus, Message},
+        chats::Member,
+        media::Attachment,
+        messages::{DeliveryStatus, Message, MessagePageRead},
         users::User,
         visibility::Audience,
         Domain,
@@ -85,30 +87,45 @@ pub async fn message_reads(domain: &Domain, messages: Vec<Message>) -> AppResult
         batch(&ids, media.for_messages(&ids)),
     )?;
     Ok(messages
-        .into_iter()
+        .iter()
         .map(|message| {
-            let status = DeliveryStatus::of(
-                &message,
-                members.get(&message.chat_id).map_or(&[], Vec::as_slice),
-            );
-            let waveform = attachments
-                .get(&message.id)
-                .and_then(|files| files.iter().find_map(|f| f.waveform.clone()));
-            MessageRead {
-                id: message.id,
-                chat_id: message.chat_id,
-                sender_id: message.sender_id,
-                reply_to_message_id: message.reply_to_message_id,
-                forwarded_from_message_id: message.forwarded_from_message_id,
-                kind: message.kind,
-                text: message.text,
-                delivery_status: status.as_str(),
-                attachment_waveform: waveform,
-                created_at: message.created_at.into(),
-                updated_at: message.updated_at.into(),
-            }
+            let members = members.get(&message.chat_id).map_or(&[][..], Vec::as_slice);
+            shape(message, members, attachments.get(&message.id))
         })
         .collect())
+}
+
+/// A page of one chat from the domain's message read model (asked for its members and
+/// attachments): no further statement.
+pub fn page_reads(page: &MessagePageRead) -> Vec<MessageRead> {
+    let members = page.facts.members.as_deref().map_or(&[][..], Vec::as_slice);
+    page.items
+        .iter()
+        .map(|message| shape(message, members, page.facts.attachments.get(&message.id)))
+        .collect()
+}
+
+/// A message with its delivery status among `members` and its voice waveform.
+fn shape(
+    message: &Message,
+    members: &[Member],
+    attachments: Option<&Vec<Attachment>>,
+) -> MessageRead {
+    let status = DeliveryStatus::of(message, members);
+    let waveform = attachments.and_then(|files| files.iter().find_map(|f| f.waveform.clone()));
+    MessageRead {
+        id: message.id,
+        chat_id: message.chat_id,
+        sender_id: message.sender_id,
+        reply_to_message_id: message.reply_to_message_id,
+        forwarded_from_message_id: message.forwarded_from_message_id,
+        kind: message.kind.clone(),
+        text: message.text.clone(),
+        delivery_status: status.as_str(),
+        attachment_waveform: waveform,
+        created_at: message.created_at.into(),
+        updated_at: message.updated_at.into(),
+    }
 }
 
 /// One message.

@@ -1,0 +1,97 @@
+// EXPLAIN of the chat list's page statement on a server with many chats (issue 10): the
+// page must be driven by the viewer's memberships (index chat_members_user_idx), never
+// by a scan of all chats, so its cost does not grow with the server's total chats.
+//
+//   node bench/explain-chat-list.mjs [--chats 100000] [--members 3] [--viewer-chats 30]
+//
+// Builds a scratch database from migrations/ (dropped at the end), fills it with
+// generate_series, ANALYZEs it, then runs EXPLAIN (ANALYZE, BUFFERS) of the exact
+// statement the gateway prepares (its text is read from .sqlx/, the compile-checked
+// query data) for a viewer with --viewer-chats chats: a first page, the next page, and a
+// search. Exits 1 when a plan reads `chats` or `chat_members` by a sequential scan.
+import { spawnSync } from 'node:child_process';
+import { readFileSync, readdirSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const args = Object.fromEntries(
+  process.argv.slice(2).reduce((pairs, arg, i, all) => {
+    if (arg.startsWith('--')) pairs.push([arg.slice(2), all[i + 1]]);
+    return pairs;
+  }, []),
+);
+const chats = Number(args.chats ?? 100000);
+const members = Number(args.members ?? 3);
+const viewerChats = Number(args['viewer-chats'] ?? 30);
+const pg = process.env.BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432';
+const db = 'mg_bench_explain';
+
+function psql(database, sql, { quiet = true } = {}) {
+  const out = spawnSync('psql', [`${pg}/${database}`, '-X', '-q', '-v', 'ON_ERROR_STOP=1', '-At'], {
+    input: sql,
+    encoding: 'utf8',
+    maxBuffer: 64 << 20,
+  });
+  if (out.status !== 0) throw new Error(`psql failed: ${out.stderr}`);
+  if (!quiet) process.stdout.write(out.stdout);
+  return out.stdout;
+}
+
+const TYPES = { Int8: 'bigint', Bool: 'boolean', Text: 'text', Timestamptz: 'timestamptz' };
+const page = readdirSync(path.join(ROOT, '.sqlx'))
+  .map((f) => JSON.parse(readFileSync(path.join(ROOT, '.sqlx', f), 'utf8')))
+  .find((q) => q.query.includes('with page as ('));
+if (!page) throw new Error('the page statement is not in .sqlx/');
+const types = page.describe.parameters.Left.map((t) => TYPES[t] ?? t);
+
+psql('postgres', `drop database if exists ${db}; create database ${db};`);
+try {
+  for (const file of readdirSync(path.join(ROOT, 'migrations')).sort()) {
+    psql(db, readFileSync(path.join(ROOT, 'migrations', file), 'utf8'));
+  }
+  const started = Date.now();
+  psql(db, `
+    insert into users (first_name, username)
+      select 'User ' || i, 'user' || i from generate_series(1, ${Math.max(1000, members * 10)}) i;
+    insert into chats (public_id, type, title, created_by, last_message_at)
+      select substr(md5(i::text), 1, 24), 'group', 'Chat ' || i, 1,
+             now() - (i || ' seconds')::interval
+        from generate_series(1, ${chats}) i;
+    -- the viewer (user 1) is in ${viewerChats} chats spread over the table; every chat has
+    -- ${members} members
+    insert into chat_members (chat_id, user_id, role)
+      select c.id, 2 + ((c.id * 7 + k) % (${Math.max(1000, members * 10)} - 1)), 'member'
+        from chats c, generate_series(0, ${members - 1}) k
+      on conflict do nothing;
+    insert into chat_members (chat_id, user_id, role)
+      select c.id, 1, 'member' from chats c where c.id % ${Math.floor(chats / viewerChats)} = 0
+      on conflict do nothing;
+    analyze;`);
+  const rows = psql(db, 'select count(*) from chats; select count(*) from chat_members;').trim().split('\n');
+  console.log(`seeded ${rows[0]} chats, ${rows[1]} memberships in ${Date.now() - started} ms`);
+
+  const cases = {
+    'first page (20, with counters and counterparts)':
+      `1, false, null, null, null, null, null, 21, false, true, true, true`,
+    'next page after a cursor':
+      `1, false, null, false, 'epoch', now() - interval '50000 seconds', 50000, 21, false, true, true, true`,
+    'search by title': `1, false, '%Chat 1%', null, null, null, null, 21, false, true, true, true`,
+  };
+  let failed = false;
+  for (const [name, params] of Object.entries(cases)) {
+    const plan = psql(db, `
+      prepare page(${types.join(', ')}) as ${page.query};
+      explain (analyze, buffers, costs off, summary on) execute page(${params});`);
+    const seq = plan.split('\n').filter((l) => /Seq Scan on (chats|chat_members)\b/.test(l));
+    console.log(`\n== ${name}\n${plan.trim()}`);
+    if (seq.length) {
+      failed = true;
+      console.log(`!! sequential scan: ${seq.map((l) => l.trim()).join('; ')}`);
+    }
+  }
+  console.log(failed ? '\nFAIL: a page scans a whole table' : '\nOK: every page is driven by the viewer\'s memberships');
+  process.exitCode = failed ? 1 : 0;
+} finally {
+  psql('postgres', `drop database if exists ${db};`);
+}
