@@ -12,12 +12,23 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 use sqlx::PgExecutor;
 
+crate::db::text_enum! {
+    /// A chat's type (`chats.type`).
+    pub enum ChatKind {
+        Private = "private",
+        Group = "group",
+        Channel = "channel",
+        /// The owner's own chat ("Saved Messages").
+        Saved = "saved",
+    }
+}
+
 /// A chat's shared facts (per-viewer facts live in [`Member`]).
 #[derive(Clone, Debug, PartialEq, sqlx::FromRow, serde::Serialize, serde::Deserialize)]
 pub struct Chat {
     pub id: i64,
     pub public_id: String,
-    pub kind: String,
+    pub kind: ChatKind,
     pub title: Option<String>,
     pub description: Option<String>,
     pub avatar_url: Option<String>,
@@ -53,9 +64,9 @@ pub struct Member {
 pub async fn find(db: impl PgExecutor<'_>, id: i64) -> Result<Option<Chat>, sqlx::Error> {
     sqlx::query_as!(
         Chat,
-        r#"select id, public_id, type as kind, title, description, avatar_url, handle, is_public,
-                  created_by, pair_low_user_id, pair_high_user_id, pinned_message_id,
-                  last_message_id, last_message_at, created_at, updated_at
+        r#"select id, public_id, type as "kind: ChatKind", title, description, avatar_url,
+                  handle, is_public, created_by, pair_low_user_id, pair_high_user_id,
+                  pinned_message_id, last_message_id, last_message_at, created_at, updated_at
              from chats where id = $1"#,
         id
     )
@@ -70,9 +81,9 @@ pub async fn find_many(
 ) -> Result<HashMap<i64, Chat>, sqlx::Error> {
     let rows = sqlx::query_as!(
         Chat,
-        r#"select id, public_id, type as kind, title, description, avatar_url, handle, is_public,
-                  created_by, pair_low_user_id, pair_high_user_id, pinned_message_id,
-                  last_message_id, last_message_at, created_at, updated_at
+        r#"select id, public_id, type as "kind: ChatKind", title, description, avatar_url,
+                  handle, is_public, created_by, pair_low_user_id, pair_high_user_id,
+                  pinned_message_id, last_message_id, last_message_at, created_at, updated_at
              from chats where id = any($1)"#,
         ids
     )
@@ -122,7 +133,7 @@ pub async fn memberships(
 /// What a new chat is made of.
 pub struct NewChat<'a> {
     pub public_id: &'a str,
-    pub kind: &'a str,
+    pub kind: ChatKind,
     pub title: Option<&'a str>,
     pub description: Option<&'a str>,
     pub avatar_url: Option<&'a str>,
@@ -146,11 +157,11 @@ pub async fn insert(
                               created_by, pair_low_user_id, pair_high_user_id)
            values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
            on conflict on constraint chats_pair_key do nothing
-           returning id, public_id, type as kind, title, description, avatar_url, handle,
-                     is_public, created_by, pair_low_user_id, pair_high_user_id,
+           returning id, public_id, type as "kind: ChatKind", title, description,
+                     avatar_url, handle, is_public, created_by, pair_low_user_id, pair_high_user_id,
                      pinned_message_id, last_message_id, last_message_at, created_at, updated_at"#,
         chat.public_id,
-        chat.kind,
+        chat.kind as ChatKind,
         chat.title,
         chat.description,
         chat.avatar_url,
@@ -172,9 +183,9 @@ pub async fn find_by_pair(
 ) -> Result<Option<Chat>, sqlx::Error> {
     sqlx::query_as!(
         Chat,
-        r#"select id, public_id, type as kind, title, description, avatar_url, handle, is_public,
-                  created_by, pair_low_user_id, pair_high_user_id, pinned_message_id,
-                  last_message_id, last_message_at, created_at, updated_at
+        r#"select id, public_id, type as "kind: ChatKind", title, description, avatar_url,
+                  handle, is_public, created_by, pair_low_user_id, pair_high_user_id,
+                  pinned_message_id, last_message_id, last_message_at, created_at, updated_at
              from chats where pair_low_user_id = $1 and pair_high_user_id = $2"#,
         low,
         high
@@ -204,8 +215,8 @@ pub async fn update_profile(
                description = case when $3 then $4 else description end,
                avatar_url = case when $5 then $6 else avatar_url end
             where id = $1
-           returning id, public_id, type as kind, title, description, avatar_url, handle,
-                     is_public, created_by, pair_low_user_id, pair_high_user_id,
+           returning id, public_id, type as "kind: ChatKind", title, description,
+                     avatar_url, handle, is_public, created_by, pair_low_user_id, pair_high_user_id,
                      pinned_message_id, last_message_id, last_message_at, created_at, updated_at"#,
         chat_id,
         patch.title,
@@ -227,8 +238,8 @@ pub async fn set_pinned_message(
     sqlx::query_as!(
         Chat,
         r#"update chats set pinned_message_id = $2 where id = $1
-           returning id, public_id, type as kind, title, description, avatar_url, handle,
-                     is_public, created_by, pair_low_user_id, pair_high_user_id,
+           returning id, public_id, type as "kind: ChatKind", title, description,
+                     avatar_url, handle, is_public, created_by, pair_low_user_id, pair_high_user_id,
                      pinned_message_id, last_message_id, last_message_at, created_at, updated_at"#,
         chat_id,
         message_id

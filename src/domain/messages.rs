@@ -195,7 +195,7 @@ impl MessageService<'_> {
         if message.sender_id != caller.user_id {
             let view = self.0.chats().get(caller, message.chat_id).await?;
             let manages = matches!(view.member.role.as_str(), "owner" | "admin");
-            if !(ChatKind::of(&view.chat) != ChatKind::Private && manages) {
+            if !(view.chat.kind != ChatKind::Private && manages) {
                 return Err(AppError::forbidden(
                     "Only the sender or an admin can delete for everyone",
                 ));
@@ -320,7 +320,7 @@ impl MessageService<'_> {
         caller: &Principal,
         chat: &super::chats::Chat,
     ) -> AppResult<()> {
-        if ChatKind::of(chat) != ChatKind::Private {
+        if chat.kind != ChatKind::Private {
             return Ok(());
         }
         let other = chat.counterpart_of(caller.user_id).unwrap_or_default();

@@ -62,7 +62,7 @@ impl ChatService<'_> {
     /// the caller manages (owner or admin).
     async fn require_manager(&self, caller: &Principal, chat_id: i64) -> AppResult<ChatView> {
         let view = self.get(caller, chat_id).await?;
-        if !ChatKind::of(&view.chat).is_multi() {
+        if !view.chat.kind.is_multi() {
             return Err(AppError::forbidden(
                 "Only groups and channels have administrators",
             ));
@@ -240,7 +240,7 @@ impl ChatService<'_> {
     #[tracing::instrument(level = "debug", skip_all, fields(user_id = caller.user_id, chat_id = chat_id))]
     pub async fn leave(&self, caller: &Principal, chat_id: i64) -> AppResult<()> {
         let view = self.get(caller, chat_id).await?;
-        if !ChatKind::of(&view.chat).is_multi() {
+        if !view.chat.kind.is_multi() {
             return Err(AppError::invalid(
                 "chatId",
                 "private and saved chats are deleted, not left",
@@ -271,7 +271,7 @@ impl ChatService<'_> {
     #[tracing::instrument(level = "debug", skip_all, fields(user_id = caller.user_id, chat_id = chat_id))]
     pub async fn delete(&self, caller: &Principal, chat_id: i64, for_all: bool) -> AppResult<()> {
         let view = self.get(caller, chat_id).await?;
-        let kind = ChatKind::of(&view.chat);
+        let kind = view.chat.kind;
         let db = self.0.db();
         if !for_all && kind.is_multi() {
             return self.leave(caller, chat_id).await;
@@ -311,7 +311,7 @@ impl ChatService<'_> {
         message_id: Option<i64>,
     ) -> AppResult<ChatView> {
         let view = self.get(caller, chat_id).await?;
-        if ChatKind::of(&view.chat).is_multi() && !Role::of(&view.member).manages() {
+        if view.chat.kind.is_multi() && !Role::of(&view.member).manages() {
             return Err(AppError::forbidden(
                 "Only the owner or an admin can pin messages",
             ));

@@ -14,11 +14,9 @@ impl ChatService<'_> {
     pub async fn create(&self, caller: &Principal, input: CreateChat) -> AppResult<ChatView> {
         let me = caller.user_id;
         let mut checks = Checks::default();
-        let kind = match input.kind.as_str() {
-            "private" => ChatKind::Private,
-            "group" => ChatKind::Group,
-            "channel" => ChatKind::Channel,
-            _ => {
+        let kind = match input.kind {
+            Ok(kind @ (ChatKind::Private | ChatKind::Group | ChatKind::Channel)) => kind,
+            Ok(ChatKind::Saved) | Err(_) => {
                 checks.fail("type", "must be private, group or channel");
                 ChatKind::Group
             }
@@ -66,7 +64,7 @@ impl ChatService<'_> {
             db.on(&mut *tx),
             &NewChat {
                 public_id: &public_id,
-                kind: kind.as_str(),
+                kind,
                 title: title.as_deref(),
                 description: description.as_deref(),
                 avatar_url: None,
@@ -119,7 +117,7 @@ impl ChatService<'_> {
         let public_id = ids::public_id();
         let new = NewChat {
             public_id: &public_id,
-            kind: ChatKind::Private.as_str(),
+            kind: ChatKind::Private,
             title: None,
             description: None,
             avatar_url: None,

@@ -215,7 +215,7 @@ impl MessageService<'_> {
     /// admins; private chats not across a block.
     async fn require_poster(&self, caller: &Principal, chat_id: i64) -> AppResult<ChatView> {
         let view = self.0.chats().get(caller, chat_id).await?;
-        match ChatKind::of(&view.chat) {
+        match view.chat.kind {
             ChatKind::Channel if !matches!(view.member.role.as_str(), "owner" | "admin") => Err(
                 AppError::forbidden("Only the owner or an admin can post in a channel"),
             ),

@@ -61,14 +61,8 @@ impl ChatMutation {
         input: CreateChatInput,
     ) -> async_graphql::Result<ChatObject> {
         let principal = principal(ctx).await?;
-        let kind = match input.chat_type {
-            ChatType::Private => "private",
-            ChatType::Group => "group",
-            ChatType::Channel => "channel",
-            ChatType::Saved => "saved",
-        };
         let input = CreateChat {
-            kind: kind.to_owned(),
+            kind: Ok(input.chat_type.into()),
             title: input.title,
             handle: input.handle,
             description: input.description,

@@ -13,22 +13,12 @@ use crate::{
 };
 
 #[derive(Enum, Clone, Copy, PartialEq, Eq, Debug)]
+#[graphql(remote = "crate::domain::chats::ChatKind")]
 pub enum ChatType {
     Private,
     Group,
     Channel,
     Saved,
-}
-
-impl From<ChatKind> for ChatType {
-    fn from(kind: ChatKind) -> Self {
-        match kind {
-            ChatKind::Private => Self::Private,
-            ChatKind::Group => Self::Group,
-            ChatKind::Channel => Self::Channel,
-            ChatKind::Saved => Self::Saved,
-        }
-    }
 }
 
 #[derive(Enum, Clone, Copy, PartialEq, Eq, Debug)]
@@ -89,7 +79,7 @@ impl ChatObject {
     }
     #[graphql(name = "type")]
     async fn chat_type(&self) -> ChatType {
-        ChatKind::of(&self.0.chat).into()
+        self.0.chat.kind.into()
     }
     async fn title(&self) -> Option<&str> {
         self.0.chat.title.as_deref()
@@ -114,7 +104,7 @@ impl ChatObject {
         self.0.chat.is_public
     }
     async fn is_saved(&self) -> bool {
-        ChatKind::of(&self.0.chat) == ChatKind::Saved
+        self.0.chat.kind == ChatKind::Saved
     }
     async fn archived(&self) -> bool {
         self.0.member.archived

@@ -91,7 +91,7 @@ impl<'a> Facts<'a> {
 
     async fn read(&self, view: ChatView) -> ChatRead {
         let ChatView { chat, member } = view;
-        let kind = ChatKind::of(&chat);
+        let kind = chat.kind;
         let counterpart_id = chat.counterpart_of(self.viewer);
         let counterpart = counterpart_id.and_then(|id| self.users.get(&id));
         let last = chat.last_message_id.and_then(|id| self.last.get(&id));

@@ -209,7 +209,7 @@ pub(super) async fn create(
     Body(body): Body<ChatCreateRequest>,
 ) -> ApiResult<Json<ChatRead>> {
     let input = CreateChat {
-        kind: body.kind,
+        kind: body.kind.parse(),
         title: body.title,
         handle: body.handle,
         description: body.description,

@@ -6,24 +6,30 @@ use utoipa::ToSchema;
 use super::{patch, MessageType, Timestamp};
 use crate::domain::chats::{admin::InviteLink, admin::Role, Chat, ChatKind, Member};
 
-/// The seed's `ChatType`: `private`, `group` or `channel`. The saved-messages chat is a
-/// private chat with `is_saved: true` (the seed's enum has no fourth value).
-pub fn chat_type(chat: &Chat) -> &'static str {
-    match ChatKind::of(chat) {
-        ChatKind::Group => "group",
-        ChatKind::Channel => "channel",
-        ChatKind::Private | ChatKind::Saved => "private",
-    }
+/// The seed's `ChatType` of a chat (see [`ChatType`]'s `From<ChatKind>`).
+pub fn chat_type(chat: &Chat) -> ChatType {
+    chat.kind.into()
 }
 
 /// The seed's `ChatType` as the document names it.
-#[derive(ToSchema)]
-#[schema(rename_all = "lowercase")]
-#[allow(dead_code)] // the document's enum; chats carry it as text
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
 pub enum ChatType {
     Private,
     Group,
     Channel,
+}
+
+/// The saved-messages chat is a private chat with `is_saved: true` (the seed's enum has
+/// no fourth value).
+impl From<ChatKind> for ChatType {
+    fn from(kind: ChatKind) -> Self {
+        match kind {
+            ChatKind::Group => Self::Group,
+            ChatKind::Channel => Self::Channel,
+            ChatKind::Private | ChatKind::Saved => Self::Private,
+        }
+    }
 }
 
 /// `ChatRead`: the chat and the caller's facts about it.
@@ -33,8 +39,7 @@ pub struct ChatRead {
     #[schema(example = "A1B2C3D4E5F6G7H8J9K0L1M2")]
     pub public_id: String,
     #[serde(rename = "type")]
-    #[schema(value_type = ChatType)]
-    pub kind: &'static str,
+    pub kind: ChatType,
     #[schema(required = true)]
     pub title: Option<String>,
     #[schema(required = true)]
@@ -114,8 +119,7 @@ pub struct ChatDiscoverRead {
     pub id: i64,
     pub public_id: String,
     #[serde(rename = "type")]
-    #[schema(value_type = ChatType)]
-    pub kind: &'static str,
+    pub kind: ChatType,
     #[schema(required = true)]
     pub title: Option<String>,
     #[schema(required = true)]
