@@ -23,6 +23,15 @@ crate::db::text_enum! {
     }
 }
 
+crate::db::text_enum! {
+    /// A member's role (`chat_members.role`).
+    pub enum Role {
+        Owner = "owner",
+        Admin = "admin",
+        Member = "member",
+    }
+}
+
 /// A chat's shared facts (per-viewer facts live in [`Member`]).
 #[derive(Clone, Debug, PartialEq, sqlx::FromRow, serde::Serialize, serde::Deserialize)]
 pub struct Chat {
@@ -50,7 +59,7 @@ pub struct Member {
     pub id: i64,
     pub chat_id: i64,
     pub user_id: i64,
-    pub role: String,
+    pub role: Role,
     pub joined_at: DateTime<Utc>,
     pub archived: bool,
     pub pinned: bool,
@@ -100,8 +109,8 @@ pub async fn member(
 ) -> Result<Option<Member>, sqlx::Error> {
     sqlx::query_as!(
         Member,
-        r#"select id, chat_id, user_id, role, joined_at, archived, pinned, muted,
-                  last_read_message_id, last_delivered_message_id, cleared_before_message_id
+        r#"select id, chat_id, user_id, role as "role: Role", joined_at, archived, pinned,
+                  muted, last_read_message_id, last_delivered_message_id, cleared_before_message_id
              from chat_members where chat_id = $1 and user_id = $2"#,
         chat_id,
         user_id
@@ -119,8 +128,8 @@ pub async fn memberships(
 ) -> Result<HashMap<i64, Member>, sqlx::Error> {
     let rows = sqlx::query_as!(
         Member,
-        r#"select id, chat_id, user_id, role, joined_at, archived, pinned, muted,
-                  last_read_message_id, last_delivered_message_id, cleared_before_message_id
+        r#"select id, chat_id, user_id, role as "role: Role", joined_at, archived, pinned,
+                  muted, last_read_message_id, last_delivered_message_id, cleared_before_message_id
              from chat_members where user_id = $1 and chat_id = any($2)"#,
         user_id,
         chat_ids

@@ -15,7 +15,7 @@ use crate::{
     realtime::{topics, Event},
 };
 
-pub use crate::db::chats::{Chat, ChatCursor, ChatKind, Member, MemberSettings};
+pub use crate::db::chats::{Chat, ChatCursor, ChatKind, Member, MemberSettings, Role};
 pub use crate::db::UnknownValue;
 
 impl ChatKind {

@@ -194,7 +194,7 @@ impl MessageService<'_> {
         }
         if message.sender_id != caller.user_id {
             let view = self.0.chats().get(caller, message.chat_id).await?;
-            let manages = matches!(view.member.role.as_str(), "owner" | "admin");
+            let manages = view.member.role.manages();
             if !(view.chat.kind != ChatKind::Private && manages) {
                 return Err(AppError::forbidden(
                     "Only the sender or an admin can delete for everyone",

@@ -6,7 +6,7 @@ use super::{Message, MessageService, MAX_TEXT, MESSAGE_TYPES};
 use crate::{
     db::{self, messages::NewMessage},
     domain::{
-        chats::{ChatKind, ChatView},
+        chats::{ChatKind, ChatView, Role},
         validation::Checks,
         Principal,
     },
@@ -216,9 +216,9 @@ impl MessageService<'_> {
     async fn require_poster(&self, caller: &Principal, chat_id: i64) -> AppResult<ChatView> {
         let view = self.0.chats().get(caller, chat_id).await?;
         match view.chat.kind {
-            ChatKind::Channel if !matches!(view.member.role.as_str(), "owner" | "admin") => Err(
-                AppError::forbidden("Only the owner or an admin can post in a channel"),
-            ),
+            ChatKind::Channel if !view.member.role.manages() => Err(AppError::forbidden(
+                "Only the owner or an admin can post in a channel",
+            )),
             ChatKind::Private => {
                 self.require_not_blocked_in(caller, &view.chat).await?;
                 Ok(view)
@@ -319,7 +319,8 @@ impl MessageService<'_> {
         let mut rejoined = Vec::new();
         if let Some(other) = view.chat.counterpart_of(caller.user_id) {
             // A private chat deleted "for me" by the other side comes back with this message.
-            rejoined = db::chats::add_members(db.on(&mut *tx), chat_id, &[other], "member").await?;
+            rejoined =
+                db::chats::add_members(db.on(&mut *tx), chat_id, &[other], Role::Member).await?;
         }
         let names = draft.text.map(mentioned_usernames).unwrap_or_default();
         if !names.is_empty() {

@@ -4,10 +4,7 @@
 use async_graphql::{Context, InputObject, MaybeUndefined, Object, ID};
 
 use crate::{
-    domain::chats::{
-        admin::{ChatProfileInput, Role},
-        CreateChat, MemberSettings,
-    },
+    domain::chats::{admin::ChatProfileInput, CreateChat, MemberSettings},
     error::AppError,
     graphql::{
         context::{principal, services},
@@ -132,18 +129,13 @@ impl ChatMutation {
         role: ChatMemberRole,
     ) -> async_graphql::Result<ChatMemberObject> {
         let principal = principal(ctx).await?;
-        let role = match role {
-            ChatMemberRole::Owner => Role::Owner,
-            ChatMemberRole::Admin => Role::Admin,
-            ChatMemberRole::Member => Role::Member,
-        };
         let member = services(ctx)
             .chats()
             .set_role(
                 &principal,
                 parse_id(&chat_id, "chatId")?,
                 parse_id(&user_id, "userId")?,
-                role,
+                role.into(),
             )
             .await?;
         Ok(ChatMemberObject(member))

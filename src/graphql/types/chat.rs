@@ -22,20 +22,11 @@ pub enum ChatType {
 }
 
 #[derive(Enum, Clone, Copy, PartialEq, Eq, Debug)]
+#[graphql(remote = "crate::domain::chats::Role")]
 pub enum ChatMemberRole {
     Owner,
     Admin,
     Member,
-}
-
-impl ChatMemberRole {
-    pub fn of(role: &str) -> Self {
-        match role {
-            "owner" => Self::Owner,
-            "admin" => Self::Admin,
-            _ => Self::Member,
-        }
-    }
 }
 
 /// A chat as the caller sees it.
@@ -116,7 +107,7 @@ impl ChatObject {
         self.0.member.muted
     }
     async fn my_role(&self) -> ChatMemberRole {
-        ChatMemberRole::of(&self.0.member.role)
+        self.0.member.role.into()
     }
     async fn unread_count(&self, ctx: &Context<'_>) -> async_graphql::Result<i64> {
         Ok(self.unread(ctx).await?.0)
@@ -227,7 +218,7 @@ impl ChatMemberObject {
             .map_err(|e| to_graphql(&e))
     }
     async fn role(&self) -> ChatMemberRole {
-        ChatMemberRole::of(&self.0.role)
+        self.0.role.into()
     }
     async fn joined_at(&self) -> DateTime<Utc> {
         self.0.joined_at

@@ -135,7 +135,7 @@ impl<'a> Facts<'a> {
             last_message_text: last.and_then(|m| m.text.clone()),
             last_message_type: last.map(|m| m.kind.clone()),
             last_message_created_at: last.map(|m| m.created_at.into()),
-            my_role: member.role,
+            my_role: member.role.into(),
             created_at: chat.created_at.into(),
             public_id: chat.public_id,
             title: chat.title,

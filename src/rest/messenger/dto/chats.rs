@@ -4,7 +4,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::{patch, MessageType, Timestamp};
-use crate::domain::chats::{admin::InviteLink, admin::Role, Chat, ChatKind, Member};
+use crate::domain::chats::{admin::InviteLink, Chat, ChatKind, Member, Role};
 
 /// The seed's `ChatType` of a chat (see [`ChatType`]'s `From<ChatKind>`).
 pub fn chat_type(chat: &Chat) -> ChatType {
@@ -78,8 +78,7 @@ pub struct ChatRead {
     pub last_message_type: Option<String>,
     #[schema(required = true)]
     pub last_message_created_at: Option<Timestamp>,
-    #[schema(value_type = RoleName)]
-    pub my_role: String,
+    pub my_role: RoleName,
     pub created_at: Timestamp,
 }
 
@@ -96,8 +95,7 @@ pub struct ChatDetailRead {
 pub struct ChatMemberRead {
     pub id: i64,
     pub user_id: i64,
-    #[schema(value_type = RoleName)]
-    pub role: String,
+    pub role: RoleName,
     pub joined_at: Timestamp,
 }
 
@@ -106,7 +104,7 @@ impl From<Member> for ChatMemberRead {
         Self {
             id: member.id,
             user_id: member.user_id,
-            role: member.role,
+            role: member.role.into(),
             joined_at: member.joined_at.into(),
         }
     }
@@ -188,7 +186,7 @@ pub struct ChatMemberAdd {
 }
 
 /// `ChatMemberRole`.
-#[derive(Clone, Copy, Deserialize, ToSchema)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "lowercase")]
 #[schema(as = ChatMemberRole)]
 pub enum RoleName {
@@ -203,6 +201,16 @@ impl From<RoleName> for Role {
             RoleName::Owner => Role::Owner,
             RoleName::Admin => Role::Admin,
             RoleName::Member => Role::Member,
+        }
+    }
+}
+
+impl From<Role> for RoleName {
+    fn from(role: Role) -> Self {
+        match role {
+            Role::Owner => Self::Owner,
+            Role::Admin => Self::Admin,
+            Role::Member => Self::Member,
         }
     }
 }
