@@ -12,19 +12,8 @@ use crate::{
     realtime::{topics, Event},
 };
 
-pub use crate::db::messages::{Message, ReactionCount};
+pub use crate::db::messages::{Message, MessageKind, ReactionCount};
 pub use send::SendMessage;
-
-/// The message types of the seed's `MessageType`.
-pub const MESSAGE_TYPES: [&str; 7] = [
-    "text",
-    "image",
-    "video",
-    "audio",
-    "voice",
-    "file",
-    "circle_video",
-];
 
 /// Longest message text.
 pub const MAX_TEXT: usize = 10_000;

@@ -125,7 +125,7 @@ impl MessageMutation {
         let principal = principal(ctx).await?;
         let input = SendMessage {
             chat_id: parse_id(&input.chat_id, "chatId")?,
-            kind: input.message_type.as_str().to_owned(),
+            kind: Ok(input.message_type.into()),
             text: input.text,
             client_message_id: input.client_message_id,
             reply_to_message_id: input

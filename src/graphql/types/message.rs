@@ -18,6 +18,7 @@ use crate::{
 };
 
 #[derive(Enum, Clone, Copy, PartialEq, Eq, Debug)]
+#[graphql(remote = "crate::domain::messages::MessageKind")]
 pub enum MessageType {
     Text,
     Image,
@@ -26,32 +27,6 @@ pub enum MessageType {
     Voice,
     File,
     CircleVideo,
-}
-
-impl MessageType {
-    pub fn of(kind: &str) -> Self {
-        match kind {
-            "image" => Self::Image,
-            "video" => Self::Video,
-            "audio" => Self::Audio,
-            "voice" => Self::Voice,
-            "file" => Self::File,
-            "circle_video" => Self::CircleVideo,
-            _ => Self::Text,
-        }
-    }
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Text => "text",
-            Self::Image => "image",
-            Self::Video => "video",
-            Self::Audio => "audio",
-            Self::Voice => "voice",
-            Self::File => "file",
-            Self::CircleVideo => "circle_video",
-        }
-    }
 }
 
 /// Where a message got to: `SENT`, `DELIVERED` to, or `READ` by another member.
@@ -82,7 +57,7 @@ impl Message {
     }
     #[graphql(name = "type")]
     async fn message_type(&self) -> MessageType {
-        MessageType::of(&self.kind)
+        self.kind.into()
     }
     async fn text(&self) -> Option<&str> {
         self.text.as_deref()

@@ -133,7 +133,7 @@ impl<'a> Facts<'a> {
             counterpart_is_online: counterpart_id.is_some_and(|id| self.online.contains(&id)),
             counterpart_last_seen_at: last_seen.map(Into::into),
             last_message_text: last.and_then(|m| m.text.clone()),
-            last_message_type: last.map(|m| m.kind.clone()),
+            last_message_type: last.map(|m| m.kind.into()),
             last_message_created_at: last.map(|m| m.created_at.into()),
             my_role: member.role.into(),
             created_at: chat.created_at.into(),

@@ -100,7 +100,7 @@ pub async fn message_reads(domain: &Domain, messages: Vec<Message>) -> AppResult
                 sender_id: message.sender_id,
                 reply_to_message_id: message.reply_to_message_id,
                 forwarded_from_message_id: message.forwarded_from_message_id,
-                kind: message.kind,
+                kind: message.kind.into(),
                 text: message.text,
                 delivery_status: status.as_str(),
                 attachment_waveform: waveform,

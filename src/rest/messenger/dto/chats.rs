@@ -74,8 +74,8 @@ pub struct ChatRead {
     pub counterpart_last_seen_at: Option<Timestamp>,
     #[schema(required = true)]
     pub last_message_text: Option<String>,
-    #[schema(required = true, value_type = Option<MessageType>)]
-    pub last_message_type: Option<String>,
+    #[schema(required = true)]
+    pub last_message_type: Option<MessageType>,
     #[schema(required = true)]
     pub last_message_created_at: Option<Timestamp>,
     pub my_role: RoleName,

@@ -4,7 +4,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::Timestamp;
-use crate::domain::messages::{Pointers, ReactionCount, Receipt, SendMessage};
+use crate::domain::messages::{MessageKind, Pointers, ReactionCount, Receipt, SendMessage};
 
 /// `MessageRead`. `delivery_status` is `sent` | `delivered` | `read` (how far it got
 /// with the chat's other members); `attachment_waveform` is the waveform of the
@@ -19,8 +19,7 @@ pub struct MessageRead {
     #[schema(required = true)]
     pub forwarded_from_message_id: Option<i64>,
     #[serde(rename = "type")]
-    #[schema(value_type = MessageType)]
-    pub kind: String,
+    pub kind: MessageType,
     #[schema(required = true)]
     pub text: Option<String>,
     #[schema(value_type = DeliveryStatus)]
@@ -32,9 +31,8 @@ pub struct MessageRead {
 }
 
 /// The seed's `MessageType`.
-#[derive(ToSchema)]
-#[schema(rename_all = "snake_case")]
-#[allow(dead_code)] // the document's enum; messages carry it as text
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
 pub enum MessageType {
     Text,
     Image,
@@ -43,6 +41,20 @@ pub enum MessageType {
     Voice,
     File,
     CircleVideo,
+}
+
+impl From<MessageKind> for MessageType {
+    fn from(kind: MessageKind) -> Self {
+        match kind {
+            MessageKind::Text => Self::Text,
+            MessageKind::Image => Self::Image,
+            MessageKind::Video => Self::Video,
+            MessageKind::Audio => Self::Audio,
+            MessageKind::Voice => Self::Voice,
+            MessageKind::File => Self::File,
+            MessageKind::CircleVideo => Self::CircleVideo,
+        }
+    }
 }
 
 /// `MessageRead.delivery_status`.
@@ -75,7 +87,7 @@ impl From<MessageCreateRequest> for SendMessage {
     fn from(request: MessageCreateRequest) -> Self {
         Self {
             chat_id: request.chat_id,
-            kind: request.kind,
+            kind: request.kind.parse(),
             text: request.text,
             client_message_id: request.client_message_id,
             reply_to_message_id: request.reply_to_message_id,
