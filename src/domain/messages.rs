@@ -348,14 +348,6 @@ impl DeliveryStatus {
         }
         status
     }
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Sent => "sent",
-            Self::Delivered => "delivered",
-            Self::Read => "read",
-        }
-    }
 }
 
 impl MessageService<'_> {

@@ -6,7 +6,7 @@ use async_graphql::{
 };
 
 use crate::{
-    domain::messages::{Message, PageRequest, Receipt, SendMessage},
+    domain::messages::{Message, PageRequest, SendMessage},
     error::AppError,
     graphql::{
         context::{principal, services},
@@ -107,6 +107,7 @@ pub struct SendMessageInput {
 }
 
 #[derive(Enum, Clone, Copy, PartialEq, Eq, Debug)]
+#[graphql(remote = "crate::domain::messages::Receipt")]
 pub enum ReceiptStatus {
     Delivered,
     Read,
@@ -178,17 +179,13 @@ impl MessageMutation {
         status: ReceiptStatus,
     ) -> async_graphql::Result<ReadPointers> {
         let principal = principal(ctx).await?;
-        let receipt = match status {
-            ReceiptStatus::Delivered => Receipt::Delivered,
-            ReceiptStatus::Read => Receipt::Read,
-        };
         let pointers = services(ctx)
             .messages()
             .mark(
                 &principal,
                 parse_id(&chat_id, "chatId")?,
                 parse_id(&message_id, "messageId")?,
-                receipt,
+                status.into(),
             )
             .await?;
         Ok(pointers.into())

@@ -31,6 +31,7 @@ pub enum MessageType {
 
 /// Where a message got to: `SENT`, `DELIVERED` to, or `READ` by another member.
 #[derive(Enum, Clone, Copy, PartialEq, Eq, Debug)]
+#[graphql(remote = "crate::domain::messages::DeliveryStatus")]
 pub enum DeliveryStatus {
     Sent,
     Delivered,
@@ -123,11 +124,7 @@ impl Message {
             .await
             .map_err(|e| to_graphql(&e))?
             .unwrap_or_default();
-        Ok(match domain::messages::DeliveryStatus::of(self, &members) {
-            domain::messages::DeliveryStatus::Sent => DeliveryStatus::Sent,
-            domain::messages::DeliveryStatus::Delivered => DeliveryStatus::Delivered,
-            domain::messages::DeliveryStatus::Read => DeliveryStatus::Read,
-        })
+        Ok(domain::messages::DeliveryStatus::of(self, &members).into())
     }
     async fn edited_at(&self) -> Option<DateTime<Utc>> {
         self.edited_at

@@ -102,7 +102,7 @@ pub async fn message_reads(domain: &Domain, messages: Vec<Message>) -> AppResult
                 forwarded_from_message_id: message.forwarded_from_message_id,
                 kind: message.kind.into(),
                 text: message.text,
-                delivery_status: status.as_str(),
+                delivery_status: status.into(),
                 attachment_waveform: waveform,
                 created_at: message.created_at.into(),
                 updated_at: message.updated_at.into(),

@@ -4,7 +4,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::Timestamp;
-use crate::domain::messages::{MessageKind, Pointers, ReactionCount, Receipt, SendMessage};
+use crate::domain::messages::{self, MessageKind, Pointers, ReactionCount, Receipt, SendMessage};
 
 /// `MessageRead`. `delivery_status` is `sent` | `delivered` | `read` (how far it got
 /// with the chat's other members); `attachment_waveform` is the waveform of the
@@ -22,8 +22,7 @@ pub struct MessageRead {
     pub kind: MessageType,
     #[schema(required = true)]
     pub text: Option<String>,
-    #[schema(value_type = DeliveryStatus)]
-    pub delivery_status: &'static str,
+    pub delivery_status: DeliveryStatus,
     #[schema(required = true)]
     pub attachment_waveform: Option<Vec<i16>>,
     pub created_at: Timestamp,
@@ -58,13 +57,22 @@ impl From<MessageKind> for MessageType {
 }
 
 /// `MessageRead.delivery_status`.
-#[derive(ToSchema)]
-#[schema(rename_all = "lowercase")]
-#[allow(dead_code)] // the document's enum; `DeliveryStatus::as_str` writes it
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
 pub enum DeliveryStatus {
     Sent,
     Delivered,
     Read,
+}
+
+impl From<messages::DeliveryStatus> for DeliveryStatus {
+    fn from(status: messages::DeliveryStatus) -> Self {
+        match status {
+            messages::DeliveryStatus::Sent => Self::Sent,
+            messages::DeliveryStatus::Delivered => Self::Delivered,
+            messages::DeliveryStatus::Read => Self::Read,
+        }
+    }
 }
 
 fn text_type() -> String {
