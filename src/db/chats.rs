@@ -12,6 +12,8 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 use sqlx::PgExecutor;
 
+use super::users::PrivacyLevel;
+
 crate::db::text_enum! {
     /// A chat's type (`chats.type`).
     pub enum ChatKind {
@@ -302,9 +304,11 @@ pub async fn invite_chat(db: impl PgExecutor<'_>, token: &str) -> Result<Option<
 pub async fn invite_privacy(
     db: impl PgExecutor<'_>,
     user_ids: &[i64],
-) -> Result<Vec<(i64, String, bool)>, sqlx::Error> {
+) -> Result<Vec<(i64, PrivacyLevel, bool)>, sqlx::Error> {
     let rows = sqlx::query!(
-        "select id, privacy_group_invites, allow_private_messages from users where id = any($1)",
+        r#"select id, privacy_group_invites as "privacy_group_invites: PrivacyLevel",
+                  allow_private_messages
+             from users where id = any($1)"#,
         user_ids
     )
     .fetch_all(db)

@@ -8,7 +8,7 @@ mod ids;
 
 use std::collections::HashMap;
 
-use super::{Domain, Principal};
+use super::{Domain, Principal, UnknownValue};
 use crate::{
     db::{self, chats::NewChat},
     error::{AppError, AppResult},
@@ -16,7 +16,6 @@ use crate::{
 };
 
 pub use crate::db::chats::{Chat, ChatCursor, ChatKind, Member, MemberSettings, Role};
-pub use crate::db::UnknownValue;
 
 impl ChatKind {
     /// Groups and channels: chats with members, roles and administrators.

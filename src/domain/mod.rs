@@ -29,6 +29,11 @@ use crate::{
     auth::jwt::TokenCodec, config::Config, db::Db, integrations::mailer::Mailer, realtime::EventBus,
 };
 
+/// Text a request gave for a typed value (a chat or message type, a privacy level) that
+/// is none of its values: adapters parse such fields at the edge and hand the domain
+/// `Result<_, UnknownValue>`, which it reports with the request's other faults.
+pub use crate::db::UnknownValue;
+
 /// The largest page any list serves.
 pub const MAX_PAGE: i64 = 100;
 

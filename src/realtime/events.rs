@@ -2,7 +2,10 @@
 
 use chrono::{DateTime, Utc};
 
-use crate::db::{messages::Message, users::User};
+use crate::db::{
+    messages::Message,
+    users::{PrivacyLevel, User},
+};
 use serde::{Deserialize, Serialize};
 
 /// Current envelope version; consumers ignore envelopes of a newer major version.
@@ -96,7 +99,7 @@ pub enum Event {
         online: bool,
         last_seen_at: Option<DateTime<Utc>>,
         /// The user's `privacy_last_seen`, so each subscriber can decide without a query.
-        privacy_last_seen: String,
+        privacy_last_seen: PrivacyLevel,
     },
     /// A member's delivered / read pointers moved.
     ReadReceipt {

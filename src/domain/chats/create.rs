@@ -176,7 +176,7 @@ impl ChatService<'_> {
         let contacts_of_me = db::relations::having_contact(db.exec(), user_ids, me).await?;
         let blocked = db::relations::blocked_with_any(db.exec(), me, user_ids).await?;
         for (id, setting, _) in &privacy {
-            let allowed = crate::domain::visibility::admits(setting, *id, Some(me), |_| async {
+            let allowed = crate::domain::visibility::admits(*setting, *id, Some(me), |_| async {
                 contacts_of_me.contains(id)
             })
             .await;

@@ -4,11 +4,11 @@
 
 use super::{Message, MessageKind, MessageService, MAX_TEXT};
 use crate::{
-    db::{self, messages::NewMessage, UnknownValue},
+    db::{self, messages::NewMessage},
     domain::{
         chats::{ChatKind, ChatView, Role},
         validation::Checks,
-        Principal,
+        Principal, UnknownValue,
     },
     error::{AppError, AppResult},
     realtime::{topics, Event},

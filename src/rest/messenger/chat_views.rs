@@ -70,7 +70,7 @@ impl<'a> Facts<'a> {
                 continue;
             };
             if privacy
-                .show(user, &user.privacy_last_seen, Some(()))
+                .show(user, user.privacy_last_seen, Some(()))
                 .await
                 .is_some()
             {
@@ -108,7 +108,7 @@ impl<'a> Facts<'a> {
             Some(user) => (
                 self.privacy.avatar(user).await,
                 self.privacy
-                    .show(user, &user.privacy_last_seen, user.last_seen_at)
+                    .show(user, user.privacy_last_seen, user.last_seen_at)
                     .await,
             ),
             None => (None, None),

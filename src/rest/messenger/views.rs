@@ -9,7 +9,7 @@ use super::dto::{MessageRead, UserRead, UserSearchRead};
 use crate::{
     domain::{
         messages::{DeliveryStatus, Message},
-        users::User,
+        users::{PrivacyLevel, User},
         visibility::Audience,
         Domain,
     },
@@ -27,14 +27,14 @@ impl<'a> Privacy<'a> {
     }
 
     /// `value` when `user`'s `setting` lets the viewer see it.
-    pub async fn show<T>(&self, user: &User, setting: &str, value: Option<T>) -> Option<T> {
+    pub async fn show<T>(&self, user: &User, setting: PrivacyLevel, value: Option<T>) -> Option<T> {
         value.as_ref()?;
         let shown = self.0.sees(user.id, setting).await;
         shown.then_some(value).flatten()
     }
 
     pub async fn avatar(&self, user: &User) -> Option<String> {
-        self.show(user, &user.privacy_avatar, user.avatar_url.clone())
+        self.show(user, user.privacy_avatar, user.avatar_url.clone())
             .await
     }
 }
