@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::{patch, MessageType, Timestamp};
+use super::{patch, Choice, MessageType, Timestamp};
 use crate::domain::chats::{admin::InviteLink, Chat, ChatKind, Member, Role};
 
 /// The seed's `ChatType` of a chat (see [`ChatType`]'s `From<ChatKind>`).
@@ -12,7 +12,7 @@ pub fn chat_type(chat: &Chat) -> ChatType {
 }
 
 /// The seed's `ChatType` as the document names it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, ToSchema)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum ChatType {
     Private,
@@ -28,6 +28,16 @@ impl From<ChatKind> for ChatType {
             ChatKind::Group => Self::Group,
             ChatKind::Channel => Self::Channel,
             ChatKind::Private | ChatKind::Saved => Self::Private,
+        }
+    }
+}
+
+impl From<ChatType> for ChatKind {
+    fn from(kind: ChatType) -> Self {
+        match kind {
+            ChatType::Private => Self::Private,
+            ChatType::Group => Self::Group,
+            ChatType::Channel => Self::Channel,
         }
     }
 }
@@ -151,7 +161,7 @@ impl ChatDiscoverRead {
 pub struct ChatCreateRequest {
     #[serde(rename = "type")]
     #[schema(value_type = ChatType)]
-    pub kind: String,
+    pub kind: Choice<ChatType>,
     pub title: Option<String>,
     pub handle: Option<String>,
     pub description: Option<String>,

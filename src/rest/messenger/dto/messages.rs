@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::Timestamp;
+use super::{Choice, Timestamp};
 use crate::domain::messages::{self, MessageKind, Pointers, ReactionCount, Receipt, SendMessage};
 
 /// `MessageRead`. `delivery_status` is `sent` | `delivered` | `read` (how far it got
@@ -30,7 +30,7 @@ pub struct MessageRead {
 }
 
 /// The seed's `MessageType`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, ToSchema)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum MessageType {
     Text,
@@ -56,6 +56,20 @@ impl From<MessageKind> for MessageType {
     }
 }
 
+impl From<MessageType> for MessageKind {
+    fn from(kind: MessageType) -> Self {
+        match kind {
+            MessageType::Text => Self::Text,
+            MessageType::Image => Self::Image,
+            MessageType::Video => Self::Video,
+            MessageType::Audio => Self::Audio,
+            MessageType::Voice => Self::Voice,
+            MessageType::File => Self::File,
+            MessageType::CircleVideo => Self::CircleVideo,
+        }
+    }
+}
+
 /// `MessageRead.delivery_status`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, ToSchema)]
 #[serde(rename_all = "lowercase")]
@@ -75,8 +89,8 @@ impl From<messages::DeliveryStatus> for DeliveryStatus {
     }
 }
 
-fn text_type() -> String {
-    "text".to_owned()
+fn text_type() -> Choice<MessageType> {
+    Choice(Ok(MessageType::Text))
 }
 
 /// `MessageCreateRequest`; `type` defaults to `text`.
@@ -85,7 +99,7 @@ pub struct MessageCreateRequest {
     pub chat_id: i64,
     #[serde(rename = "type", default = "text_type")]
     #[schema(value_type = MessageType)]
-    pub kind: String,
+    pub kind: Choice<MessageType>,
     pub text: Option<String>,
     pub client_message_id: Option<String>,
     pub reply_to_message_id: Option<i64>,
@@ -95,7 +109,7 @@ impl From<MessageCreateRequest> for SendMessage {
     fn from(request: MessageCreateRequest) -> Self {
         Self {
             chat_id: request.chat_id,
-            kind: request.kind.parse(),
+            kind: request.kind.into_domain(),
             text: request.text,
             client_message_id: request.client_message_id,
             reply_to_message_id: request.reply_to_message_id,
