@@ -3,6 +3,7 @@
 use chrono::{DateTime, Utc};
 
 use crate::db::{
+    bot_auth::BotAuthStatus,
     messages::Message,
     users::{PrivacyLevel, User},
 };
@@ -121,7 +122,7 @@ pub enum Event {
     /// like a poll.
     BotAuthSessionChanged {
         session_id: String,
-        status: String,
+        status: BotAuthStatus,
     },
     /// This process's link to the other instances was down: events may have been
     /// missed, so subscribers reload what they show from the database. Delivered
