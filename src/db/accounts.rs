@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use sqlx::PgExecutor;
 
-use super::users::User;
+use super::users::{PrivacyLevel, User};
 
 /// What a password login needs to know about an account.
 #[derive(Clone, Debug, sqlx::FromRow)]
@@ -64,8 +64,10 @@ pub async fn create_email_user(
            values ($1, $2, $3, $4)
            returning id, telegram_id, email, email_verified, twofa_enabled, username, name,
                      first_name, last_name, language_code, is_premium, bio, avatar_url,
-                     allow_private_messages, privacy_avatar, privacy_last_seen,
-                  privacy_group_invites, last_seen_at, created_at, updated_at"#,
+                     allow_private_messages, privacy_avatar as "privacy_avatar: PrivacyLevel",
+                     privacy_last_seen as "privacy_last_seen: PrivacyLevel",
+                     privacy_group_invites as "privacy_group_invites: PrivacyLevel",
+                     last_seen_at, created_at, updated_at"#,
         new.email,
         new.password_hash,
         new.name,

@@ -5,6 +5,8 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 use sqlx::PgExecutor;
 
+use super::messages::MessageKind;
+
 /// A file attached to a message.
 #[derive(Clone, Debug, PartialEq, sqlx::FromRow, serde::Serialize, serde::Deserialize)]
 pub struct Attachment {
@@ -28,7 +30,7 @@ pub struct Attachment {
 pub struct ChatAttachment {
     pub attachment: Attachment,
     pub sender_id: i64,
-    pub message_type: String,
+    pub message_type: MessageKind,
     pub message_created_at: DateTime<Utc>,
 }
 
@@ -173,7 +175,8 @@ pub async fn list_for_chat(
     let rows = sqlx::query!(
         r#"select a.id, a.message_id, a.chat_id, a.url, a.object_key, a.mime, a.size,
                   a.file_name, a.waveform, a.created_at,
-                  m.sender_id, m.type as message_type, m.created_at as message_created_at
+                  m.sender_id, m.type as "message_type: MessageKind",
+                  m.created_at as message_created_at
              from attachments a
              join messages m on m.chat_id = a.chat_id and m.id = a.message_id
             where a.chat_id = $1

@@ -7,12 +7,30 @@ use chrono::{DateTime, Utc};
 use sqlx::PgExecutor;
 use uuid::Uuid;
 
+crate::db::text_enum! {
+    /// Where a bot-login session stands (`bot_auth_sessions.status`).
+    pub enum BotAuthStatus {
+        Pending = "pending",
+        Completed = "completed",
+        Expired = "expired",
+    }
+}
+
+crate::db::text_enum! {
+    /// The messenger a login came through (`bot_auth_sessions.channel`,
+    /// `bot_subscribers.platform`; the seed's `channel`).
+    pub enum Channel {
+        Telegram = "telegram",
+        Max = "max",
+    }
+}
+
 /// A session as the bot conversation needs it.
 #[derive(Clone, Debug)]
 pub struct SessionRow {
     pub id: String,
-    pub status: String,
-    pub channel: Option<String>,
+    pub status: BotAuthStatus,
+    pub channel: Option<Channel>,
     pub platform_user_id: Option<i64>,
     pub code_expires_at: Option<DateTime<Utc>>,
     pub code_used_at: Option<DateTime<Utc>>,
@@ -22,7 +40,7 @@ pub struct SessionRow {
 /// What a completed login writes onto its session.
 #[derive(Clone, Debug)]
 pub struct Completion<'a> {
-    pub channel: &'a str,
+    pub channel: Channel,
     pub platform_user_id: i64,
     pub user_id: i64,
     pub first_name: Option<&'a str>,
@@ -57,7 +75,8 @@ pub async fn insert_pending(
 pub async fn lock(db: impl PgExecutor<'_>, id: &str) -> Result<Option<SessionRow>, sqlx::Error> {
     sqlx::query_as!(
         SessionRow,
-        r#"select id, status, channel, platform_user_id, code_expires_at, code_used_at, expires_at
+        r#"select id, status as "status: BotAuthStatus", channel as "channel: Channel",
+                  platform_user_id, code_expires_at, code_used_at, expires_at
              from bot_auth_sessions where id = $1 for update"#,
         id
     )
@@ -70,13 +89,13 @@ pub async fn lock(db: impl PgExecutor<'_>, id: &str) -> Result<Option<SessionRow
 pub async fn claim(
     db: impl PgExecutor<'_>,
     id: &str,
-    channel: &str,
+    channel: Channel,
     platform_user_id: i64,
 ) -> Result<(), sqlx::Error> {
     sqlx::query!(
         "update bot_auth_sessions set channel = $2, platform_user_id = $3 where id = $1",
         id,
-        channel,
+        channel as Channel,
         platform_user_id
     )
     .execute(db)
@@ -98,7 +117,7 @@ pub async fn complete(
                   subscriber_id = $9, code_hash = $10, code_expires_at = $11
             where id = $1"#,
         id,
-        done.channel,
+        done.channel as Channel,
         done.platform_user_id,
         done.user_id,
         done.first_name,
@@ -128,7 +147,7 @@ pub async fn insert_completed(
                 avatar_url, lang, subscriber_id, code_hash, code_expires_at, expires_at)
            values ($1, 'completed', $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"#,
         id,
-        done.channel,
+        done.channel as Channel,
         done.platform_user_id,
         done.user_id,
         done.first_name,
@@ -161,7 +180,7 @@ pub async fn cancel(db: impl PgExecutor<'_>, id: &str) -> Result<(), sqlx::Error
 /// unused, unexpired code, which the caller turns back into the code.
 #[derive(Clone, Debug)]
 pub struct StatusRow {
-    pub status: String,
+    pub status: BotAuthStatus,
     pub expires_at: DateTime<Utc>,
     /// Set on the one read that hands the code out (`code_delivered_at` is set with it).
     pub delivered: Option<Delivered>,
@@ -189,7 +208,7 @@ pub async fn read_status(
                   and code_used_at is null and code_expires_at > $2
                returning id, code_hash, code_expires_at
            )
-           select s.status, s.expires_at, d.code_hash as "code_hash?",
+           select s.status as "status: BotAuthStatus", s.expires_at, d.code_hash as "code_hash?",
                   d.code_expires_at as "code_expires_at?"
              from bot_auth_sessions s left join delivered d on d.id = s.id
             where s.id = $1"#,
@@ -216,7 +235,7 @@ pub async fn read_status(
 pub struct Consumed {
     pub session_id: String,
     pub state: Option<String>,
-    pub channel: String,
+    pub channel: Channel,
     pub user_id: Option<i64>,
     pub first_name: Option<String>,
     pub username: Option<String>,
@@ -243,7 +262,7 @@ pub async fn consume_code(
                returning id, state, channel, user_id, first_name, username, avatar_url, lang,
                          subscriber_id
            )
-           select u.id as "session_id!", u.state, u.channel as "channel!", u.user_id,
+           select u.id as "session_id!", u.state, u.channel as "channel!: Channel", u.user_id,
                   u.first_name, u.username, u.avatar_url, u.lang, u.subscriber_id,
                   coalesce(s.tags, '{}') as "tags!"
              from used u left join bot_subscribers s on s.id = u.subscriber_id"#,
@@ -314,7 +333,7 @@ pub async fn insert_max_user(
 #[derive(Clone, Debug)]
 pub struct Subscriber<'a> {
     pub user_id: i64,
-    pub platform: &'a str,
+    pub platform: Channel,
     pub platform_user_id: i64,
     pub username: Option<&'a str>,
     pub first_name: Option<&'a str>,
@@ -341,7 +360,7 @@ pub async fn upsert_subscriber(
                unsubscribed_at = null
            returning id"#,
         sub.user_id,
-        sub.platform,
+        sub.platform as Channel,
         sub.platform_user_id,
         sub.username,
         sub.first_name,

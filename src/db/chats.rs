@@ -14,12 +14,34 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 use sqlx::PgExecutor;
 
+use super::users::PrivacyLevel;
+
+crate::db::text_enum! {
+    /// A chat's type (`chats.type`).
+    pub enum ChatKind {
+        Private = "private",
+        Group = "group",
+        Channel = "channel",
+        /// The owner's own chat ("Saved Messages").
+        Saved = "saved",
+    }
+}
+
+crate::db::text_enum! {
+    /// A member's role (`chat_members.role`).
+    pub enum Role {
+        Owner = "owner",
+        Admin = "admin",
+        Member = "member",
+    }
+}
+
 /// A chat's shared facts (per-viewer facts live in [`Member`]).
 #[derive(Clone, Debug, PartialEq, sqlx::FromRow, serde::Serialize, serde::Deserialize)]
 pub struct Chat {
     pub id: i64,
     pub public_id: String,
-    pub kind: String,
+    pub kind: ChatKind,
     pub title: Option<String>,
     pub description: Option<String>,
     pub avatar_url: Option<String>,
@@ -41,7 +63,7 @@ pub struct Member {
     pub id: i64,
     pub chat_id: i64,
     pub user_id: i64,
-    pub role: String,
+    pub role: Role,
     pub joined_at: DateTime<Utc>,
     pub archived: bool,
     pub pinned: bool,
@@ -55,9 +77,9 @@ pub struct Member {
 pub async fn find(db: impl PgExecutor<'_>, id: i64) -> Result<Option<Chat>, sqlx::Error> {
     sqlx::query_as!(
         Chat,
-        r#"select id, public_id, type as kind, title, description, avatar_url, handle, is_public,
-                  created_by, pair_low_user_id, pair_high_user_id, pinned_message_id,
-                  last_message_id, last_message_at, created_at, updated_at
+        r#"select id, public_id, type as "kind: ChatKind", title, description, avatar_url,
+                  handle, is_public, created_by, pair_low_user_id, pair_high_user_id,
+                  pinned_message_id, last_message_id, last_message_at, created_at, updated_at
              from chats where id = $1"#,
         id
     )
@@ -72,9 +94,9 @@ pub async fn find_many(
 ) -> Result<HashMap<i64, Chat>, sqlx::Error> {
     let rows = sqlx::query_as!(
         Chat,
-        r#"select id, public_id, type as kind, title, description, avatar_url, handle, is_public,
-                  created_by, pair_low_user_id, pair_high_user_id, pinned_message_id,
-                  last_message_id, last_message_at, created_at, updated_at
+        r#"select id, public_id, type as "kind: ChatKind", title, description, avatar_url,
+                  handle, is_public, created_by, pair_low_user_id, pair_high_user_id,
+                  pinned_message_id, last_message_id, last_message_at, created_at, updated_at
              from chats where id = any($1)"#,
         ids
     )
@@ -91,8 +113,8 @@ pub async fn member(
 ) -> Result<Option<Member>, sqlx::Error> {
     sqlx::query_as!(
         Member,
-        r#"select id, chat_id, user_id, role, joined_at, archived, pinned, muted,
-                  last_read_message_id, last_delivered_message_id, cleared_before_message_id
+        r#"select id, chat_id, user_id, role as "role: Role", joined_at, archived, pinned,
+                  muted, last_read_message_id, last_delivered_message_id, cleared_before_message_id
              from chat_members where chat_id = $1 and user_id = $2"#,
         chat_id,
         user_id
@@ -110,8 +132,8 @@ pub async fn memberships(
 ) -> Result<HashMap<i64, Member>, sqlx::Error> {
     let rows = sqlx::query_as!(
         Member,
-        r#"select id, chat_id, user_id, role, joined_at, archived, pinned, muted,
-                  last_read_message_id, last_delivered_message_id, cleared_before_message_id
+        r#"select id, chat_id, user_id, role as "role: Role", joined_at, archived, pinned,
+                  muted, last_read_message_id, last_delivered_message_id, cleared_before_message_id
              from chat_members where user_id = $1 and chat_id = any($2)"#,
         user_id,
         chat_ids
@@ -124,7 +146,7 @@ pub async fn memberships(
 /// What a new chat is made of.
 pub struct NewChat<'a> {
     pub public_id: &'a str,
-    pub kind: &'a str,
+    pub kind: ChatKind,
     pub title: Option<&'a str>,
     pub description: Option<&'a str>,
     pub avatar_url: Option<&'a str>,
@@ -148,11 +170,11 @@ pub async fn insert(
                               created_by, pair_low_user_id, pair_high_user_id)
            values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
            on conflict on constraint chats_pair_key do nothing
-           returning id, public_id, type as kind, title, description, avatar_url, handle,
-                     is_public, created_by, pair_low_user_id, pair_high_user_id,
+           returning id, public_id, type as "kind: ChatKind", title, description,
+                     avatar_url, handle, is_public, created_by, pair_low_user_id, pair_high_user_id,
                      pinned_message_id, last_message_id, last_message_at, created_at, updated_at"#,
         chat.public_id,
-        chat.kind,
+        chat.kind as ChatKind,
         chat.title,
         chat.description,
         chat.avatar_url,
@@ -174,9 +196,9 @@ pub async fn find_by_pair(
 ) -> Result<Option<Chat>, sqlx::Error> {
     sqlx::query_as!(
         Chat,
-        r#"select id, public_id, type as kind, title, description, avatar_url, handle, is_public,
-                  created_by, pair_low_user_id, pair_high_user_id, pinned_message_id,
-                  last_message_id, last_message_at, created_at, updated_at
+        r#"select id, public_id, type as "kind: ChatKind", title, description, avatar_url,
+                  handle, is_public, created_by, pair_low_user_id, pair_high_user_id,
+                  pinned_message_id, last_message_id, last_message_at, created_at, updated_at
              from chats where pair_low_user_id = $1 and pair_high_user_id = $2"#,
         low,
         high
@@ -206,8 +228,8 @@ pub async fn update_profile(
                description = case when $3 then $4 else description end,
                avatar_url = case when $5 then $6 else avatar_url end
             where id = $1
-           returning id, public_id, type as kind, title, description, avatar_url, handle,
-                     is_public, created_by, pair_low_user_id, pair_high_user_id,
+           returning id, public_id, type as "kind: ChatKind", title, description,
+                     avatar_url, handle, is_public, created_by, pair_low_user_id, pair_high_user_id,
                      pinned_message_id, last_message_id, last_message_at, created_at, updated_at"#,
         chat_id,
         patch.title,
@@ -229,8 +251,8 @@ pub async fn set_pinned_message(
     sqlx::query_as!(
         Chat,
         r#"update chats set pinned_message_id = $2 where id = $1
-           returning id, public_id, type as kind, title, description, avatar_url, handle,
-                     is_public, created_by, pair_low_user_id, pair_high_user_id,
+           returning id, public_id, type as "kind: ChatKind", title, description,
+                     avatar_url, handle, is_public, created_by, pair_low_user_id, pair_high_user_id,
                      pinned_message_id, last_message_id, last_message_at, created_at, updated_at"#,
         chat_id,
         message_id
@@ -284,9 +306,11 @@ pub async fn invite_chat(db: impl PgExecutor<'_>, token: &str) -> Result<Option<
 pub async fn invite_privacy(
     db: impl PgExecutor<'_>,
     user_ids: &[i64],
-) -> Result<Vec<(i64, String, bool)>, sqlx::Error> {
+) -> Result<Vec<(i64, PrivacyLevel, bool)>, sqlx::Error> {
     let rows = sqlx::query!(
-        "select id, privacy_group_invites, allow_private_messages from users where id = any($1)",
+        r#"select id, privacy_group_invites as "privacy_group_invites: PrivacyLevel",
+                  allow_private_messages
+             from users where id = any($1)"#,
         user_ids
     )
     .fetch_all(db)

@@ -15,12 +15,25 @@ pub use reactions::*;
 pub use read::*;
 pub use send::*;
 
+crate::db::text_enum! {
+    /// A message's type (`messages.type`, the seed's `MessageType`).
+    pub enum MessageKind {
+        Text = "text",
+        Image = "image",
+        Video = "video",
+        Audio = "audio",
+        Voice = "voice",
+        File = "file",
+        CircleVideo = "circle_video",
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, sqlx::FromRow, serde::Serialize, serde::Deserialize)]
 pub struct Message {
     pub id: i64,
     pub chat_id: i64,
     pub sender_id: i64,
-    pub kind: String,
+    pub kind: MessageKind,
     pub text: Option<String>,
     pub reply_to_message_id: Option<i64>,
     pub forwarded_from_message_id: Option<i64>,
@@ -43,9 +56,9 @@ pub async fn newer_than(
 ) -> Result<Vec<Message>, sqlx::Error> {
     sqlx::query_as!(
         Message,
-        r#"select x.id, x.chat_id, x.sender_id, x.type as kind, x.text, x.reply_to_message_id,
-                  x.forwarded_from_message_id, x.forwarded_from_user_id, x.client_message_id,
-                  x.edited_at, x.deleted_at, x.created_at, x.updated_at
+        r#"select x.id, x.chat_id, x.sender_id, x.type as "kind: MessageKind", x.text,
+                  x.reply_to_message_id, x.forwarded_from_message_id, x.forwarded_from_user_id,
+                  x.client_message_id, x.edited_at, x.deleted_at, x.created_at, x.updated_at
              from messages x
              join chat_members m on m.chat_id = x.chat_id and m.user_id = $1
             where x.chat_id = any($2) and x.id > $3 and x.deleted_at is null
@@ -68,9 +81,9 @@ pub async fn newer_than(
 pub async fn find(db: impl PgExecutor<'_>, id: i64) -> Result<Option<Message>, sqlx::Error> {
     sqlx::query_as!(
         Message,
-        r#"select id, chat_id, sender_id, type as kind, text, reply_to_message_id,
-                  forwarded_from_message_id, forwarded_from_user_id, client_message_id,
-                  edited_at, deleted_at, created_at, updated_at
+        r#"select id, chat_id, sender_id, type as "kind: MessageKind", text,
+                  reply_to_message_id, forwarded_from_message_id, forwarded_from_user_id,
+                  client_message_id, edited_at, deleted_at, created_at, updated_at
              from messages where id = $1"#,
         id
     )
@@ -87,9 +100,9 @@ pub async fn find_visible(
 ) -> Result<HashMap<i64, Message>, sqlx::Error> {
     let rows = sqlx::query_as!(
         Message,
-        r#"select x.id, x.chat_id, x.sender_id, x.type as kind, x.text, x.reply_to_message_id,
-                  x.forwarded_from_message_id, x.forwarded_from_user_id, x.client_message_id,
-                  x.edited_at, x.deleted_at, x.created_at, x.updated_at
+        r#"select x.id, x.chat_id, x.sender_id, x.type as "kind: MessageKind", x.text,
+                  x.reply_to_message_id, x.forwarded_from_message_id, x.forwarded_from_user_id,
+                  x.client_message_id, x.edited_at, x.deleted_at, x.created_at, x.updated_at
              from messages x
              join chat_members m on m.chat_id = x.chat_id and m.user_id = $1
             where x.id = any($2) and x.deleted_at is null
@@ -123,7 +136,7 @@ pub async fn thread(
                 where t.depth < 64
            )
            select x.id as "id!", x.chat_id as "chat_id!", x.sender_id as "sender_id!",
-                  x.type as "kind!", x.text, x.reply_to_message_id,
+                  x.type as "kind!: MessageKind", x.text, x.reply_to_message_id,
                   x.forwarded_from_message_id, x.forwarded_from_user_id, x.client_message_id,
                   x.edited_at, x.deleted_at, x.created_at as "created_at!",
                   x.updated_at as "updated_at!"
@@ -149,9 +162,9 @@ pub async fn edit(db: impl PgExecutor<'_>, id: i64, text: &str) -> Result<Messag
     sqlx::query_as!(
         Message,
         r#"update messages set text = $2, edited_at = now() where id = $1
-           returning id, chat_id, sender_id, type as kind, text, reply_to_message_id,
-                     forwarded_from_message_id, forwarded_from_user_id, client_message_id,
-                     edited_at, deleted_at, created_at, updated_at"#,
+           returning id, chat_id, sender_id, type as "kind: MessageKind", text,
+                     reply_to_message_id, forwarded_from_message_id, forwarded_from_user_id,
+                     client_message_id, edited_at, deleted_at, created_at, updated_at"#,
         id,
         text
     )
@@ -282,9 +295,9 @@ pub async fn search(
 ) -> Result<Vec<Message>, sqlx::Error> {
     sqlx::query_as!(
         Message,
-        r#"select x.id, x.chat_id, x.sender_id, x.type as kind, x.text, x.reply_to_message_id,
-                  x.forwarded_from_message_id, x.forwarded_from_user_id, x.client_message_id,
-                  x.edited_at, x.deleted_at, x.created_at, x.updated_at
+        r#"select x.id, x.chat_id, x.sender_id, x.type as "kind: MessageKind", x.text,
+                  x.reply_to_message_id, x.forwarded_from_message_id, x.forwarded_from_user_id,
+                  x.client_message_id, x.edited_at, x.deleted_at, x.created_at, x.updated_at
              from messages x
              join chat_members m on m.chat_id = x.chat_id and m.user_id = $1
             where x.search_tsv @@ websearch_to_tsquery('simple', $2)

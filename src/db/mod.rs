@@ -14,6 +14,7 @@ pub mod sessions;
 pub mod users;
 
 mod counted;
+mod values;
 
 use std::{
     str::FromStr,
@@ -25,6 +26,8 @@ use std::{
 };
 
 pub use counted::{Counted, Pooled};
+pub(crate) use values::text_enum;
+pub use values::UnknownValue;
 
 use anyhow::Context as _;
 use sqlx::{

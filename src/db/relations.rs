@@ -2,7 +2,7 @@
 
 use sqlx::PgExecutor;
 
-use super::users::User;
+use super::users::{PrivacyLevel, User};
 
 /// Which list a relation lives in.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -76,7 +76,9 @@ pub async fn list(
                 r#"select u.id, u.telegram_id, u.email, u.email_verified, u.twofa_enabled,
                           u.username, u.name, u.first_name, u.last_name, u.language_code,
                           u.is_premium, u.bio, u.avatar_url, u.allow_private_messages,
-                          u.privacy_avatar, u.privacy_last_seen, u.privacy_group_invites,
+                          u.privacy_avatar as "privacy_avatar: PrivacyLevel",
+                          u.privacy_last_seen as "privacy_last_seen: PrivacyLevel",
+                          u.privacy_group_invites as "privacy_group_invites: PrivacyLevel",
                           u.last_seen_at, u.created_at, u.updated_at
                      from contacts c join users u on u.id = c.contact_id
                     where c.owner_id = $1
@@ -92,7 +94,9 @@ pub async fn list(
                 r#"select u.id, u.telegram_id, u.email, u.email_verified, u.twofa_enabled,
                           u.username, u.name, u.first_name, u.last_name, u.language_code,
                           u.is_premium, u.bio, u.avatar_url, u.allow_private_messages,
-                          u.privacy_avatar, u.privacy_last_seen, u.privacy_group_invites,
+                          u.privacy_avatar as "privacy_avatar: PrivacyLevel",
+                          u.privacy_last_seen as "privacy_last_seen: PrivacyLevel",
+                          u.privacy_group_invites as "privacy_group_invites: PrivacyLevel",
                           u.last_seen_at, u.created_at, u.updated_at
                      from blocks b join users u on u.id = b.blocked_id
                     where b.blocker_id = $1

@@ -5,6 +5,20 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 use sqlx::PgExecutor;
 
+crate::db::text_enum! {
+    /// A privacy setting (messenger-rest-api.md §3.7): who sees the avatar, online status
+    /// and last-seen time, or may add the user to groups. The default (for a row built in
+    /// memory, never stored) is the safe one.
+    #[derive(Default)]
+    pub enum PrivacyLevel {
+        Everyone = "everyone",
+        /// The users in the owner's contacts.
+        Contacts = "contacts",
+        #[default]
+        Nobody = "nobody",
+    }
+}
+
 /// A user as the API sees it (no password hash, no TOTP secret).
 #[derive(Clone, Debug, Default, PartialEq, sqlx::FromRow, serde::Serialize, serde::Deserialize)]
 pub struct User {
@@ -22,12 +36,12 @@ pub struct User {
     pub bio: Option<String>,
     pub avatar_url: Option<String>,
     pub allow_private_messages: bool,
-    /// `everyone`, `contacts` or `nobody`: who sees the avatar (§3.7).
-    pub privacy_avatar: String,
+    /// Who sees the avatar (§3.7).
+    pub privacy_avatar: PrivacyLevel,
     /// Who sees online status and last-seen time.
-    pub privacy_last_seen: String,
+    pub privacy_last_seen: PrivacyLevel,
     /// Who may add the user to groups and channels.
-    pub privacy_group_invites: String,
+    pub privacy_group_invites: PrivacyLevel,
     pub last_seen_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
@@ -59,8 +73,10 @@ pub async fn find_by_id(db: impl PgExecutor<'_>, id: i64) -> Result<Option<User>
         User,
         r#"select id, telegram_id, email, email_verified, twofa_enabled, username, name,
                   first_name, last_name, language_code, is_premium, bio, avatar_url,
-                  allow_private_messages, privacy_avatar, privacy_last_seen,
-                  privacy_group_invites, last_seen_at, created_at, updated_at
+                  allow_private_messages, privacy_avatar as "privacy_avatar: PrivacyLevel",
+                  privacy_last_seen as "privacy_last_seen: PrivacyLevel",
+                  privacy_group_invites as "privacy_group_invites: PrivacyLevel",
+                  last_seen_at, created_at, updated_at
              from users where id = $1"#,
         id
     )
@@ -78,8 +94,10 @@ pub async fn find_many(
         User,
         r#"select id, telegram_id, email, email_verified, twofa_enabled, username, name,
                   first_name, last_name, language_code, is_premium, bio, avatar_url,
-                  allow_private_messages, privacy_avatar, privacy_last_seen,
-                  privacy_group_invites, last_seen_at, created_at, updated_at
+                  allow_private_messages, privacy_avatar as "privacy_avatar: PrivacyLevel",
+                  privacy_last_seen as "privacy_last_seen: PrivacyLevel",
+                  privacy_group_invites as "privacy_group_invites: PrivacyLevel",
+                  last_seen_at, created_at, updated_at
              from users where id = any($1)"#,
         ids
     )
@@ -97,8 +115,10 @@ pub async fn find_by_telegram_id(
         User,
         r#"select id, telegram_id, email, email_verified, twofa_enabled, username, name,
                   first_name, last_name, language_code, is_premium, bio, avatar_url,
-                  allow_private_messages, privacy_avatar, privacy_last_seen,
-                  privacy_group_invites, last_seen_at, created_at, updated_at
+                  allow_private_messages, privacy_avatar as "privacy_avatar: PrivacyLevel",
+                  privacy_last_seen as "privacy_last_seen: PrivacyLevel",
+                  privacy_group_invites as "privacy_group_invites: PrivacyLevel",
+                  last_seen_at, created_at, updated_at
              from users where telegram_id = $1"#,
         telegram_id
     )
@@ -154,8 +174,9 @@ pub async fn upsert_telegram(
                   twofa_enabled as "twofa_enabled!", username, name, first_name, last_name,
                   language_code as "language_code!", is_premium as "is_premium!", bio,
                   avatar_url, allow_private_messages as "allow_private_messages!",
-                  privacy_avatar as "privacy_avatar!", privacy_last_seen as "privacy_last_seen!",
-                  privacy_group_invites as "privacy_group_invites!",
+                  privacy_avatar as "privacy_avatar!: PrivacyLevel",
+                  privacy_last_seen as "privacy_last_seen!: PrivacyLevel",
+                  privacy_group_invites as "privacy_group_invites!: PrivacyLevel",
                   last_seen_at, created_at as "created_at!", updated_at as "updated_at!",
                   created as "created!", true as "changed!"
              from upserted
@@ -251,8 +272,10 @@ pub async fn search(
         User,
         r#"select id, telegram_id, email, email_verified, twofa_enabled, username, name,
                   first_name, last_name, language_code, is_premium, bio, avatar_url,
-                  allow_private_messages, privacy_avatar, privacy_last_seen,
-                  privacy_group_invites, last_seen_at, created_at, updated_at
+                  allow_private_messages, privacy_avatar as "privacy_avatar: PrivacyLevel",
+                  privacy_last_seen as "privacy_last_seen: PrivacyLevel",
+                  privacy_group_invites as "privacy_group_invites: PrivacyLevel",
+                  last_seen_at, created_at, updated_at
              from users
             where username ilike $1 or name ilike $1 or first_name ilike $1
                or last_name ilike $1 or lower(email) = lower($2)
@@ -276,8 +299,10 @@ pub async fn find_by_email(
         User,
         r#"select id, telegram_id, email, email_verified, twofa_enabled, username, name,
                   first_name, last_name, language_code, is_premium, bio, avatar_url,
-                  allow_private_messages, privacy_avatar, privacy_last_seen,
-                  privacy_group_invites, last_seen_at, created_at, updated_at
+                  allow_private_messages, privacy_avatar as "privacy_avatar: PrivacyLevel",
+                  privacy_last_seen as "privacy_last_seen: PrivacyLevel",
+                  privacy_group_invites as "privacy_group_invites: PrivacyLevel",
+                  last_seen_at, created_at, updated_at
              from users where lower(email) = lower($1)"#,
         email
     )
@@ -294,9 +319,9 @@ pub struct ProfilePatch {
     pub avatar_url: Option<Option<String>>,
     pub language_code: Option<String>,
     pub allow_private_messages: Option<bool>,
-    pub privacy_avatar: Option<String>,
-    pub privacy_last_seen: Option<String>,
-    pub privacy_group_invites: Option<String>,
+    pub privacy_avatar: Option<PrivacyLevel>,
+    pub privacy_last_seen: Option<PrivacyLevel>,
+    pub privacy_group_invites: Option<PrivacyLevel>,
 }
 
 #[tracing::instrument(level = "debug", skip_all, fields(id = id))]
@@ -320,8 +345,10 @@ pub async fn update_profile(
            where id = $1
            returning id, telegram_id, email, email_verified, twofa_enabled, username, name,
                      first_name, last_name, language_code, is_premium, bio, avatar_url,
-                     allow_private_messages, privacy_avatar, privacy_last_seen,
-                  privacy_group_invites, last_seen_at, created_at, updated_at"#,
+                     allow_private_messages, privacy_avatar as "privacy_avatar: PrivacyLevel",
+                     privacy_last_seen as "privacy_last_seen: PrivacyLevel",
+                     privacy_group_invites as "privacy_group_invites: PrivacyLevel",
+                     last_seen_at, created_at, updated_at"#,
         id,
         patch.name.is_some(),
         patch.name.clone().flatten(),
@@ -333,9 +360,9 @@ pub async fn update_profile(
         patch.avatar_url.clone().flatten(),
         patch.language_code,
         patch.allow_private_messages,
-        patch.privacy_avatar,
-        patch.privacy_last_seen,
-        patch.privacy_group_invites,
+        patch.privacy_avatar as Option<PrivacyLevel>,
+        patch.privacy_last_seen as Option<PrivacyLevel>,
+        patch.privacy_group_invites as Option<PrivacyLevel>,
     )
     .fetch_one(db)
     .await
@@ -349,9 +376,10 @@ pub async fn touch_last_seen_many(
     db: impl PgExecutor<'_>,
     ids: &[i64],
     at: DateTime<Utc>,
-) -> Result<Vec<(i64, String)>, sqlx::Error> {
+) -> Result<Vec<(i64, PrivacyLevel)>, sqlx::Error> {
     let rows = sqlx::query!(
-        "update users set last_seen_at = $2 where id = any($1) returning id, privacy_last_seen",
+        r#"update users set last_seen_at = $2 where id = any($1)
+           returning id, privacy_last_seen as "privacy_last_seen: PrivacyLevel""#,
         ids,
         at
     )

@@ -28,29 +28,7 @@ use crate::{
 use codes::CodeKey;
 use conversation::chrono_ttl;
 
-/// The messenger a login came through (the seed's `channel`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Channel {
-    Telegram,
-    Max,
-}
-
-impl Channel {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Telegram => "telegram",
-            Self::Max => "max",
-        }
-    }
-
-    fn parse(s: &str) -> Option<Self> {
-        match s {
-            "telegram" => Some(Self::Telegram),
-            "max" => Some(Self::Max),
-            _ => None,
-        }
-    }
-}
+pub use crate::db::bot_auth::{BotAuthStatus, Channel};
 
 /// `GET /v1/auth/link`: the static links. A link is `None` when its bot is not set up.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -84,11 +62,12 @@ pub enum SessionStatus {
 }
 
 impl SessionStatus {
-    pub fn as_str(&self) -> &'static str {
+    /// The state, without the code.
+    pub fn status(&self) -> BotAuthStatus {
         match self {
-            Self::Pending => "pending",
-            Self::Completed { .. } => "completed",
-            Self::Expired => "expired",
+            Self::Pending => BotAuthStatus::Pending,
+            Self::Completed { .. } => BotAuthStatus::Completed,
+            Self::Expired => BotAuthStatus::Expired,
         }
     }
 }
@@ -228,7 +207,7 @@ impl BotAuthService<'_> {
             }
             return Ok(SessionStatus::Expired);
         }
-        if row.status == "pending" && row.expires_at > now {
+        if row.status == BotAuthStatus::Pending && row.expires_at > now {
             return Ok(SessionStatus::Pending);
         }
         Ok(SessionStatus::Expired)
@@ -247,10 +226,10 @@ impl BotAuthService<'_> {
             db::bot_auth::consume_code(self.0.db().exec(), &codes::hash_code(code), self.0.now())
                 .await?
                 .ok_or_else(invalid)?;
-        self.publish(&consumed.session_id, "expired").await;
+        self.publish(&consumed.session_id, BotAuthStatus::Expired)
+            .await;
         Ok(BotAuthResult {
-            channel: Channel::parse(&consumed.channel)
-                .ok_or_else(|| AppError::internal(anyhow::anyhow!("unknown bot channel")))?,
+            channel: consumed.channel,
             first_name: consumed.first_name,
             username: consumed.username,
             avatar_url: consumed.avatar_url,
@@ -299,10 +278,10 @@ impl BotAuthService<'_> {
         CodeKey::new(&self.0.config().jwt_secret)
     }
 
-    async fn publish(&self, session_id: &str, status: &str) {
+    async fn publish(&self, session_id: &str, status: BotAuthStatus) {
         let event = Event::BotAuthSessionChanged {
             session_id: session_id.to_owned(),
-            status: status.to_owned(),
+            status,
         };
         self.0
             .bus()

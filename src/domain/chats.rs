@@ -9,44 +9,18 @@ mod read;
 
 use std::collections::HashMap;
 
-use super::{Domain, Principal};
+use super::{Domain, Principal, UnknownValue};
 use crate::{
     db::{self, chats::NewChat},
     error::{AppError, AppResult},
     realtime::{topics, Event},
 };
 
-pub use crate::db::chats::{Chat, ChatCursor, Member, MemberSettings};
+pub use crate::db::chats::{Chat, ChatCursor, ChatKind, Member, MemberSettings, Role};
 pub use read::{ChatFacts, ChatListRead, ChatWants};
 
-/// `private`, `group`, `channel` or `saved`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ChatKind {
-    Private,
-    Group,
-    Channel,
-    Saved,
-}
-
 impl ChatKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Private => "private",
-            Self::Group => "group",
-            Self::Channel => "channel",
-            Self::Saved => "saved",
-        }
-    }
-
-    pub fn of(chat: &Chat) -> Self {
-        match chat.kind.as_str() {
-            "private" => Self::Private,
-            "channel" => Self::Channel,
-            "saved" => Self::Saved,
-            _ => Self::Group,
-        }
-    }
-
+    /// Groups and channels: chats with members, roles and administrators.
     fn is_multi(self) -> bool {
         matches!(self, Self::Group | Self::Channel)
     }
@@ -55,7 +29,7 @@ impl ChatKind {
 impl Chat {
     /// The other participant of a private chat, seen by `viewer`.
     pub fn counterpart_of(&self, viewer: i64) -> Option<i64> {
-        if ChatKind::of(self) != ChatKind::Private {
+        if self.kind != ChatKind::Private {
             return None;
         }
         match (self.pair_low_user_id, self.pair_high_user_id) {
@@ -68,7 +42,7 @@ impl Chat {
     /// The title a member sees (`displayTitle`, REST `display_title`): "Saved Messages"
     /// for the saved chat, the counterpart's name for a private chat, else the title.
     pub fn display_title(&self, counterpart: Option<&super::users::User>) -> String {
-        match ChatKind::of(self) {
+        match self.kind {
             ChatKind::Saved => "Saved Messages".to_owned(),
             ChatKind::Private => counterpart.map(|u| u.shown_name()).unwrap_or_default(),
             _ => self.title.clone().unwrap_or_default(),
@@ -84,9 +58,11 @@ pub struct ChatView {
 }
 
 /// `createChat` input (seed `ChatCreateRequest`).
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 pub struct CreateChat {
-    pub kind: String,
+    /// As the request named it; `Err` (text that is no chat type) and `Saved` are
+    /// reported with the input's other faults.
+    pub kind: Result<ChatKind, UnknownValue>,
     pub title: Option<String>,
     pub handle: Option<String>,
     pub description: Option<String>,
@@ -235,7 +211,7 @@ impl ChatService<'_> {
         let public_id = ids::public_id();
         let new = NewChat {
             public_id: &public_id,
-            kind: ChatKind::Saved.as_str(),
+            kind: ChatKind::Saved,
             title: None,
             description: None,
             avatar_url: None,

@@ -13,20 +13,9 @@ use crate::{
     realtime::{topics, Event},
 };
 
-pub use crate::db::messages::{Message, ReactionCount};
+pub use crate::db::messages::{Message, MessageKind, ReactionCount};
 pub use read::{MessageFacts, MessagePageRead, MessageWants};
 pub use send::SendMessage;
-
-/// The message types of the seed's `MessageType`.
-pub const MESSAGE_TYPES: [&str; 7] = [
-    "text",
-    "image",
-    "video",
-    "audio",
-    "voice",
-    "file",
-    "circle_video",
-];
 
 /// Longest message text.
 pub const MAX_TEXT: usize = 10_000;
@@ -153,8 +142,8 @@ impl MessageService<'_> {
         }
         if message.sender_id != caller.user_id {
             let view = self.0.chats().get(caller, message.chat_id).await?;
-            let manages = matches!(view.member.role.as_str(), "owner" | "admin");
-            if !(ChatKind::of(&view.chat) != ChatKind::Private && manages) {
+            let manages = view.member.role.manages();
+            if !(view.chat.kind != ChatKind::Private && manages) {
                 return Err(AppError::forbidden(
                     "Only the sender or an admin can delete for everyone",
                 ));
@@ -279,7 +268,7 @@ impl MessageService<'_> {
         caller: &Principal,
         chat: &super::chats::Chat,
     ) -> AppResult<()> {
-        if ChatKind::of(chat) != ChatKind::Private {
+        if chat.kind != ChatKind::Private {
             return Ok(());
         }
         let other = chat.counterpart_of(caller.user_id).unwrap_or_default();
@@ -317,14 +306,6 @@ impl DeliveryStatus {
             }
         }
         status
-    }
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Sent => "sent",
-            Self::Delivered => "delivered",
-            Self::Read => "read",
-        }
     }
 }
 

@@ -30,6 +30,11 @@ use crate::{
     auth::jwt::TokenCodec, config::Config, db::Db, integrations::mailer::Mailer, realtime::EventBus,
 };
 
+/// Text a request gave for a typed value (a chat or message type, a privacy level) that
+/// is none of its values: adapters parse such fields at the edge and hand the domain
+/// `Result<_, UnknownValue>`, which it reports with the request's other faults.
+pub use crate::db::UnknownValue;
+
 /// The largest page any list serves.
 pub const MAX_PAGE: i64 = 100;
 
@@ -159,7 +164,14 @@ impl Domain {
             replays,
         }));
         tokio::spawn(presence::run_leaves(Arc::downgrade(&domain.0), queued));
-        tokio::spawn(sessions::forget_revoked(Arc::downgrade(&domain.0)));
+        let revocations = domain
+            .0
+            .bus
+            .subscribe(&crate::realtime::topics::revocations());
+        tokio::spawn(sessions::forget_revoked(
+            Arc::downgrade(&domain.0),
+            revocations,
+        ));
         Ok(domain)
     }
 

@@ -8,7 +8,7 @@ use std::{collections::HashMap, time::Duration};
 
 use chrono::{DateTime, Utc};
 
-use super::Domain;
+use super::{visibility::PrivacyLevel, Domain};
 use crate::{
     db,
     error::AppResult,
@@ -177,17 +177,15 @@ impl PresenceService<'_> {
                 }
             }
         }
-        let privacy: HashMap<i64, String> = recorded.unwrap_or_default().into_iter().collect();
+        let privacy: HashMap<i64, PrivacyLevel> =
+            recorded.unwrap_or_default().into_iter().collect();
         for user_id in last {
             let event = Event::Presence {
                 user_id,
                 online: false,
                 last_seen_at: Some(now),
                 // Unknown (the write failed): the safe default.
-                privacy_last_seen: privacy
-                    .get(&user_id)
-                    .cloned()
-                    .unwrap_or_else(|| "nobody".to_owned()),
+                privacy_last_seen: privacy.get(&user_id).copied().unwrap_or_default(),
             };
             self.0.bus().publish(&topics::user(user_id), event).await;
         }
@@ -219,10 +217,10 @@ impl PresenceService<'_> {
     }
 
     /// The user's `privacy_last_seen` (`nobody` when unknown, the safe default).
-    async fn privacy_of(&self, user_id: i64) -> String {
+    async fn privacy_of(&self, user_id: i64) -> PrivacyLevel {
         match db::users::find_by_id(self.0.db().exec(), user_id).await {
             Ok(Some(user)) => user.privacy_last_seen,
-            _ => "nobody".to_owned(),
+            _ => PrivacyLevel::Nobody,
         }
     }
 

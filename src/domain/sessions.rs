@@ -156,14 +156,12 @@ impl SessionService<'_> {
 
 /// Forgets the token states of users whose sessions another instance revoked (all of
 /// them when events were missed), while the domain lives.
-pub(super) async fn forget_revoked(domain: std::sync::Weak<super::Inner>) {
+pub(super) async fn forget_revoked(
+    domain: std::sync::Weak<super::Inner>,
+    mut revocations: crate::realtime::TopicStream,
+) {
     use crate::realtime::hub::Delivery;
     use futures_util::StreamExt as _;
-    let Some(inner) = domain.upgrade() else {
-        return;
-    };
-    let mut revocations = inner.bus.subscribe(&topics::revocations());
-    drop(inner);
     while let Some(delivery) = revocations.next().await {
         let Some(inner) = domain.upgrade() else {
             return;

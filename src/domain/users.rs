@@ -2,11 +2,13 @@
 
 use std::collections::HashMap;
 
+use super::UnknownValue;
 use super::{validation::Checks, visibility::Audience, Domain, Principal};
 use crate::db::users::ProfilePatch;
 use crate::error::{AppError, AppResult};
 use crate::realtime::{hub::Delivery, topics, Event};
 
+pub use super::visibility::PrivacyLevel;
 pub use super::MAX_PAGE;
 pub use crate::db::users::User;
 
@@ -26,13 +28,13 @@ impl User {
             .flatten()
     }
 
-    /// Whether `viewer` may see a field guarded by `setting` (`everyone`, `contacts`,
-    /// `nobody`; messenger-rest-api.md §3.7). `viewer_is_contact` is asked only for
-    /// `contacts`: whether this user has the viewer in their contacts.
+    /// Whether `viewer` may see a field guarded by `setting` (messenger-rest-api.md
+    /// §3.7). `viewer_is_contact` is asked only for `Contacts`: whether this user has the
+    /// viewer in their contacts.
     #[tracing::instrument(level = "debug", skip_all)]
     pub async fn shows<F, Fut>(
         &self,
-        setting: &str,
+        setting: PrivacyLevel,
         viewer: Option<i64>,
         viewer_is_contact: F,
     ) -> bool
@@ -70,13 +72,12 @@ pub struct ProfileInput {
     pub avatar_url: Option<Option<String>>,
     pub language_code: Option<String>,
     pub allow_private_messages: Option<bool>,
-    pub privacy_avatar: Option<String>,
-    pub privacy_last_seen: Option<String>,
-    pub privacy_group_invites: Option<String>,
+    /// The privacy settings as the request named them; `Err` (text that is no
+    /// privacy level) is reported with the input's other faults.
+    pub privacy_avatar: Option<Result<PrivacyLevel, UnknownValue>>,
+    pub privacy_last_seen: Option<Result<PrivacyLevel, UnknownValue>>,
+    pub privacy_group_invites: Option<Result<PrivacyLevel, UnknownValue>>,
 }
-
-/// The values of the privacy settings.
-pub const PRIVACY_LEVELS: [&str; 3] = ["everyone", "contacts", "nobody"];
 
 /// What `userEvents` reports.
 #[derive(Clone, Debug)]
@@ -174,7 +175,7 @@ impl UserService<'_> {
                             privacy_last_seen,
                         } => {
                             let audience = Audience::new(&domain, viewer, vec![*user_id]);
-                            let visible = audience.sees(*user_id, privacy_last_seen).await;
+                            let visible = audience.sees(*user_id, *privacy_last_seen).await;
                             visible.then_some(UserChange::Presence {
                                 user_id: *user_id,
                                 online: *online,
@@ -246,9 +247,13 @@ impl UserService<'_> {
     }
 }
 
-fn privacy(checks: &mut Checks, field: &str, value: String) -> String {
-    if !PRIVACY_LEVELS.contains(&value.as_str()) {
+fn privacy(
+    checks: &mut Checks,
+    field: &str,
+    value: Result<PrivacyLevel, UnknownValue>,
+) -> PrivacyLevel {
+    value.unwrap_or_else(|_| {
         checks.fail(field, "must be everyone, contacts or nobody");
-    }
-    value
+        PrivacyLevel::Nobody // never stored: `finish` fails
+    })
 }

@@ -1,8 +1,8 @@
 //! The one visibility rule (messenger-rest-api.md §3.7): what a user's privacy setting
 //! (`privacy_avatar`, `privacy_last_seen`, `privacy_group_invites`) lets another user
 //! see or do. Every path that shows an avatar, last seen or online status, or checks a
-//! group invite, asks here. It fails closed: an unknown setting admits nobody, and a
-//! contacts lookup that fails counts as "not a contact".
+//! group invite, asks here. It fails closed: a contacts lookup that fails counts as
+//! "not a contact".
 
 use std::collections::HashMap;
 
@@ -10,29 +10,12 @@ use tokio::sync::OnceCell;
 
 use super::Domain;
 
-/// A privacy setting's value.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Privacy {
-    Everyone,
-    Contacts,
-    Nobody,
-}
-
-impl Privacy {
-    /// The stored value; anything unknown is `Nobody`.
-    pub fn parse(setting: &str) -> Self {
-        match setting {
-            "everyone" => Self::Everyone,
-            "contacts" => Self::Contacts,
-            _ => Self::Nobody,
-        }
-    }
-}
+pub use crate::db::users::PrivacyLevel;
 
 /// Whether `viewer` may see (or do) what `owner`'s `setting` guards. The owner always
 /// sees their own; `owner_has_viewer_as_contact` is asked only for `contacts`.
 pub async fn admits<F, Fut>(
-    setting: &str,
+    setting: PrivacyLevel,
     owner: i64,
     viewer: Option<i64>,
     owner_has_viewer_as_contact: F,
@@ -41,10 +24,10 @@ where
     F: FnOnce(i64) -> Fut,
     Fut: std::future::Future<Output = bool>,
 {
-    match (viewer, Privacy::parse(setting)) {
+    match (viewer, setting) {
         (Some(v), _) if v == owner => true,
-        (_, Privacy::Everyone) => true,
-        (Some(v), Privacy::Contacts) => owner_has_viewer_as_contact(v).await,
+        (_, PrivacyLevel::Everyone) => true,
+        (Some(v), PrivacyLevel::Contacts) => owner_has_viewer_as_contact(v).await,
         _ => false,
     }
 }
@@ -86,7 +69,7 @@ impl<'a> Audience<'a> {
     }
 
     /// Whether the viewer may see what `owner`'s `setting` guards.
-    pub async fn sees(&self, owner: i64, setting: &str) -> bool {
+    pub async fn sees(&self, owner: i64, setting: PrivacyLevel) -> bool {
         admits(setting, owner, Some(self.viewer), |_| {
             self.has_viewer_as_contact(owner)
         })
@@ -98,28 +81,29 @@ impl<'a> Audience<'a> {
 mod tests {
     use super::*;
 
-    async fn check(setting: &str, owner: i64, viewer: Option<i64>, contact: bool) -> bool {
+    async fn check(setting: PrivacyLevel, owner: i64, viewer: Option<i64>, contact: bool) -> bool {
         admits(setting, owner, viewer, |_| async move { contact }).await
     }
 
     #[tokio::test]
     async fn the_rule_fails_closed() {
-        assert!(check("everyone", 1, None, false).await);
+        use PrivacyLevel::{Contacts, Everyone, Nobody};
+        assert!(check(Everyone, 1, None, false).await);
         assert!(
-            check("nobody", 1, Some(1), false).await,
+            check(Nobody, 1, Some(1), false).await,
             "the owner sees their own"
         );
-        assert!(check("contacts", 1, Some(2), true).await);
-        assert!(!check("contacts", 1, Some(2), false).await);
+        assert!(check(Contacts, 1, Some(2), true).await);
+        assert!(!check(Contacts, 1, Some(2), false).await);
         assert!(
-            !check("contacts", 1, None, true).await,
+            !check(Contacts, 1, None, true).await,
             "anonymous is no contact"
         );
-        assert!(!check("nobody", 1, Some(2), true).await);
-        assert!(
-            !check("Everyone", 1, Some(2), true).await,
-            "unknown values admit no one"
+        assert!(!check(Nobody, 1, Some(2), true).await);
+        assert_eq!(
+            PrivacyLevel::default(),
+            Nobody,
+            "a user row built in memory admits no one"
         );
-        assert!(!check("", 1, Some(2), true).await);
     }
 }

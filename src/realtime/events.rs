@@ -2,7 +2,11 @@
 
 use chrono::{DateTime, Utc};
 
-use crate::db::{messages::Message, users::User};
+use crate::db::{
+    bot_auth::BotAuthStatus,
+    messages::Message,
+    users::{PrivacyLevel, User},
+};
 use serde::{Deserialize, Serialize};
 
 /// Current envelope version; consumers ignore envelopes of a newer major version.
@@ -101,7 +105,7 @@ pub enum Event {
         online: bool,
         last_seen_at: Option<DateTime<Utc>>,
         /// The user's `privacy_last_seen`, so each subscriber can decide without a query.
-        privacy_last_seen: String,
+        privacy_last_seen: PrivacyLevel,
     },
     /// A member's delivered / read pointers moved.
     ReadReceipt {
@@ -123,7 +127,7 @@ pub enum Event {
     /// like a poll.
     BotAuthSessionChanged {
         session_id: String,
-        status: String,
+        status: BotAuthStatus,
     },
     /// This process's link to the other instances was down: events may have been
     /// missed, so subscribers reload what they show from the database. Delivered

@@ -19,7 +19,7 @@ use serde_json::json;
 use utoipa::ToSchema;
 
 use crate::{
-    domain::bot_auth::{BotAuthResult, SessionStatus},
+    domain::bot_auth::{BotAuthResult, BotAuthStatus, Channel, SessionStatus},
     error::AppError,
     rest::openapi::responses::{
         BadRequest, BotAuthBody, Detail as DetailBody, NotFound, Unavailable,
@@ -190,8 +190,7 @@ pub(super) async fn create_session(
 /// A login session's state.
 #[derive(Serialize, ToSchema)]
 pub(super) struct StatusBody {
-    #[schema(value_type = SessionState)]
-    status: &'static str,
+    status: SessionState,
     /// Only with `completed`.
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(nullable = false)]
@@ -199,13 +198,22 @@ pub(super) struct StatusBody {
 }
 
 /// `GET /v1/auth/session/{session_id}/status`'s `status`.
-#[derive(ToSchema)]
-#[schema(rename_all = "lowercase")]
-#[allow(dead_code)] // the document's enum; `SessionStatus::as_str` writes it
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
 enum SessionState {
     Pending,
     Completed,
     Expired,
+}
+
+impl From<BotAuthStatus> for SessionState {
+    fn from(status: BotAuthStatus) -> Self {
+        match status {
+            BotAuthStatus::Pending => Self::Pending,
+            BotAuthStatus::Completed => Self::Completed,
+            BotAuthStatus::Expired => Self::Expired,
+        }
+    }
 }
 
 /// `GET /v1/auth/session/{session_id}/status` — bot-auth-api.md "QR/Polling": pending,
@@ -231,7 +239,7 @@ pub(super) async fn status(
         _ => None,
     };
     Ok(no_store(StatusBody {
-        status: status.as_str(),
+        status: status.status().into(),
         code,
     }))
 }
@@ -245,8 +253,7 @@ pub(super) struct VerifyRequest {
 /// The user who confirmed the login in the bot.
 #[derive(Serialize, ToSchema)]
 pub(super) struct VerifyBody {
-    #[schema(value_type = BotChannel)]
-    channel: &'static str,
+    channel: BotChannel,
     #[schema(required = true)]
     first_name: Option<String>,
     #[schema(required = true)]
@@ -263,18 +270,26 @@ pub(super) struct VerifyBody {
 }
 
 /// The bot the user confirmed in.
-#[derive(ToSchema)]
-#[schema(rename_all = "lowercase")]
-#[allow(dead_code)] // the document's enum; `Channel::as_str` writes it
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
 enum BotChannel {
     Telegram,
     Max,
 }
 
+impl From<Channel> for BotChannel {
+    fn from(channel: Channel) -> Self {
+        match channel {
+            Channel::Telegram => Self::Telegram,
+            Channel::Max => Self::Max,
+        }
+    }
+}
+
 impl From<BotAuthResult> for VerifyBody {
     fn from(result: BotAuthResult) -> Self {
         Self {
-            channel: result.channel.as_str(),
+            channel: result.channel.into(),
             first_name: result.first_name,
             username: result.username,
             avatar_url: result.avatar_url,

@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use sqlx::PgExecutor;
 
-use super::Chat;
+use super::{Chat, ChatKind};
 
 /// A page of a user's chat list. Order: pinned first (most recently pinned first),
 /// then by last activity, newest first; the cursor is that sort key.
@@ -48,9 +48,9 @@ pub async fn discover(
 ) -> Result<Vec<Chat>, sqlx::Error> {
     sqlx::query_as!(
         Chat,
-        r#"select id, public_id, type as kind, title, description, avatar_url, handle, is_public,
-                  created_by, pair_low_user_id, pair_high_user_id, pinned_message_id,
-                  last_message_id, last_message_at, created_at, updated_at
+        r#"select id, public_id, type as "kind: ChatKind", title, description, avatar_url,
+                  handle, is_public, created_by, pair_low_user_id, pair_high_user_id,
+                  pinned_message_id, last_message_id, last_message_at, created_at, updated_at
              from chats c
             where c.is_public and (c.title ilike $2 or c.handle ilike $2)
               and not exists (select 1 from chat_members m

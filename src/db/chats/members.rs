@@ -4,7 +4,7 @@ use std::collections::HashMap;
 
 use sqlx::PgExecutor;
 
-use super::Member;
+use super::{Member, Role};
 
 /// Adds members (idempotent); a new member starts with everything so far read.
 #[tracing::instrument(level = "debug", skip_all, fields(chat_id = chat_id))]
@@ -12,7 +12,7 @@ pub async fn add_members(
     db: impl PgExecutor<'_>,
     chat_id: i64,
     user_ids: &[i64],
-    role: &str,
+    role: Role,
 ) -> Result<Vec<i64>, sqlx::Error> {
     sqlx::query_scalar!(
         r#"insert into chat_members (chat_id, user_id, role, last_read_message_id,
@@ -24,7 +24,7 @@ pub async fn add_members(
            returning user_id"#,
         chat_id,
         user_ids,
-        role
+        role as Role
     )
     .fetch_all(db)
     .await
@@ -51,16 +51,17 @@ pub async fn set_role(
     db: impl PgExecutor<'_>,
     chat_id: i64,
     user_id: i64,
-    role: &str,
+    role: Role,
 ) -> Result<Option<Member>, sqlx::Error> {
     sqlx::query_as!(
         Member,
         r#"update chat_members set role = $3 where chat_id = $1 and user_id = $2
-           returning id, chat_id, user_id, role, joined_at, archived, pinned, muted,
-                     last_read_message_id, last_delivered_message_id, cleared_before_message_id"#,
+           returning id, chat_id, user_id, role as "role: Role", joined_at, archived,
+                     pinned, muted, last_read_message_id, last_delivered_message_id,
+                     cleared_before_message_id"#,
         chat_id,
         user_id,
-        role
+        role as Role
     )
     .fetch_optional(db)
     .await
@@ -110,8 +111,9 @@ pub async fn update_settings(
                                 when $4 then coalesce(pinned_at, now())
                                 else null end
             where chat_id = $1 and user_id = $2
-           returning id, chat_id, user_id, role, joined_at, archived, pinned, muted,
-                     last_read_message_id, last_delivered_message_id, cleared_before_message_id"#,
+           returning id, chat_id, user_id, role as "role: Role", joined_at, archived,
+                     pinned, muted, last_read_message_id, last_delivered_message_id,
+                     cleared_before_message_id"#,
         chat_id,
         user_id,
         settings.archived,
@@ -153,8 +155,8 @@ pub async fn members_of(
 ) -> Result<HashMap<i64, Vec<Member>>, sqlx::Error> {
     let rows = sqlx::query_as!(
         Member,
-        r#"select id, chat_id, user_id, role, joined_at, archived, pinned, muted,
-                  last_read_message_id, last_delivered_message_id, cleared_before_message_id
+        r#"select id, chat_id, user_id, role as "role: Role", joined_at, archived, pinned,
+                  muted, last_read_message_id, last_delivered_message_id, cleared_before_message_id
              from chat_members where chat_id = any($1)
             order by chat_id, joined_at, id"#,
         chat_ids

@@ -5,7 +5,7 @@
 use chrono::{DateTime, Utc};
 use sqlx::{types::Json, PgExecutor};
 
-use super::{Chat, ChatCursor, Member};
+use super::{Chat, ChatCursor, ChatKind, Member, Role};
 use crate::db::users::User;
 
 /// What a page statement computes beside the rows.
@@ -32,7 +32,7 @@ pub struct PageRow {
 struct Flat {
     id: i64,
     public_id: String,
-    kind: String,
+    kind: ChatKind,
     title: Option<String>,
     description: Option<String>,
     avatar_url: Option<String>,
@@ -48,7 +48,7 @@ struct Flat {
     updated_at: DateTime<Utc>,
     m_id: i64,
     m_user_id: i64,
-    m_role: String,
+    m_role: Role,
     m_joined_at: DateTime<Utc>,
     m_archived: bool,
     m_pinned: bool,
@@ -174,12 +174,12 @@ pub async fn page(
                        case when $9 then c.last_message_at end,
                        case when $9 then c.id end
               limit $8)
-           select p.id as "id!", p.public_id as "public_id!", p.kind as "kind!", p.title,
+           select p.id as "id!", p.public_id as "public_id!", p.kind as "kind!: ChatKind", p.title,
                   p.description, p.avatar_url, p.handle, p.is_public as "is_public!",
                   p.created_by, p.pair_low_user_id, p.pair_high_user_id, p.pinned_message_id,
                   p.last_message_id, p.last_message_at as "last_message_at!",
                   p.created_at as "created_at!", p.updated_at as "updated_at!",
-                  p.m_id as "m_id!", p.m_user_id as "m_user_id!", p.m_role as "m_role!",
+                  p.m_id as "m_id!", p.m_user_id as "m_user_id!", p.m_role as "m_role!: Role",
                   p.m_joined_at as "m_joined_at!", p.m_archived as "m_archived!",
                   p.m_pinned as "m_pinned!", p.m_pinned_at as "m_pinned_at!",
                   p.m_muted as "m_muted!", p.m_last_read as "m_last_read!",
@@ -249,7 +249,8 @@ pub async fn members_with_users(
     with_users: bool,
 ) -> Result<Vec<MemberRow>, sqlx::Error> {
     let rows = sqlx::query!(
-        r#"select m.id, m.chat_id, m.user_id, m.role, m.joined_at, m.archived, m.pinned,
+        r#"select m.id, m.chat_id, m.user_id, m.role as "role: Role", m.joined_at, m.archived,
+                  m.pinned,
                   m.muted, m.last_read_message_id, m.last_delivered_message_id,
                   m.cleared_before_message_id,
                   case when $2 then (select api_user(u) from users u where u.id = m.user_id)

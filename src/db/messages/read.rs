@@ -4,7 +4,7 @@ use std::collections::HashMap;
 
 use sqlx::{types::Json, PgExecutor};
 
-use super::{Message, ReactionCount};
+use super::{Message, MessageKind, ReactionCount};
 use crate::db::{attachments::Attachment, users::User};
 
 /// The [`Message`] of a query row whose columns carry the struct's field names.
@@ -45,7 +45,7 @@ pub async fn find_visible_with_senders(
     with_senders: bool,
 ) -> Result<HashMap<i64, MessageRow>, sqlx::Error> {
     let rows = sqlx::query!(
-        r#"select x.id, x.chat_id, x.sender_id, x.type as kind, x.text, x.reply_to_message_id,
+        r#"select x.id, x.chat_id, x.sender_id, x.type as "kind: MessageKind", x.text, x.reply_to_message_id,
                   x.forwarded_from_message_id, x.forwarded_from_user_id, x.client_message_id,
                   x.edited_at, x.deleted_at, x.created_at, x.updated_at,
                   case when $3 then (select api_user(u) from users u where u.id = x.sender_id)
@@ -113,7 +113,7 @@ pub async fn page_with_extras(
     extras: MessageExtras,
 ) -> Result<Vec<PageMessage>, sqlx::Error> {
     let rows = sqlx::query!(
-        r#"select x.id, x.chat_id, x.sender_id, x.type as kind, x.text, x.reply_to_message_id,
+        r#"select x.id, x.chat_id, x.sender_id, x.type as "kind: MessageKind", x.text, x.reply_to_message_id,
                   x.forwarded_from_message_id, x.forwarded_from_user_id, x.client_message_id,
                   x.edited_at, x.deleted_at, x.created_at, x.updated_at,
                   case when $7 then (select api_user(u) from users u where u.id = x.sender_id)

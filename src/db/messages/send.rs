@@ -3,12 +3,12 @@
 
 use sqlx::PgExecutor;
 
-use super::Message;
+use super::{Message, MessageKind};
 
 pub struct NewMessage<'a> {
     pub chat_id: i64,
     pub sender_id: i64,
-    pub kind: &'a str,
+    pub kind: MessageKind,
     pub text: Option<&'a str>,
     pub reply_to_message_id: Option<i64>,
     pub forwarded_from_message_id: Option<i64>,
@@ -74,13 +74,13 @@ pub async fn insert_sent(
                  from sent s
            )
            select id as "id!", chat_id as "chat_id!", sender_id as "sender_id!",
-                  type as "kind!", text, reply_to_message_id, forwarded_from_message_id,
-                  forwarded_from_user_id, client_message_id, edited_at, deleted_at,
-                  created_at as "created_at!", updated_at as "updated_at!"
+                  type as "kind!: MessageKind", text, reply_to_message_id,
+                  forwarded_from_message_id, forwarded_from_user_id, client_message_id, edited_at,
+                  deleted_at, created_at as "created_at!", updated_at as "updated_at!"
              from sent"#,
         m.chat_id,
         m.sender_id,
-        m.kind,
+        m.kind as MessageKind,
         m.text,
         m.reply_to_message_id,
         m.forwarded_from_message_id,
@@ -106,9 +106,9 @@ pub async fn find_by_client_id(
 ) -> Result<Option<Message>, sqlx::Error> {
     sqlx::query_as!(
         Message,
-        r#"select id, chat_id, sender_id, type as kind, text, reply_to_message_id,
-                  forwarded_from_message_id, forwarded_from_user_id, client_message_id,
-                  edited_at, deleted_at, created_at, updated_at
+        r#"select id, chat_id, sender_id, type as "kind: MessageKind", text,
+                  reply_to_message_id, forwarded_from_message_id, forwarded_from_user_id,
+                  client_message_id, edited_at, deleted_at, created_at, updated_at
              from messages where sender_id = $1 and client_message_id = $2"#,
         sender_id,
         client_message_id

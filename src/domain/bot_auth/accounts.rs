@@ -56,7 +56,7 @@ impl BotAuthService<'_> {
         };
         let subscriber = db::bot_auth::Subscriber {
             user_id,
-            platform: user.channel.as_str(),
+            platform: user.channel,
             platform_user_id: user.id,
             username: user.username.as_deref(),
             first_name: user.first_name.as_deref(),

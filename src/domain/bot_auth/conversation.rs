@@ -8,7 +8,7 @@
 
 use chrono::{DateTime, SubsecRound, Utc};
 
-use super::{codes, BotAuthService, Channel};
+use super::{codes, BotAuthService, BotAuthStatus, Channel};
 use crate::{
     db::{self, bot_auth::SessionRow},
     error::{AppError, AppResult},
@@ -139,12 +139,12 @@ impl BotAuthService<'_> {
         let Some(session) = db::bot_auth::lock(db.on(&mut *tx), id).await? else {
             return Ok(Reply::InvalidLink);
         };
-        if session.status != "pending" || session.expires_at <= now {
+        if session.status != BotAuthStatus::Pending || session.expires_at <= now {
             return Ok(Reply::InvalidLink);
         }
         match session.channel {
             None => {
-                db::bot_auth::claim(db.on(&mut *tx), id, user.channel.as_str(), user.id).await?;
+                db::bot_auth::claim(db.on(&mut *tx), id, user.channel, user.id).await?;
                 tx.commit().await?;
             }
             Some(_) if !opened_by(&session, user) => return Ok(Reply::OtherAccount),
@@ -181,12 +181,12 @@ impl BotAuthService<'_> {
         if !opened_by(&session, user) {
             return Ok(Reply::OtherAccount);
         }
-        if session.status != "pending" {
+        if session.status != BotAuthStatus::Pending {
             return Ok(Reply::InvalidLink);
         }
         db::bot_auth::cancel(db.on(&mut *tx), id).await?;
         tx.commit().await?;
-        self.publish(id, "expired").await;
+        self.publish(id, BotAuthStatus::Expired).await;
         Ok(Reply::Cancelled)
     }
 
@@ -215,7 +215,7 @@ impl BotAuthService<'_> {
                         url: with_code(callback_url, &code),
                     });
                 }
-                if session.status != "pending" || session.expires_at <= now {
+                if session.status != BotAuthStatus::Pending || session.expires_at <= now {
                     return Ok(Reply::InvalidLink);
                 }
                 (id.clone(), true)
@@ -226,7 +226,7 @@ impl BotAuthService<'_> {
         let code = self.code_key().code(&session_id, code_expires_at);
         let code_hash = codes::hash_code(&code);
         let done = db::bot_auth::Completion {
-            channel: user.channel.as_str(),
+            channel: user.channel,
             platform_user_id: user.id,
             user_id: linked.user_id,
             first_name: user.first_name.as_deref(),
@@ -251,7 +251,7 @@ impl BotAuthService<'_> {
                 .publish(&topics::user(user.id), Event::UserUpdated { user })
                 .await;
         }
-        self.publish(&session_id, "completed").await;
+        self.publish(&session_id, BotAuthStatus::Completed).await;
         Ok(Reply::SignedIn {
             url: with_code(callback_url, &code),
         })
@@ -260,13 +260,12 @@ impl BotAuthService<'_> {
 
 /// Whether `user` is the account that opened the session's link.
 fn opened_by(session: &SessionRow, user: &BotUser) -> bool {
-    session.channel.as_deref() == Some(user.channel.as_str())
-        && session.platform_user_id == Some(user.id)
+    session.channel == Some(user.channel) && session.platform_user_id == Some(user.id)
 }
 
 /// The expiry of a completed session's code while it may still be used.
 fn reusable_code(session: &SessionRow, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
-    if session.status != "completed" || session.code_used_at.is_some() {
+    if session.status != BotAuthStatus::Completed || session.code_used_at.is_some() {
         return None;
     }
     session.code_expires_at.filter(|at| *at > now)

@@ -1,7 +1,7 @@
 //! Chat administration: joining, profiles, members and roles, leaving and deleting,
 //! pinned messages, invite links.
 
-use super::{ids, ChatKind, ChatService, ChatView};
+use super::{ids, ChatKind, ChatService, ChatView, Role};
 use crate::{
     db::{
         self,
@@ -11,31 +11,8 @@ use crate::{
     error::{AppError, AppResult},
 };
 
-/// A member's role.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Role {
-    Owner,
-    Admin,
-    Member,
-}
-
 impl Role {
-    pub fn of(member: &Member) -> Self {
-        match member.role.as_str() {
-            "owner" => Self::Owner,
-            "admin" => Self::Admin,
-            _ => Self::Member,
-        }
-    }
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Owner => "owner",
-            Self::Admin => "admin",
-            Self::Member => "member",
-        }
-    }
-
+    /// Owners and admins administer groups and channels.
     pub fn manages(self) -> bool {
         matches!(self, Self::Owner | Self::Admin)
     }
@@ -62,12 +39,12 @@ impl ChatService<'_> {
     /// the caller manages (owner or admin).
     async fn require_manager(&self, caller: &Principal, chat_id: i64) -> AppResult<ChatView> {
         let view = self.get(caller, chat_id).await?;
-        if !ChatKind::of(&view.chat).is_multi() {
+        if !view.chat.kind.is_multi() {
             return Err(AppError::forbidden(
                 "Only groups and channels have administrators",
             ));
         }
-        if !Role::of(&view.member).manages() {
+        if !view.member.role.manages() {
             return Err(AppError::forbidden(
                 "Only the owner or an admin can do this",
             ));
@@ -101,7 +78,7 @@ impl ChatService<'_> {
 
     async fn add_self(&self, caller: &Principal, chat_id: i64) -> AppResult<ChatView> {
         let added =
-            db::chats::add_members(self.0.db().exec(), chat_id, &[caller.user_id], "member")
+            db::chats::add_members(self.0.db().exec(), chat_id, &[caller.user_id], Role::Member)
                 .await?;
         if !added.is_empty() {
             self.publish_membership(chat_id, caller.user_id, true).await;
@@ -160,7 +137,7 @@ impl ChatService<'_> {
         self.require_manager(caller, chat_id).await?;
         self.check_can_add(caller.user_id, &[user_id]).await?;
         let db = self.0.db();
-        let added = db::chats::add_members(db.exec(), chat_id, &[user_id], "member").await?;
+        let added = db::chats::add_members(db.exec(), chat_id, &[user_id], Role::Member).await?;
         if !added.is_empty() {
             let payload = serde_json::json!({ "chat_id": chat_id, "added_by": caller.user_id });
             db::notifications::insert_many(db.exec(), &added, "chat_member_added", &payload)
@@ -183,7 +160,7 @@ impl ChatService<'_> {
         role: Role,
     ) -> AppResult<Member> {
         let view = self.require_manager(caller, chat_id).await?;
-        if Role::of(&view.member) != Role::Owner {
+        if view.member.role != Role::Owner {
             return Err(AppError::forbidden("Only the owner can change roles"));
         }
         if user_id == caller.user_id {
@@ -201,9 +178,9 @@ impl ChatService<'_> {
             return Err(AppError::not_found("Member not found"));
         }
         if role == Role::Owner {
-            db::chats::set_role(db.on(&mut *tx), chat_id, caller.user_id, "admin").await?;
+            db::chats::set_role(db.on(&mut *tx), chat_id, caller.user_id, Role::Admin).await?;
         }
-        let member = db::chats::set_role(db.on(&mut *tx), chat_id, user_id, role.as_str())
+        let member = db::chats::set_role(db.on(&mut *tx), chat_id, user_id, role)
             .await?
             .ok_or_else(|| AppError::not_found("Member not found"))?;
         tx.commit().await?;
@@ -227,7 +204,7 @@ impl ChatService<'_> {
         let target = db::chats::member(db.exec(), chat_id, user_id)
             .await?
             .ok_or_else(|| AppError::not_found("Member not found"))?;
-        if Role::of(&target).manages() && Role::of(&view.member) != Role::Owner {
+        if target.role.manages() && view.member.role != Role::Owner {
             return Err(AppError::forbidden("Only the owner can remove admins"));
         }
         db::chats::remove_member(db.exec(), chat_id, user_id).await?;
@@ -240,7 +217,7 @@ impl ChatService<'_> {
     #[tracing::instrument(level = "debug", skip_all, fields(user_id = caller.user_id, chat_id = chat_id))]
     pub async fn leave(&self, caller: &Principal, chat_id: i64) -> AppResult<()> {
         let view = self.get(caller, chat_id).await?;
-        if !ChatKind::of(&view.chat).is_multi() {
+        if !view.chat.kind.is_multi() {
             return Err(AppError::invalid(
                 "chatId",
                 "private and saved chats are deleted, not left",
@@ -248,11 +225,11 @@ impl ChatService<'_> {
         }
         let db = self.0.db();
         let mut tx = db.begin().await?;
-        if Role::of(&view.member) == Role::Owner {
+        if view.member.role == Role::Owner {
             match db::chats::successor(db.on(&mut *tx), chat_id, caller.user_id).await? {
                 Some(heir) => {
                     db::chats::remove_member(db.on(&mut *tx), chat_id, caller.user_id).await?;
-                    db::chats::set_role(db.on(&mut *tx), chat_id, heir, "owner").await?;
+                    db::chats::set_role(db.on(&mut *tx), chat_id, heir, Role::Owner).await?;
                 }
                 None => db::chats::delete(db.on(&mut *tx), chat_id).await?,
             }
@@ -271,12 +248,12 @@ impl ChatService<'_> {
     #[tracing::instrument(level = "debug", skip_all, fields(user_id = caller.user_id, chat_id = chat_id))]
     pub async fn delete(&self, caller: &Principal, chat_id: i64, for_all: bool) -> AppResult<()> {
         let view = self.get(caller, chat_id).await?;
-        let kind = ChatKind::of(&view.chat);
+        let kind = view.chat.kind;
         let db = self.0.db();
         if !for_all && kind.is_multi() {
             return self.leave(caller, chat_id).await;
         }
-        if for_all && kind.is_multi() && Role::of(&view.member) != Role::Owner {
+        if for_all && kind.is_multi() && view.member.role != Role::Owner {
             return Err(AppError::forbidden(
                 "Only the owner can delete this chat for everyone",
             ));
@@ -311,7 +288,7 @@ impl ChatService<'_> {
         message_id: Option<i64>,
     ) -> AppResult<ChatView> {
         let view = self.get(caller, chat_id).await?;
-        if ChatKind::of(&view.chat).is_multi() && !Role::of(&view.member).manages() {
+        if view.chat.kind.is_multi() && !view.member.role.manages() {
             return Err(AppError::forbidden(
                 "Only the owner or an admin can pin messages",
             ));

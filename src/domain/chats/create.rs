@@ -1,7 +1,7 @@
 //! Creating chats: groups and channels with their first members, private chats (one
 //! per pair), and who may be added (privacy, blocks).
 
-use super::{ids, ChatKind, ChatService, ChatView, CreateChat};
+use super::{ids, ChatKind, ChatService, ChatView, CreateChat, Role};
 use crate::{
     db::{self, chats::NewChat},
     domain::{validation::Checks, Principal},
@@ -14,11 +14,9 @@ impl ChatService<'_> {
     pub async fn create(&self, caller: &Principal, input: CreateChat) -> AppResult<ChatView> {
         let me = caller.user_id;
         let mut checks = Checks::default();
-        let kind = match input.kind.as_str() {
-            "private" => ChatKind::Private,
-            "group" => ChatKind::Group,
-            "channel" => ChatKind::Channel,
-            _ => {
+        let kind = match input.kind {
+            Ok(kind @ (ChatKind::Private | ChatKind::Group | ChatKind::Channel)) => kind,
+            Ok(ChatKind::Saved) | Err(_) => {
                 checks.fail("type", "must be private, group or channel");
                 ChatKind::Group
             }
@@ -66,7 +64,7 @@ impl ChatService<'_> {
             db.on(&mut *tx),
             &NewChat {
                 public_id: &public_id,
-                kind: kind.as_str(),
+                kind,
                 title: title.as_deref(),
                 description: description.as_deref(),
                 avatar_url: None,
@@ -78,8 +76,8 @@ impl ChatService<'_> {
         )
         .await?
         .ok_or_else(|| AppError::internal(anyhow::anyhow!("group insert returned nothing")))?;
-        db::chats::add_members(db.on(&mut *tx), chat.id, &[me], "owner").await?;
-        db::chats::add_members(db.on(&mut *tx), chat.id, &member_ids, "member").await?;
+        db::chats::add_members(db.on(&mut *tx), chat.id, &[me], Role::Owner).await?;
+        db::chats::add_members(db.on(&mut *tx), chat.id, &member_ids, Role::Member).await?;
         let payload = serde_json::json!({ "chat_id": chat.id, "added_by": me });
         db::notifications::insert_many(db.on(&mut *tx), &member_ids, "chat_member_added", &payload)
             .await?;
@@ -105,7 +103,7 @@ impl ChatService<'_> {
         let (low, high) = (me.min(other), me.max(other));
         if let Some(chat) = db::chats::find_by_pair(db.exec(), low, high).await? {
             // The chat exists: rejoin it if the caller deleted it for themself.
-            db::chats::add_members(db.exec(), chat.id, &[me], "member").await?;
+            db::chats::add_members(db.exec(), chat.id, &[me], Role::Member).await?;
             return self.get(caller, chat.id).await;
         }
         if db::relations::blocked_between(db.exec(), me, other).await? {
@@ -119,7 +117,7 @@ impl ChatService<'_> {
         let public_id = ids::public_id();
         let new = NewChat {
             public_id: &public_id,
-            kind: ChatKind::Private.as_str(),
+            kind: ChatKind::Private,
             title: None,
             description: None,
             avatar_url: None,
@@ -144,9 +142,13 @@ impl ChatService<'_> {
         let mut tx = db.begin().await?;
         let chat = match db::chats::insert(db.on(&mut *tx), new).await? {
             Some(chat) => {
-                let role = if others.is_empty() { "owner" } else { "member" };
+                let role = if others.is_empty() {
+                    Role::Owner
+                } else {
+                    Role::Member
+                };
                 db::chats::add_members(db.on(&mut *tx), chat.id, &[caller.user_id], role).await?;
-                db::chats::add_members(db.on(&mut *tx), chat.id, others, "member").await?;
+                db::chats::add_members(db.on(&mut *tx), chat.id, others, Role::Member).await?;
                 chat
             }
             None => db::chats::find_by_pair(db.on(&mut *tx), low, high)
@@ -174,7 +176,7 @@ impl ChatService<'_> {
         let contacts_of_me = db::relations::having_contact(db.exec(), user_ids, me).await?;
         let blocked = db::relations::blocked_with_any(db.exec(), me, user_ids).await?;
         for (id, setting, _) in &privacy {
-            let allowed = crate::domain::visibility::admits(setting, *id, Some(me), |_| async {
+            let allowed = crate::domain::visibility::admits(*setting, *id, Some(me), |_| async {
                 contacts_of_me.contains(id)
             })
             .await;

@@ -296,7 +296,7 @@ impl ChatService<'_> {
             let Some(user) = facts.users.get(&id) else {
                 continue;
             };
-            if audience.sees(id, &user.privacy_last_seen).await {
+            if audience.sees(id, user.privacy_last_seen).await {
                 shown.insert(id);
             }
         }

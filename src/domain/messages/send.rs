@@ -2,23 +2,25 @@
 //! pointer, the sender's read pointer, mentions and notifications; events follow the
 //! commit.
 
-use super::{Message, MessageService, MAX_TEXT, MESSAGE_TYPES};
+use super::{Message, MessageKind, MessageService, MAX_TEXT};
 use crate::{
     db::{self, messages::NewMessage},
     domain::{
-        chats::{ChatKind, ChatView},
+        chats::{ChatKind, ChatView, Role},
         validation::Checks,
-        Principal,
+        Principal, UnknownValue,
     },
     error::{AppError, AppResult},
     realtime::{topics, Event},
 };
 
 /// `sendMessage` input (seed `MessageCreateRequest`).
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 pub struct SendMessage {
     pub chat_id: i64,
-    pub kind: String,
+    /// As the request named it; `Err` (text that is no message type) is reported with
+    /// the input's other faults.
+    pub kind: Result<MessageKind, UnknownValue>,
     pub text: Option<String>,
     pub client_message_id: Option<String>,
     pub reply_to_message_id: Option<i64>,
@@ -38,7 +40,7 @@ pub fn mentioned_usernames(text: &str) -> Vec<String> {
 }
 
 struct Draft<'a> {
-    kind: &'a str,
+    kind: MessageKind,
     text: Option<&'a str>,
     reply_to: Option<i64>,
     forwarded_from: Option<(i64, Option<i64>)>,
@@ -50,18 +52,20 @@ impl MessageService<'_> {
     #[tracing::instrument(level = "debug", skip_all, fields(user_id = caller.user_id))]
     pub async fn send(&self, caller: &Principal, input: SendMessage) -> AppResult<Message> {
         let mut checks = Checks::default();
-        if !MESSAGE_TYPES.contains(&input.kind.as_str()) {
-            checks.fail(
-                "type",
-                format!("must be one of {}", MESSAGE_TYPES.join(", ")),
-            );
-        }
+        let kind = match &input.kind {
+            Ok(kind) => *kind,
+            Err(_) => {
+                let names: Vec<&str> = MessageKind::ALL.iter().map(|k| k.as_str()).collect();
+                checks.fail("type", format!("must be one of {}", names.join(", ")));
+                MessageKind::Text // never sent: `finish` fails below
+            }
+        };
         let text = input
             .text
             .as_deref()
             .map(str::trim)
             .filter(|t| !t.is_empty());
-        if input.kind == "text" && text.is_none() {
+        if input.kind == Ok(MessageKind::Text) && text.is_none() {
             checks.fail("text", "must not be empty");
         }
         if text.is_some_and(|t| t.chars().count() > MAX_TEXT) {
@@ -96,7 +100,7 @@ impl MessageService<'_> {
             }
         }
         let draft = Draft {
-            kind: &input.kind,
+            kind,
             text,
             reply_to: input.reply_to_message_id,
             forwarded_from: None,
@@ -185,7 +189,7 @@ impl MessageService<'_> {
         let author =
             include_author.then(|| source.forwarded_from_user_id.unwrap_or(source.sender_id));
         let draft = Draft {
-            kind: &source.kind,
+            kind: source.kind,
             text: source.text.as_deref(),
             reply_to: None,
             forwarded_from: Some((source.id, author)),
@@ -215,10 +219,10 @@ impl MessageService<'_> {
     /// admins; private chats not across a block.
     async fn require_poster(&self, caller: &Principal, chat_id: i64) -> AppResult<ChatView> {
         let view = self.0.chats().get(caller, chat_id).await?;
-        match ChatKind::of(&view.chat) {
-            ChatKind::Channel if !matches!(view.member.role.as_str(), "owner" | "admin") => Err(
-                AppError::forbidden("Only the owner or an admin can post in a channel"),
-            ),
+        match view.chat.kind {
+            ChatKind::Channel if !view.member.role.manages() => Err(AppError::forbidden(
+                "Only the owner or an admin can post in a channel",
+            )),
             ChatKind::Private => {
                 self.require_not_blocked_in(caller, &view.chat).await?;
                 Ok(view)
@@ -319,7 +323,8 @@ impl MessageService<'_> {
         let mut rejoined = Vec::new();
         if let Some(other) = view.chat.counterpart_of(caller.user_id) {
             // A private chat deleted "for me" by the other side comes back with this message.
-            rejoined = db::chats::add_members(db.on(&mut *tx), chat_id, &[other], "member").await?;
+            rejoined =
+                db::chats::add_members(db.on(&mut *tx), chat_id, &[other], Role::Member).await?;
         }
         let names = draft.text.map(mentioned_usernames).unwrap_or_default();
         if !names.is_empty() {

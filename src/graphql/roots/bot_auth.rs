@@ -5,9 +5,7 @@
 use async_graphql::{Context, Enum, Object, ID};
 
 use crate::{
-    domain::bot_auth::{
-        BotAuthLinks, BotAuthResult, BotAuthSession, BotSignIn, Channel, SessionStatus,
-    },
+    domain::bot_auth::{BotAuthLinks, BotAuthResult, BotAuthSession, BotSignIn, SessionStatus},
     graphql::{
         context::{client_info, services},
         types::AuthPayload,
@@ -112,6 +110,7 @@ impl BotAuthSession {
 
 /// Where a bot-login session stands.
 #[derive(Enum, Clone, Copy, PartialEq, Eq)]
+#[graphql(remote = "crate::domain::bot_auth::BotAuthStatus")]
 pub enum BotAuthStatus {
     /// Waiting for the user to press Login in the bot.
     Pending,
@@ -127,11 +126,7 @@ pub struct BotAuthSessionStatus(pub(crate) SessionStatus);
 #[Object]
 impl BotAuthSessionStatus {
     async fn status(&self) -> BotAuthStatus {
-        match self.0 {
-            SessionStatus::Pending => BotAuthStatus::Pending,
-            SessionStatus::Completed { .. } => BotAuthStatus::Completed,
-            SessionStatus::Expired => BotAuthStatus::Expired,
-        }
+        self.0.status().into()
     }
 
     /// The one-time code for `verifyBotAuthCode`.
@@ -145,6 +140,7 @@ impl BotAuthSessionStatus {
 
 /// The messenger the user confirmed in (the seed's `channel`).
 #[derive(Enum, Clone, Copy, PartialEq, Eq)]
+#[graphql(remote = "crate::domain::bot_auth::Channel")]
 pub enum BotAuthChannel {
     Telegram,
     Max,
@@ -162,10 +158,7 @@ impl BotAuthSignIn {
 #[Object(name = "BotAuthResult")]
 impl BotAuthSignIn {
     async fn channel(&self) -> BotAuthChannel {
-        match self.result().channel {
-            Channel::Telegram => BotAuthChannel::Telegram,
-            Channel::Max => BotAuthChannel::Max,
-        }
+        self.result().channel.into()
     }
 
     async fn first_name(&self) -> Option<&str> {

@@ -4,10 +4,7 @@
 use async_graphql::{Context, InputObject, MaybeUndefined, Object, ID};
 
 use crate::{
-    domain::chats::{
-        admin::{ChatProfileInput, Role},
-        CreateChat, MemberSettings,
-    },
+    domain::chats::{admin::ChatProfileInput, CreateChat, MemberSettings},
     error::AppError,
     graphql::{
         context::{principal, services},
@@ -61,14 +58,8 @@ impl ChatMutation {
         input: CreateChatInput,
     ) -> async_graphql::Result<ChatObject> {
         let principal = principal(ctx).await?;
-        let kind = match input.chat_type {
-            ChatType::Private => "private",
-            ChatType::Group => "group",
-            ChatType::Channel => "channel",
-            ChatType::Saved => "saved",
-        };
         let input = CreateChat {
-            kind: kind.to_owned(),
+            kind: Ok(input.chat_type.into()),
             title: input.title,
             handle: input.handle,
             description: input.description,
@@ -138,18 +129,13 @@ impl ChatMutation {
         role: ChatMemberRole,
     ) -> async_graphql::Result<ChatMemberObject> {
         let principal = principal(ctx).await?;
-        let role = match role {
-            ChatMemberRole::Owner => Role::Owner,
-            ChatMemberRole::Admin => Role::Admin,
-            ChatMemberRole::Member => Role::Member,
-        };
         let member = services(ctx)
             .chats()
             .set_role(
                 &principal,
                 parse_id(&chat_id, "chatId")?,
                 parse_id(&user_id, "userId")?,
-                role,
+                role.into(),
             )
             .await?;
         Ok(ChatMemberObject(member))

@@ -160,7 +160,7 @@ impl PublicChat {
     }
     #[graphql(name = "type")]
     async fn chat_type(&self) -> ChatType {
-        crate::domain::chats::ChatKind::of(&self.0).into()
+        self.0.kind.into()
     }
     async fn title(&self) -> Option<&str> {
         self.0.title.as_deref()

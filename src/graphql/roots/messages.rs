@@ -8,7 +8,7 @@ use async_graphql::{
 };
 
 use crate::{
-    domain::messages::{Message, MessageWants, PageRequest, Receipt, SendMessage},
+    domain::messages::{Message, MessageWants, PageRequest, SendMessage},
     error::AppError,
     graphql::{
         context::{loaders, principal, reads_only_id, services},
@@ -133,6 +133,7 @@ pub struct SendMessageInput {
 }
 
 #[derive(Enum, Clone, Copy, PartialEq, Eq, Debug)]
+#[graphql(remote = "crate::domain::messages::Receipt")]
 pub enum ReceiptStatus {
     Delivered,
     Read,
@@ -151,7 +152,7 @@ impl MessageMutation {
         let principal = principal(ctx).await?;
         let input = SendMessage {
             chat_id: parse_id(&input.chat_id, "chatId")?,
-            kind: input.message_type.as_str().to_owned(),
+            kind: Ok(input.message_type.into()),
             text: input.text,
             client_message_id: input.client_message_id,
             reply_to_message_id: input
@@ -204,17 +205,13 @@ impl MessageMutation {
         status: ReceiptStatus,
     ) -> async_graphql::Result<ReadPointers> {
         let principal = principal(ctx).await?;
-        let receipt = match status {
-            ReceiptStatus::Delivered => Receipt::Delivered,
-            ReceiptStatus::Read => Receipt::Read,
-        };
         let pointers = services(ctx)
             .messages()
             .mark(
                 &principal,
                 parse_id(&chat_id, "chatId")?,
                 parse_id(&message_id, "messageId")?,
-                receipt,
+                status.into(),
             )
             .await?;
         Ok(pointers.into())

@@ -127,9 +127,9 @@ impl UserMutation {
             avatar_url: patch(input.avatar_url),
             language_code: input.language_code,
             allow_private_messages: input.allow_private_messages,
-            privacy_avatar: input.privacy_avatar.map(|p| p.as_str().to_owned()),
-            privacy_last_seen: input.privacy_last_seen.map(|p| p.as_str().to_owned()),
-            privacy_group_invites: input.privacy_group_invites.map(|p| p.as_str().to_owned()),
+            privacy_avatar: input.privacy_avatar.map(|p| Ok(p.into())),
+            privacy_last_seen: input.privacy_last_seen.map(|p| Ok(p.into())),
+            privacy_group_invites: input.privacy_group_invites.map(|p| Ok(p.into())),
         };
         Ok(services(ctx)
             .users()

@@ -18,6 +18,7 @@ use crate::{
 };
 
 #[derive(Enum, Clone, Copy, PartialEq, Eq, Debug)]
+#[graphql(remote = "crate::domain::chats::ChatKind")]
 pub enum ChatType {
     Private,
     Group,
@@ -25,32 +26,12 @@ pub enum ChatType {
     Saved,
 }
 
-impl From<ChatKind> for ChatType {
-    fn from(kind: ChatKind) -> Self {
-        match kind {
-            ChatKind::Private => Self::Private,
-            ChatKind::Group => Self::Group,
-            ChatKind::Channel => Self::Channel,
-            ChatKind::Saved => Self::Saved,
-        }
-    }
-}
-
 #[derive(Enum, Clone, Copy, PartialEq, Eq, Debug)]
+#[graphql(remote = "crate::domain::chats::Role")]
 pub enum ChatMemberRole {
     Owner,
     Admin,
     Member,
-}
-
-impl ChatMemberRole {
-    pub fn of(role: &str) -> Self {
-        match role {
-            "owner" => Self::Owner,
-            "admin" => Self::Admin,
-            _ => Self::Member,
-        }
-    }
 }
 
 /// A chat as the caller sees it, with the facts its page already loaded (the domain's
@@ -135,7 +116,7 @@ impl ChatObject {
     }
     #[graphql(name = "type")]
     async fn chat_type(&self) -> ChatType {
-        ChatKind::of(&self.view.chat).into()
+        self.view.chat.kind.into()
     }
     async fn title(&self) -> Option<&str> {
         self.view.chat.title.as_deref()
@@ -160,7 +141,7 @@ impl ChatObject {
         self.view.chat.is_public
     }
     async fn is_saved(&self) -> bool {
-        ChatKind::of(&self.view.chat) == ChatKind::Saved
+        self.view.chat.kind == ChatKind::Saved
     }
     async fn archived(&self) -> bool {
         self.view.member.archived
@@ -172,7 +153,7 @@ impl ChatObject {
         self.view.member.muted
     }
     async fn my_role(&self) -> ChatMemberRole {
-        ChatMemberRole::of(&self.view.member.role)
+        self.view.member.role.into()
     }
     async fn unread_count(&self, ctx: &Context<'_>) -> async_graphql::Result<i64> {
         Ok(self.unread(ctx).await?.0)
@@ -286,7 +267,7 @@ impl ChatMemberObject {
             .map_err(|e| to_graphql(&e))
     }
     async fn role(&self) -> ChatMemberRole {
-        ChatMemberRole::of(&self.0.role)
+        self.0.role.into()
     }
     async fn joined_at(&self) -> DateTime<Utc> {
         self.0.joined_at

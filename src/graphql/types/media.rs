@@ -112,7 +112,7 @@ impl ChatAttachment {
     }
 
     async fn message_type(&self) -> MessageType {
-        MessageType::of(&self.message_type)
+        self.message_type.into()
     }
 
     async fn message_created_at(&self) -> DateTime<Utc> {

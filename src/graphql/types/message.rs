@@ -20,6 +20,7 @@ use crate::{
 };
 
 #[derive(Enum, Clone, Copy, PartialEq, Eq, Debug)]
+#[graphql(remote = "crate::domain::messages::MessageKind")]
 pub enum MessageType {
     Text,
     Image,
@@ -30,34 +31,9 @@ pub enum MessageType {
     CircleVideo,
 }
 
-impl MessageType {
-    pub fn of(kind: &str) -> Self {
-        match kind {
-            "image" => Self::Image,
-            "video" => Self::Video,
-            "audio" => Self::Audio,
-            "voice" => Self::Voice,
-            "file" => Self::File,
-            "circle_video" => Self::CircleVideo,
-            _ => Self::Text,
-        }
-    }
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Text => "text",
-            Self::Image => "image",
-            Self::Video => "video",
-            Self::Audio => "audio",
-            Self::Voice => "voice",
-            Self::File => "file",
-            Self::CircleVideo => "circle_video",
-        }
-    }
-}
-
 /// Where a message got to: `SENT`, `DELIVERED` to, or `READ` by another member.
 #[derive(Enum, Clone, Copy, PartialEq, Eq, Debug)]
+#[graphql(remote = "crate::domain::messages::DeliveryStatus")]
 pub enum DeliveryStatus {
     Sent,
     Delivered,
@@ -80,7 +56,7 @@ impl Message {
     }
     #[graphql(name = "type")]
     async fn message_type(&self) -> MessageType {
-        MessageType::of(&self.kind)
+        self.kind.into()
     }
     async fn text(&self) -> Option<&str> {
         self.text.as_deref()
@@ -148,11 +124,7 @@ impl Message {
             .await
             .map_err(|e| to_graphql(&e))?
             .unwrap_or_default();
-        Ok(match domain::messages::DeliveryStatus::of(self, &members) {
-            domain::messages::DeliveryStatus::Sent => DeliveryStatus::Sent,
-            domain::messages::DeliveryStatus::Delivered => DeliveryStatus::Delivered,
-            domain::messages::DeliveryStatus::Read => DeliveryStatus::Read,
-        })
+        Ok(domain::messages::DeliveryStatus::of(self, &members).into())
     }
     async fn edited_at(&self) -> Option<DateTime<Utc>> {
         self.edited_at

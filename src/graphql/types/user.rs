@@ -5,6 +5,7 @@ use chrono::{DateTime, Utc};
 
 use crate::{
     domain::{
+        self,
         auth::AuthTokens,
         users::{User, UserChange},
     },
@@ -60,7 +61,7 @@ impl User {
 
     /// Hidden from viewers the user's `privacyAvatar` excludes.
     async fn avatar_url(&self, ctx: &Context<'_>) -> Option<String> {
-        self.guarded(ctx, &self.privacy_avatar, self.avatar_url.clone())
+        self.guarded(ctx, self.privacy_avatar, self.avatar_url.clone())
             .await
     }
 
@@ -83,7 +84,7 @@ impl User {
 
     /// Hidden from viewers the user's `privacyLastSeen` excludes.
     async fn last_seen_at(&self, ctx: &Context<'_>) -> Option<DateTime<Utc>> {
-        self.guarded(ctx, &self.privacy_last_seen, self.last_seen_at)
+        self.guarded(ctx, self.privacy_last_seen, self.last_seen_at)
             .await
     }
 
@@ -94,22 +95,22 @@ impl User {
             .load_one(self.id)
             .await
             .map_err(|e| crate::graphql::errors::to_graphql(&e))?;
-        Ok(self.guarded(ctx, &self.privacy_last_seen, online).await)
+        Ok(self.guarded(ctx, self.privacy_last_seen, online).await)
     }
 
     /// Own profile only: who sees the avatar.
     async fn privacy_avatar(&self, ctx: &Context<'_>) -> Option<PrivacyLevel> {
-        self.own(ctx, &self.privacy_avatar).await
+        self.own(ctx, self.privacy_avatar).await
     }
 
     /// Own profile only: who sees online status and last-seen time.
     async fn privacy_last_seen(&self, ctx: &Context<'_>) -> Option<PrivacyLevel> {
-        self.own(ctx, &self.privacy_last_seen).await
+        self.own(ctx, self.privacy_last_seen).await
     }
 
     /// Own profile only: who may add the user to groups and channels.
     async fn privacy_group_invites(&self, ctx: &Context<'_>) -> Option<PrivacyLevel> {
-        self.own(ctx, &self.privacy_group_invites).await
+        self.own(ctx, self.privacy_group_invites).await
     }
 
     async fn created_at(&self) -> DateTime<Utc> {
@@ -123,32 +124,20 @@ impl User {
 
 /// Who sees a profile field (messenger-rest-api.md §3.7).
 #[derive(Enum, Clone, Copy, PartialEq, Eq, Debug)]
+#[graphql(remote = "crate::domain::users::PrivacyLevel")]
 pub enum PrivacyLevel {
     Everyone,
     Contacts,
     Nobody,
 }
 
-impl PrivacyLevel {
-    pub fn of(value: &str) -> Self {
-        match value {
-            "contacts" => Self::Contacts,
-            "nobody" => Self::Nobody,
-            _ => Self::Everyone,
-        }
-    }
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Everyone => "everyone",
-            Self::Contacts => "contacts",
-            Self::Nobody => "nobody",
-        }
-    }
-}
-
 impl User {
-    async fn guarded<T>(&self, ctx: &Context<'_>, setting: &str, value: Option<T>) -> Option<T> {
+    async fn guarded<T>(
+        &self,
+        ctx: &Context<'_>,
+        setting: domain::users::PrivacyLevel,
+        value: Option<T>,
+    ) -> Option<T> {
         value.as_ref()?;
         let viewer = viewer_id(ctx).await;
         // Fails closed, logged, as the REST views do (domain::visibility).
@@ -168,8 +157,12 @@ impl User {
         }
     }
 
-    async fn own(&self, ctx: &Context<'_>, setting: &str) -> Option<PrivacyLevel> {
-        (viewer_id(ctx).await == Some(self.id)).then(|| PrivacyLevel::of(setting))
+    async fn own(
+        &self,
+        ctx: &Context<'_>,
+        setting: domain::users::PrivacyLevel,
+    ) -> Option<PrivacyLevel> {
+        (viewer_id(ctx).await == Some(self.id)).then_some(setting.into())
     }
 }
 

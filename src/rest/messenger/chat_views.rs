@@ -38,7 +38,7 @@ impl<'a> Facts<'a> {
 
     async fn read(&self, view: ChatView) -> ChatRead {
         let ChatView { chat, member } = view;
-        let kind = ChatKind::of(&chat);
+        let kind = chat.kind;
         let facts = &self.facts;
         let counterpart_id = chat.counterpart_of(self.viewer);
         let counterpart = facts.user(counterpart_id).map(|u| &**u);
@@ -53,7 +53,7 @@ impl<'a> Facts<'a> {
             Some(user) => (
                 self.privacy.avatar(user).await,
                 self.privacy
-                    .show(user, &user.privacy_last_seen, user.last_seen_at)
+                    .show(user, user.privacy_last_seen, user.last_seen_at)
                     .await,
             ),
             None => (None, None),
@@ -78,9 +78,9 @@ impl<'a> Facts<'a> {
             counterpart_is_online: counterpart_id.is_some_and(|id| facts.online.contains(&id)),
             counterpart_last_seen_at: last_seen.map(Into::into),
             last_message_text: last.and_then(|m| m.text.clone()),
-            last_message_type: last.map(|m| m.kind.clone()),
+            last_message_type: last.map(|m| m.kind.into()),
             last_message_created_at: last.map(|m| m.created_at.into()),
-            my_role: member.role,
+            my_role: member.role.into(),
             created_at: chat.created_at.into(),
             public_id: chat.public_id,
             title: chat.title,

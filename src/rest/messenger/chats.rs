@@ -199,7 +199,7 @@ pub(super) async fn create(
     Body(body): Body<ChatCreateRequest>,
 ) -> ApiResult<Json<ChatRead>> {
     let input = CreateChat {
-        kind: body.kind,
+        kind: body.kind.into_domain(),
         title: body.title,
         handle: body.handle,
         description: body.description,

@@ -11,7 +11,7 @@ use crate::{
         chats::Member,
         media::Attachment,
         messages::{DeliveryStatus, Message, MessagePageRead},
-        users::User,
+        users::{PrivacyLevel, User},
         visibility::Audience,
         Domain,
     },
@@ -29,14 +29,14 @@ impl<'a> Privacy<'a> {
     }
 
     /// `value` when `user`'s `setting` lets the viewer see it.
-    pub async fn show<T>(&self, user: &User, setting: &str, value: Option<T>) -> Option<T> {
+    pub async fn show<T>(&self, user: &User, setting: PrivacyLevel, value: Option<T>) -> Option<T> {
         value.as_ref()?;
         let shown = self.0.sees(user.id, setting).await;
         shown.then_some(value).flatten()
     }
 
     pub async fn avatar(&self, user: &User) -> Option<String> {
-        self.show(user, &user.privacy_avatar, user.avatar_url.clone())
+        self.show(user, user.privacy_avatar, user.avatar_url.clone())
             .await
     }
 }
@@ -119,9 +119,9 @@ fn shape(
         sender_id: message.sender_id,
         reply_to_message_id: message.reply_to_message_id,
         forwarded_from_message_id: message.forwarded_from_message_id,
-        kind: message.kind.clone(),
+        kind: message.kind.into(),
         text: message.text.clone(),
-        delivery_status: status.as_str(),
+        delivery_status: status.into(),
         attachment_waveform: waveform,
         created_at: message.created_at.into(),
         updated_at: message.updated_at.into(),

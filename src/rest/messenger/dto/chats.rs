@@ -3,27 +3,43 @@
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::{patch, MessageType, Timestamp};
-use crate::domain::chats::{admin::InviteLink, admin::Role, Chat, ChatKind, Member};
+use super::{patch, Choice, MessageType, Timestamp};
+use crate::domain::chats::{admin::InviteLink, Chat, ChatKind, Member, Role};
 
-/// The seed's `ChatType`: `private`, `group` or `channel`. The saved-messages chat is a
-/// private chat with `is_saved: true` (the seed's enum has no fourth value).
-pub fn chat_type(chat: &Chat) -> &'static str {
-    match ChatKind::of(chat) {
-        ChatKind::Group => "group",
-        ChatKind::Channel => "channel",
-        ChatKind::Private | ChatKind::Saved => "private",
-    }
+/// The seed's `ChatType` of a chat (see [`ChatType`]'s `From<ChatKind>`).
+pub fn chat_type(chat: &Chat) -> ChatType {
+    chat.kind.into()
 }
 
 /// The seed's `ChatType` as the document names it.
-#[derive(ToSchema)]
-#[schema(rename_all = "lowercase")]
-#[allow(dead_code)] // the document's enum; chats carry it as text
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
 pub enum ChatType {
     Private,
     Group,
     Channel,
+}
+
+/// The saved-messages chat is a private chat with `is_saved: true` (the seed's enum has
+/// no fourth value).
+impl From<ChatKind> for ChatType {
+    fn from(kind: ChatKind) -> Self {
+        match kind {
+            ChatKind::Group => Self::Group,
+            ChatKind::Channel => Self::Channel,
+            ChatKind::Private | ChatKind::Saved => Self::Private,
+        }
+    }
+}
+
+impl From<ChatType> for ChatKind {
+    fn from(kind: ChatType) -> Self {
+        match kind {
+            ChatType::Private => Self::Private,
+            ChatType::Group => Self::Group,
+            ChatType::Channel => Self::Channel,
+        }
+    }
 }
 
 /// `ChatRead`: the chat and the caller's facts about it.
@@ -33,8 +49,7 @@ pub struct ChatRead {
     #[schema(example = "A1B2C3D4E5F6G7H8J9K0L1M2")]
     pub public_id: String,
     #[serde(rename = "type")]
-    #[schema(value_type = ChatType)]
-    pub kind: &'static str,
+    pub kind: ChatType,
     #[schema(required = true)]
     pub title: Option<String>,
     #[schema(required = true)]
@@ -69,12 +84,11 @@ pub struct ChatRead {
     pub counterpart_last_seen_at: Option<Timestamp>,
     #[schema(required = true)]
     pub last_message_text: Option<String>,
-    #[schema(required = true, value_type = Option<MessageType>)]
-    pub last_message_type: Option<String>,
+    #[schema(required = true)]
+    pub last_message_type: Option<MessageType>,
     #[schema(required = true)]
     pub last_message_created_at: Option<Timestamp>,
-    #[schema(value_type = RoleName)]
-    pub my_role: String,
+    pub my_role: RoleName,
     pub created_at: Timestamp,
 }
 
@@ -91,8 +105,7 @@ pub struct ChatDetailRead {
 pub struct ChatMemberRead {
     pub id: i64,
     pub user_id: i64,
-    #[schema(value_type = RoleName)]
-    pub role: String,
+    pub role: RoleName,
     pub joined_at: Timestamp,
 }
 
@@ -101,7 +114,7 @@ impl From<Member> for ChatMemberRead {
         Self {
             id: member.id,
             user_id: member.user_id,
-            role: member.role,
+            role: member.role.into(),
             joined_at: member.joined_at.into(),
         }
     }
@@ -114,8 +127,7 @@ pub struct ChatDiscoverRead {
     pub id: i64,
     pub public_id: String,
     #[serde(rename = "type")]
-    #[schema(value_type = ChatType)]
-    pub kind: &'static str,
+    pub kind: ChatType,
     #[schema(required = true)]
     pub title: Option<String>,
     #[schema(required = true)]
@@ -149,7 +161,7 @@ impl ChatDiscoverRead {
 pub struct ChatCreateRequest {
     #[serde(rename = "type")]
     #[schema(value_type = ChatType)]
-    pub kind: String,
+    pub kind: Choice<ChatType>,
     pub title: Option<String>,
     pub handle: Option<String>,
     pub description: Option<String>,
@@ -184,7 +196,7 @@ pub struct ChatMemberAdd {
 }
 
 /// `ChatMemberRole`.
-#[derive(Clone, Copy, Deserialize, ToSchema)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "lowercase")]
 #[schema(as = ChatMemberRole)]
 pub enum RoleName {
@@ -199,6 +211,16 @@ impl From<RoleName> for Role {
             RoleName::Owner => Role::Owner,
             RoleName::Admin => Role::Admin,
             RoleName::Member => Role::Member,
+        }
+    }
+}
+
+impl From<Role> for RoleName {
+    fn from(role: Role) -> Self {
+        match role {
+            Role::Owner => Self::Owner,
+            Role::Admin => Self::Admin,
+            Role::Member => Self::Member,
         }
     }
 }

@@ -107,8 +107,7 @@ pub struct ChatAttachmentRead {
     pub id: i64,
     pub message_id: i64,
     pub sender_id: i64,
-    #[schema(value_type = super::MessageType)]
-    pub message_type: String,
+    pub message_type: super::MessageType,
     pub message_created_at: Timestamp,
     pub file_url: String,
     pub file_type: String,
@@ -121,7 +120,7 @@ impl From<ChatAttachment> for ChatAttachmentRead {
             id: item.attachment.id,
             message_id: item.attachment.message_id,
             sender_id: item.sender_id,
-            message_type: item.message_type,
+            message_type: item.message_type.into(),
             message_created_at: item.message_created_at.into(),
             file_url: item.attachment.url,
             file_type: item.attachment.mime,

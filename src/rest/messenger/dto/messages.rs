@@ -3,8 +3,8 @@
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::Timestamp;
-use crate::domain::messages::{Pointers, ReactionCount, Receipt, SendMessage};
+use super::{Choice, Timestamp};
+use crate::domain::messages::{self, MessageKind, Pointers, ReactionCount, Receipt, SendMessage};
 
 /// `MessageRead`. `delivery_status` is `sent` | `delivered` | `read` (how far it got
 /// with the chat's other members); `attachment_waveform` is the waveform of the
@@ -19,12 +19,10 @@ pub struct MessageRead {
     #[schema(required = true)]
     pub forwarded_from_message_id: Option<i64>,
     #[serde(rename = "type")]
-    #[schema(value_type = MessageType)]
-    pub kind: String,
+    pub kind: MessageType,
     #[schema(required = true)]
     pub text: Option<String>,
-    #[schema(value_type = DeliveryStatus)]
-    pub delivery_status: &'static str,
+    pub delivery_status: DeliveryStatus,
     #[schema(required = true)]
     pub attachment_waveform: Option<Vec<i16>>,
     pub created_at: Timestamp,
@@ -32,9 +30,8 @@ pub struct MessageRead {
 }
 
 /// The seed's `MessageType`.
-#[derive(ToSchema)]
-#[schema(rename_all = "snake_case")]
-#[allow(dead_code)] // the document's enum; messages carry it as text
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
 pub enum MessageType {
     Text,
     Image,
@@ -45,18 +42,55 @@ pub enum MessageType {
     CircleVideo,
 }
 
+impl From<MessageKind> for MessageType {
+    fn from(kind: MessageKind) -> Self {
+        match kind {
+            MessageKind::Text => Self::Text,
+            MessageKind::Image => Self::Image,
+            MessageKind::Video => Self::Video,
+            MessageKind::Audio => Self::Audio,
+            MessageKind::Voice => Self::Voice,
+            MessageKind::File => Self::File,
+            MessageKind::CircleVideo => Self::CircleVideo,
+        }
+    }
+}
+
+impl From<MessageType> for MessageKind {
+    fn from(kind: MessageType) -> Self {
+        match kind {
+            MessageType::Text => Self::Text,
+            MessageType::Image => Self::Image,
+            MessageType::Video => Self::Video,
+            MessageType::Audio => Self::Audio,
+            MessageType::Voice => Self::Voice,
+            MessageType::File => Self::File,
+            MessageType::CircleVideo => Self::CircleVideo,
+        }
+    }
+}
+
 /// `MessageRead.delivery_status`.
-#[derive(ToSchema)]
-#[schema(rename_all = "lowercase")]
-#[allow(dead_code)] // the document's enum; `DeliveryStatus::as_str` writes it
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
 pub enum DeliveryStatus {
     Sent,
     Delivered,
     Read,
 }
 
-fn text_type() -> String {
-    "text".to_owned()
+impl From<messages::DeliveryStatus> for DeliveryStatus {
+    fn from(status: messages::DeliveryStatus) -> Self {
+        match status {
+            messages::DeliveryStatus::Sent => Self::Sent,
+            messages::DeliveryStatus::Delivered => Self::Delivered,
+            messages::DeliveryStatus::Read => Self::Read,
+        }
+    }
+}
+
+fn text_type() -> Choice<MessageType> {
+    Choice(Ok(MessageType::Text))
 }
 
 /// `MessageCreateRequest`; `type` defaults to `text`.
@@ -65,7 +99,7 @@ pub struct MessageCreateRequest {
     pub chat_id: i64,
     #[serde(rename = "type", default = "text_type")]
     #[schema(value_type = MessageType)]
-    pub kind: String,
+    pub kind: Choice<MessageType>,
     pub text: Option<String>,
     pub client_message_id: Option<String>,
     pub reply_to_message_id: Option<i64>,
@@ -75,7 +109,7 @@ impl From<MessageCreateRequest> for SendMessage {
     fn from(request: MessageCreateRequest) -> Self {
         Self {
             chat_id: request.chat_id,
-            kind: request.kind,
+            kind: request.kind.into_domain(),
             text: request.text,
             client_message_id: request.client_message_id,
             reply_to_message_id: request.reply_to_message_id,

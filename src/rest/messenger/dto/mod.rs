@@ -16,8 +16,13 @@ pub use search::*;
 pub use users::*;
 
 use chrono::{DateTime, SecondsFormat, Utc};
-use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use serde::{
+    de::{DeserializeOwned, IntoDeserializer},
+    Deserialize, Deserializer, Serialize, Serializer,
+};
 use utoipa::ToSchema;
+
+use crate::domain::UnknownValue;
 
 /// A timestamp as the seed's examples write it: RFC 3339 in UTC, whole seconds, `Z`
 /// (`2026-03-08T10:00:00Z`).
@@ -46,6 +51,28 @@ pub struct MessageResponse {
 impl From<String> for MessageResponse {
     fn from(message: String) -> Self {
         Self { message }
+    }
+}
+
+/// A request field the document types as the enum `T` ([`PrivacySetting`],
+/// [`MessageType`], [`ChatType`]): read as any string (a non-string fails like any text
+/// field), then parsed into `T`. Text that is none of `T`'s values stays `Err`, for the
+/// domain to report with the request's other faults.
+pub struct Choice<T>(pub Result<T, UnknownValue>);
+
+impl<T> Choice<T> {
+    /// The domain's value of the choice.
+    pub fn into_domain<U: From<T>>(self) -> Result<U, UnknownValue> {
+        self.0.map(U::from)
+    }
+}
+
+impl<'de, T: DeserializeOwned> Deserialize<'de> for Choice<T> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        let parsed = T::deserialize(text.as_str().into_deserializer())
+            .map_err(|_: serde::de::value::Error| UnknownValue(text));
+        Ok(Self(parsed))
     }
 }
 
@@ -125,5 +152,21 @@ mod tests {
         assert_eq!(parse("{}"), None);
         assert_eq!(parse(r#"{"bio": null}"#), Some(None));
         assert_eq!(parse(r#"{"bio": "hi"}"#), Some(Some("hi".into())));
+    }
+
+    #[test]
+    fn choices_keep_unknown_text_for_the_domain_and_refuse_non_strings_as_text_does() {
+        let parse = |raw: &str| serde_json::from_str::<Choice<PrivacySetting>>(raw);
+        let parsed = |raw: &str| parse(raw).expect("a string parses").0;
+        assert_eq!(parsed(r#""contacts""#), Ok(PrivacySetting::Contacts));
+        assert_eq!(
+            parsed(r#""Contacts""#),
+            Err(UnknownValue("Contacts".to_owned()))
+        );
+        let not_text = parse("5").err().map(|e| e.to_string());
+        let as_text = serde_json::from_str::<String>("5")
+            .err()
+            .map(|e| e.to_string());
+        assert_eq!(not_text, as_text);
     }
 }

@@ -3,8 +3,8 @@
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::{patch, Timestamp};
-use crate::domain::users::{ProfileInput, User};
+use super::{patch, Choice, Timestamp};
+use crate::domain::users::{PrivacyLevel, ProfileInput, User};
 
 /// The name to show: the chosen name, else first + last, else the username (Telegram
 /// users often have no `name`; legacy clients show this field).
@@ -98,22 +98,31 @@ pub struct UserProfileUpdate {
     pub avatar_url: Option<Option<String>>,
     pub allow_private_messages: Option<bool>,
     #[schema(value_type = Option<PrivacySetting>)]
-    pub privacy_avatar: Option<String>,
+    pub privacy_avatar: Option<Choice<PrivacySetting>>,
     #[schema(value_type = Option<PrivacySetting>)]
-    pub privacy_last_seen: Option<String>,
+    pub privacy_last_seen: Option<Choice<PrivacySetting>>,
     #[schema(value_type = Option<PrivacySetting>)]
-    pub privacy_group_invites: Option<String>,
+    pub privacy_group_invites: Option<Choice<PrivacySetting>>,
 }
 
 /// A §3.7 privacy setting: who may see the avatar or last-seen time, or add the user
 /// to groups and channels (`contacts`: the users in the owner's contacts).
-#[derive(ToSchema)]
-#[schema(rename_all = "lowercase")]
-#[allow(dead_code)] // the document's enum; the field is read as text and validated
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
 pub enum PrivacySetting {
     Everyone,
     Contacts,
     Nobody,
+}
+
+impl From<PrivacySetting> for PrivacyLevel {
+    fn from(setting: PrivacySetting) -> Self {
+        match setting {
+            PrivacySetting::Everyone => Self::Everyone,
+            PrivacySetting::Contacts => Self::Contacts,
+            PrivacySetting::Nobody => Self::Nobody,
+        }
+    }
 }
 
 impl From<UserProfileUpdate> for ProfileInput {
@@ -125,9 +134,9 @@ impl From<UserProfileUpdate> for ProfileInput {
             avatar_url: update.avatar_url,
             language_code: None,
             allow_private_messages: update.allow_private_messages,
-            privacy_avatar: update.privacy_avatar,
-            privacy_last_seen: update.privacy_last_seen,
-            privacy_group_invites: update.privacy_group_invites,
+            privacy_avatar: update.privacy_avatar.map(Choice::into_domain),
+            privacy_last_seen: update.privacy_last_seen.map(Choice::into_domain),
+            privacy_group_invites: update.privacy_group_invites.map(Choice::into_domain),
         }
     }
 }
