@@ -32,23 +32,23 @@ language sql stable parallel safe as $$
         'updated_at', u.updated_at)
 $$;
 
--- unread_count / unread_mentions: what a member has not read in a chat (messages of
--- others after their read and clear pointers, not deleted, not hidden for them; mentions
--- of them among those). One definition for the chat list page and the counter batch.
-create function unread_count(p_chat bigint, p_user bigint, p_after bigint) returns bigint
+-- chat_unread(chat, user, after): what a member has not read in a chat: messages of others
+-- after their read and clear pointers (`after` = greatest of the two), not deleted, not
+-- hidden for them; and the mentions of them among those. One definition for the chat
+-- list page and the counter batch. A single SELECT returning a table, so the planner
+-- inlines it where it is joined (`join lateral chat_unread(...)`): no function call per
+-- row.
+create function chat_unread(p_chat bigint, p_user bigint, p_after bigint)
+returns table (unread bigint, mentions bigint)
 language sql stable parallel safe as $$
-    select count(*) from messages x
-     where x.chat_id = p_chat and x.id > p_after
-       and x.sender_id <> p_user and x.deleted_at is null
-       and not exists (select 1 from hidden_messages h
-                        where h.user_id = p_user and h.chat_id = x.chat_id
-                          and h.message_id = x.id)
-$$;
-
-create function unread_mentions(p_chat bigint, p_user bigint, p_after bigint) returns bigint
-language sql stable parallel safe as $$
-    select count(*) from message_mentions mm
-      join messages x on x.chat_id = mm.chat_id and x.id = mm.message_id
-     where mm.user_id = p_user and mm.chat_id = p_chat and mm.message_id > p_after
-       and x.deleted_at is null
+    select (select count(*) from messages x
+             where x.chat_id = p_chat and x.id > p_after
+               and x.sender_id <> p_user and x.deleted_at is null
+               and not exists (select 1 from hidden_messages h
+                                where h.user_id = p_user and h.chat_id = x.chat_id
+                                  and h.message_id = x.id)),
+           (select count(*) from message_mentions mm
+              join messages x on x.chat_id = mm.chat_id and x.id = mm.message_id
+             where mm.user_id = p_user and mm.chat_id = p_chat and mm.message_id > p_after
+               and x.deleted_at is null)
 $$;

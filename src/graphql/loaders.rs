@@ -194,7 +194,25 @@ where
 }
 
 /// Every loader of one request.
+/// Every loader of one request, built on first use (`{ me { id } }` builds none).
 pub struct Loaders {
+    domain: Domain,
+    fetches: Option<Fetches>,
+    cache: QueryCache,
+    set: std::sync::OnceLock<LoaderSet>,
+}
+
+impl std::ops::Deref for Loaders {
+    type Target = LoaderSet;
+
+    fn deref(&self) -> &LoaderSet {
+        self.set
+            .get_or_init(|| LoaderSet::build(&self.domain, self.fetches.as_ref(), &self.cache))
+    }
+}
+
+/// The loaders themselves.
+pub struct LoaderSet {
     pub users: DataLoader<UserLoader, QueryCache>,
     pub members: DataLoader<MembersLoader, QueryCache>,
     pub member_counts: DataLoader<MemberCountLoader, QueryCache>,
@@ -204,37 +222,45 @@ pub struct Loaders {
     pub attachments: DataLoader<AttachmentsLoader, QueryCache>,
     pub contact_of: DataLoader<ContactOfLoader, QueryCache>,
     pub online: DataLoader<OnlineLoader, QueryCache>,
-    cache: QueryCache,
+}
+
+impl LoaderSet {
+    fn build(domain: &Domain, fetches: Option<&Fetches>, cache: &QueryCache) -> Self {
+        let d = || domain.clone();
+        Self {
+            users: loader(UserLoader(d()), fetches, cache),
+            members: loader(MembersLoader(d()), fetches, cache),
+            member_counts: loader(MemberCountLoader(d()), fetches, cache),
+            unread: loader(UnreadLoader(d()), fetches, cache),
+            messages: loader(MessageLoader(d()), fetches, cache),
+            reactions: loader(ReactionsLoader(d()), fetches, cache),
+            attachments: loader(AttachmentsLoader(d()), fetches, cache),
+            contact_of: loader(ContactOfLoader(d()), fetches, cache),
+            online: loader(OnlineLoader(d()), fetches, cache),
+        }
+    }
 }
 
 impl Loaders {
+    fn lazy(domain: &Domain, fetches: Option<Fetches>) -> Self {
+        Self {
+            domain: domain.clone(),
+            fetches,
+            cache: QueryCache::default(),
+            set: std::sync::OnceLock::new(),
+        }
+    }
+
     /// Loaders that spawn their batches (WebSocket subscriptions).
     pub fn new(domain: &Domain) -> Self {
-        Self::build(domain, None)
+        Self::lazy(domain, None)
     }
 
     /// Loaders whose batches run in the request's waves: run the execution with
     /// [`run_in_waves`] and the returned [`Fetches`].
     pub fn for_request(domain: &Domain) -> (Self, Fetches) {
         let fetches = Fetches::default();
-        (Self::build(domain, Some(&fetches)), fetches)
-    }
-
-    fn build(domain: &Domain, fetches: Option<&Fetches>) -> Self {
-        let d = || domain.clone();
-        let cache = QueryCache::default();
-        Self {
-            users: loader(UserLoader(d()), fetches, &cache),
-            members: loader(MembersLoader(d()), fetches, &cache),
-            member_counts: loader(MemberCountLoader(d()), fetches, &cache),
-            unread: loader(UnreadLoader(d()), fetches, &cache),
-            messages: loader(MessageLoader(d()), fetches, &cache),
-            reactions: loader(ReactionsLoader(d()), fetches, &cache),
-            attachments: loader(AttachmentsLoader(d()), fetches, &cache),
-            contact_of: loader(ContactOfLoader(d()), fetches, &cache),
-            online: loader(OnlineLoader(d()), fetches, &cache),
-            cache,
-        }
+        (Self::lazy(domain, Some(fetches.clone())), fetches)
     }
 
     /// Users a page already loaded with its rows.

@@ -193,14 +193,10 @@ pub async fn unread_counts(
     chat_ids: &[i64],
 ) -> Result<HashMap<i64, (i64, i64)>, sqlx::Error> {
     let rows = sqlx::query!(
-        r#"select m.chat_id,
-                  unread_count(m.chat_id, m.user_id,
-                               greatest(m.last_read_message_id, m.cleared_before_message_id))
-                    as "unread!",
-                  unread_mentions(m.chat_id, m.user_id,
-                                  greatest(m.last_read_message_id, m.cleared_before_message_id))
-                    as "mentions!"
+        r#"select m.chat_id, u.unread as "unread!", u.mentions as "mentions!"
              from chat_members m
+             cross join lateral chat_unread(m.chat_id, m.user_id,
+                               greatest(m.last_read_message_id, m.cleared_before_message_id)) u
             where m.user_id = $1 and m.chat_id = any($2)"#,
         user_id,
         chat_ids

@@ -185,19 +185,16 @@ pub async fn page(
                   p.m_muted as "m_muted!", p.m_last_read as "m_last_read!",
                   p.m_last_delivered as "m_last_delivered!",
                   p.m_cleared_before as "m_cleared_before!",
-                  case when $10 then unread_count(p.id, $1, greatest(p.m_last_read,
-                                                                     p.m_cleared_before))
-                  end as unread,
-                  case when $10 then unread_mentions(p.id, $1, greatest(p.m_last_read,
-                                                                        p.m_cleared_before))
-                  end as mentions,
+                  u.unread, u.mentions,
                   case when $11 then
                     (select count(*) from chat_members cm where cm.chat_id = p.id)
                   end as members_count,
                   case when $12 and p.kind = 'private' then (select api_user(u) from users u
                     where u.id = case when p.pair_low_user_id = $1 then p.pair_high_user_id
                                       else p.pair_low_user_id end) end as "counterpart: Json<User>"
-             from page p"#,
+             from page p
+             left join lateral chat_unread(p.id, $1, greatest(p.m_last_read, p.m_cleared_before))
+                  u on $10"#,
         user_id,
         window.archived,
         window.search,

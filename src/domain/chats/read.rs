@@ -35,12 +35,13 @@ pub struct ChatWants {
     pub members: bool,
     /// The members' users (more than their ids).
     pub member_users: bool,
-    /// Which other members are online, as far as their last-seen privacy shows it.
+    /// Which other members are online, as far as their last-seen privacy shows it (the
+    /// users of those online are loaded for it).
     pub online: bool,
 }
 
 impl ChatWants {
-    /// Everything (the REST chat views).
+    /// What the REST chat views show: everything but the members' profiles.
     pub fn all() -> Self {
         Self {
             unread: true,
@@ -49,7 +50,7 @@ impl ChatWants {
             last_messages: true,
             last_senders: true,
             members: true,
-            member_users: true,
+            member_users: false,
             online: true,
         }
     }
@@ -226,7 +227,6 @@ impl ChatService<'_> {
             .collect();
         let db = self.0.db();
         let wants_members = wants.members || wants.online;
-        let member_users = wants.member_users || wants.online;
         let (last, members) = tokio::try_join!(
             when(wants.last_messages && !last_ids.is_empty(), || {
                 db::messages::find_visible_with_senders(
@@ -238,7 +238,7 @@ impl ChatService<'_> {
             }),
             async {
                 if wants_members && !ids.is_empty() {
-                    db::chats::members_with_users(db.exec(), &ids, member_users).await
+                    db::chats::members_with_users(db.exec(), &ids, wants.member_users).await
                 } else {
                     Ok(Vec::new())
                 }
@@ -265,14 +265,15 @@ impl ChatService<'_> {
             .map(|(id, members)| (id, Arc::new(members)))
             .collect();
         if wants.online {
-            facts.online = self.visible_online(viewer, facts).await;
+            facts.online = self.visible_online(viewer, facts).await?;
         }
         Ok(())
     }
 
-    /// The other members online now whose last-seen privacy the viewer passes (one Redis
-    /// round trip; contacts asked once, only if a setting needs it).
-    async fn visible_online(&self, viewer: i64, facts: &ChatFacts) -> HashSet<i64> {
+    /// The other members online now whose last-seen privacy the viewer passes: one Redis
+    /// round trip; then, only if someone is online, their users (those not loaded yet)
+    /// and, only if a setting needs it, who has the viewer in their contacts.
+    async fn visible_online(&self, viewer: i64, facts: &mut ChatFacts) -> AppResult<HashSet<i64>> {
         let mut others: Vec<i64> = facts
             .members
             .values()
@@ -283,13 +284,24 @@ impl ChatService<'_> {
         others.sort_unstable();
         others.dedup();
         if others.is_empty() {
-            return HashSet::new();
+            return Ok(HashSet::new());
         }
         let online = self.0.presence().online(&others).await.unwrap_or_default();
         let candidates: Vec<i64> = others
             .into_iter()
             .filter(|id| online.get(id).copied().unwrap_or(false))
             .collect();
+        let missing: Vec<i64> = candidates
+            .iter()
+            .copied()
+            .filter(|id| !facts.users.contains_key(id))
+            .collect();
+        if !missing.is_empty() {
+            let users = db::users::find_many(self.0.db().exec(), &missing).await?;
+            for (id, user) in users {
+                facts.users.insert(id, Arc::new(user));
+            }
+        }
         let audience = Audience::new(self.0, viewer, candidates.clone());
         let mut shown = HashSet::new();
         for id in candidates {
@@ -300,7 +312,7 @@ impl ChatService<'_> {
                 shown.insert(id);
             }
         }
-        shown
+        Ok(shown)
     }
 }
 
