@@ -3,12 +3,14 @@
 // by a scan of all chats, so its cost does not grow with the server's total chats.
 //
 //   node bench/explain-chat-list.mjs [--chats 100000] [--members 3] [--viewer-chats 30]
+//                                    [--messages-per-chat 5]
 //
 // Builds a scratch database from migrations/ (dropped at the end), fills it with
 // generate_series, ANALYZEs it, then runs EXPLAIN (ANALYZE, BUFFERS) of the exact
 // statement the gateway prepares (its text is read from .sqlx/, the compile-checked
 // query data) for a viewer with --viewer-chats chats: a first page, the next page, and a
-// search. Exits 1 when a plan reads `chats` or `chat_members` by a sequential scan.
+// search. Exits 1 when a plan reads `chats`, `chat_members` or `messages` (the unread
+// counts) by a sequential scan.
 import { spawnSync } from 'node:child_process';
 import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
@@ -24,6 +26,7 @@ const args = Object.fromEntries(
 const chats = Number(args.chats ?? 100000);
 const members = Number(args.members ?? 3);
 const viewerChats = Number(args['viewer-chats'] ?? 30);
+const messagesPerChat = Number(args['messages-per-chat'] ?? 5);
 const pg = process.env.BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432';
 const db = 'mg_bench_explain';
 
@@ -67,9 +70,15 @@ try {
     insert into chat_members (chat_id, user_id, role)
       select c.id, 1, 'member' from chats c where c.id % ${Math.floor(chats / viewerChats)} = 0
       on conflict do nothing;
+    -- --messages-per-chat messages in every chat (the viewer has read none of them)
+    insert into messages (chat_id, sender_id, text)
+      select c.id, 2 + ((c.id + k) % 997), 'message ' || k
+        from chats c, generate_series(1, ${messagesPerChat}) k;
     analyze;`);
-  const rows = psql(db, 'select count(*) from chats; select count(*) from chat_members;').trim().split('\n');
-  console.log(`seeded ${rows[0]} chats, ${rows[1]} memberships in ${Date.now() - started} ms`);
+  const rows = psql(db, 'select count(*) from chats; select count(*) from chat_members; select count(*) from messages;')
+    .trim()
+    .split('\n');
+  console.log(`seeded ${rows[0]} chats, ${rows[1]} memberships, ${rows[2]} messages in ${Date.now() - started} ms`);
 
   const cases = {
     'first page (20, with counters and counterparts)':
@@ -83,7 +92,7 @@ try {
     const plan = psql(db, `
       prepare page(${types.join(', ')}) as ${page.query};
       explain (analyze, buffers, costs off, summary on) execute page(${params});`);
-    const seq = plan.split('\n').filter((l) => /Seq Scan on (chats|chat_members)\b/.test(l));
+    const seq = plan.split('\n').filter((l) => /Seq Scan on (chats|chat_members|messages)\b/.test(l));
     console.log(`\n== ${name}\n${plan.trim()}`);
     if (seq.length) {
       failed = true;
