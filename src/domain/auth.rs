@@ -75,7 +75,11 @@ impl AuthService<'_> {
     }
 
     async fn verify_access_token(&self, token: &str) -> AppResult<Principal> {
-        let claims = self.0 .0.tokens.verify(token, TokenKind::Access)?;
+        let claims = self
+            .0
+             .0
+            .tokens
+            .verify(token, TokenKind::Access, self.0.now())?;
         let user_id = claims.user_id().ok_or(TokenError::Invalid)?;
         let session_id = claims.sid.as_deref().and_then(|s| Uuid::parse_str(s).ok());
         let states = &self.0 .0.token_states;
@@ -120,7 +124,7 @@ impl AuthService<'_> {
                 .0
                  .0
                 .tokens
-                .verify(token, TokenKind::Access)
+                .verify(token, TokenKind::Access, self.0.now())
                 .ok()
                 .and_then(|claims| claims.user_id())
                 .map(|id| format!("user:{id}")),
@@ -164,7 +168,7 @@ impl AuthService<'_> {
                 .0
                  .0
                 .tokens
-                .verify(token, TokenKind::Access)
+                .verify(token, TokenKind::Access, self.0.now())
                 .ok()
                 .map(|c| c.exp),
             Credential::InitData(raw) => {

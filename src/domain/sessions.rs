@@ -39,7 +39,7 @@ impl SessionService<'_> {
         let claims = self
             .0
             .tokens()
-            .verify(refresh_token, TokenKind::Refresh)
+            .verify(refresh_token, TokenKind::Refresh, self.0.now())
             .map_err(|e| match e {
                 TokenError::Expired => AppError::unauthenticated("Refresh token has expired"),
                 TokenError::Invalid => AppError::unauthenticated("Refresh token is invalid"),

@@ -144,8 +144,8 @@ impl Clock for TestClock {
     }
 }
 
-/// Like [`spawn_app_with`], on a [`TestClock`] the test advances. JWT expiry is not
-/// decided by it (the `jsonwebtoken` crate reads the system time).
+/// Like [`spawn_app_with`], on a [`TestClock`] the test advances (it decides JWT expiry
+/// too; a socket's close at expiry still runs on tokio's timers).
 pub async fn spawn_app_with_clock(
     edit: impl FnOnce(&mut HashMap<String, String>),
 ) -> (TestApp, TestClock) {
