@@ -10,7 +10,7 @@ mod cache;
 mod waves;
 
 pub use cache::{QueryCache, QueryOnlyCache};
-pub use waves::{run_in_waves, Fetches};
+pub use waves::{run_in_waves, stream_in_waves, Fetches};
 
 use crate::{
     domain::{
@@ -167,37 +167,25 @@ impl Loader<i64> for AttachmentsLoader {
     }
 }
 
-/// Batches of subscription events (WebSocket) are few and small: they are spawned, after
-/// a short wait for siblings.
-const SPAWNED_BATCH_DELAY: std::time::Duration = std::time::Duration::from_millis(1);
-
-/// A loader whose batches run in `fetches`' waves, or are spawned without it; its
-/// values are kept for the request while `cache` is on.
+/// A loader whose batches run in `fetches`' waves; its values are kept for the request
+/// while `cache` is on.
 fn loader<T: Loader<K>, K>(
     inner: T,
-    fetches: Option<&Fetches>,
+    fetches: &Fetches,
     cache: &QueryCache,
 ) -> DataLoader<T, QueryCache>
 where
     K: Send + Sync + std::hash::Hash + Eq + Clone + 'static,
 {
-    match fetches {
-        Some(fetches) => {
-            let fetches = fetches.clone();
-            DataLoader::with_cache(inner, move |fetch| fetches.queue(fetch), cache.clone())
-                .delay(std::time::Duration::ZERO)
-        }
-        None => {
-            DataLoader::with_cache(inner, tokio::spawn, cache.clone()).delay(SPAWNED_BATCH_DELAY)
-        }
-    }
+    let fetches = fetches.clone();
+    DataLoader::with_cache(inner, move |fetch| fetches.queue(fetch), cache.clone())
+        .delay(std::time::Duration::ZERO)
 }
 
-/// Every loader of one request.
 /// Every loader of one request, built on first use (`{ me { id } }` builds none).
 pub struct Loaders {
     domain: Domain,
-    fetches: Option<Fetches>,
+    fetches: Fetches,
     cache: QueryCache,
     set: std::sync::OnceLock<LoaderSet>,
 }
@@ -207,7 +195,7 @@ impl std::ops::Deref for Loaders {
 
     fn deref(&self) -> &LoaderSet {
         self.set
-            .get_or_init(|| LoaderSet::build(&self.domain, self.fetches.as_ref(), &self.cache))
+            .get_or_init(|| LoaderSet::build(&self.domain, &self.fetches, &self.cache))
     }
 }
 
@@ -225,7 +213,7 @@ pub struct LoaderSet {
 }
 
 impl LoaderSet {
-    fn build(domain: &Domain, fetches: Option<&Fetches>, cache: &QueryCache) -> Self {
+    fn build(domain: &Domain, fetches: &Fetches, cache: &QueryCache) -> Self {
         let d = || domain.clone();
         Self {
             users: loader(UserLoader(d()), fetches, cache),
@@ -242,25 +230,17 @@ impl LoaderSet {
 }
 
 impl Loaders {
-    fn lazy(domain: &Domain, fetches: Option<Fetches>) -> Self {
-        Self {
-            domain: domain.clone(),
-            fetches,
-            cache: QueryCache::default(),
-            set: std::sync::OnceLock::new(),
-        }
-    }
-
-    /// Loaders that spawn their batches (WebSocket subscriptions).
-    pub fn new(domain: &Domain) -> Self {
-        Self::lazy(domain, None)
-    }
-
-    /// Loaders whose batches run in the request's waves: run the execution with
-    /// [`run_in_waves`] and the returned [`Fetches`].
+    /// Loaders whose batches run in the execution's waves: run it with [`run_in_waves`]
+    /// (a request) or [`stream_in_waves`] (a subscription) and the returned [`Fetches`].
     pub fn for_request(domain: &Domain) -> (Self, Fetches) {
         let fetches = Fetches::default();
-        (Self::lazy(domain, Some(fetches.clone())), fetches)
+        let loaders = Self {
+            domain: domain.clone(),
+            fetches: fetches.clone(),
+            cache: QueryCache::default(),
+            set: std::sync::OnceLock::new(),
+        };
+        (loaders, fetches)
     }
 
     /// Users a page already loaded with its rows.

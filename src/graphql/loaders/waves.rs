@@ -25,40 +25,59 @@ impl Fetches {
     }
 }
 
-/// Drives `execution` and the loads it queues on `fetches` in waves: poll the execution
-/// until it waits on nothing but loads (async-graphql's list resolution yields and wakes
-/// itself now and then: it is polled again at once); run every batch it queued,
-/// concurrently, until all have answered; poll the execution again; and so on.
-pub async fn run_in_waves<F: std::future::Future>(fetches: Fetches, execution: F) -> F::Output {
-    use futures_util::{stream::FuturesUnordered, StreamExt as _};
-    use std::task::{Context, Poll, Waker};
-    /// Polls of the execution in a row while it keeps waking itself, before yielding to
-    /// the runtime.
-    const SPINS: usize = 1024;
-    let mut execution = std::pin::pin!(execution);
-    let mut running: FuturesUnordered<BoxFuture<'static, ()>> = FuturesUnordered::new();
-    let flag = Arc::new(WakeFlag::default());
-    let flag_waker = Waker::from(Arc::clone(&flag));
-    std::future::poll_fn(move |cx| {
-        flag.set_outer(cx.waker());
+/// Polls of the execution in a row while it keeps waking itself, before yielding to the
+/// runtime.
+const SPINS: usize = 1024;
+
+/// The wave machinery around one execution (a request's future, or a subscription's
+/// stream of results).
+struct Waves {
+    fetches: Fetches,
+    running: futures_util::stream::FuturesUnordered<BoxFuture<'static, ()>>,
+    flag: Arc<WakeFlag>,
+    flag_waker: std::task::Waker,
+}
+
+impl Waves {
+    fn new(fetches: Fetches) -> Self {
+        let flag = Arc::new(WakeFlag::default());
+        let flag_waker = std::task::Waker::from(Arc::clone(&flag));
+        Self {
+            fetches,
+            running: Default::default(),
+            flag,
+            flag_waker,
+        }
+    }
+
+    /// Polls the execution (`poll`) until it waits on nothing but loads (async-graphql's
+    /// list resolution yields and wakes itself now and then: it is polled again at
+    /// once); runs every batch it queued, concurrently, until all have answered; polls
+    /// the execution again; and so on.
+    fn poll<T>(
+        &mut self,
+        cx: &mut std::task::Context<'_>,
+        mut poll: impl FnMut(&mut std::task::Context<'_>) -> std::task::Poll<T>,
+    ) -> std::task::Poll<T> {
+        use futures_util::StreamExt as _;
+        use std::{sync::atomic::Ordering, task::Poll};
+        self.flag.set_outer(cx.waker());
         let mut spins = 0;
         loop {
             // Finish the running wave before the execution moves on.
-            if !running.is_empty() {
-                match running.poll_next_unpin(cx) {
+            if !self.running.is_empty() {
+                match self.running.poll_next_unpin(cx) {
                     Poll::Ready(Some(())) => continue,
                     Poll::Ready(None) => {}
                     Poll::Pending => return Poll::Pending,
                 }
             }
-            flag.woken.store(false, std::sync::atomic::Ordering::SeqCst);
-            if let Poll::Ready(output) = execution
-                .as_mut()
-                .poll(&mut Context::from_waker(&flag_waker))
+            self.flag.woken.store(false, Ordering::SeqCst);
+            if let Poll::Ready(output) = poll(&mut std::task::Context::from_waker(&self.flag_waker))
             {
                 return Poll::Ready(output);
             }
-            if flag.woken.load(std::sync::atomic::Ordering::SeqCst) {
+            if self.flag.woken.load(Ordering::SeqCst) {
                 // It can go on by itself: let it, so every key of this wave is asked for.
                 spins += 1;
                 if spins == SPINS {
@@ -67,14 +86,32 @@ pub async fn run_in_waves<F: std::future::Future>(fetches: Fetches, execution: F
                 }
                 continue;
             }
-            let wave = fetches.take();
+            let wave = self.fetches.take();
             if wave.is_empty() {
                 return Poll::Pending;
             }
-            running.extend(wave);
+            self.running.extend(wave);
         }
-    })
-    .await
+    }
+}
+
+/// Drives `execution` and the loads it queues on `fetches` in waves (see `Waves::poll`),
+/// so every key asked for while it runs joins one batch and nothing waits on a timer.
+pub async fn run_in_waves<F: std::future::Future>(fetches: Fetches, execution: F) -> F::Output {
+    let mut execution = std::pin::pin!(execution);
+    let mut waves = Waves::new(fetches);
+    std::future::poll_fn(move |cx| waves.poll(cx, |cx| execution.as_mut().poll(cx))).await
+}
+
+/// The results of a subscription (or of one event's rendering), each resolved with its
+/// loads in waves, like [`run_in_waves`].
+pub fn stream_in_waves<S>(fetches: Fetches, results: S) -> impl futures_util::Stream<Item = S::Item>
+where
+    S: futures_util::Stream,
+{
+    let mut results = Box::pin(results);
+    let mut waves = Waves::new(fetches);
+    futures_util::stream::poll_fn(move |cx| waves.poll(cx, |cx| results.as_mut().poll_next(cx)))
 }
 
 /// A waker that notes it was woken, then wakes the task that polls the execution.

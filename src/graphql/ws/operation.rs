@@ -18,7 +18,7 @@ use crate::{
     graphql::{
         context::RequestAuth,
         http::{is_request_error, render, Body},
-        loaders::Loaders,
+        loaders::{stream_in_waves, Fetches, Loaders},
         Transport,
     },
     state::AppState,
@@ -77,7 +77,10 @@ pub(super) struct Operation {
 }
 
 impl Operation {
-    fn request(&self, caller: &Caller) -> Request {
+    /// The operation as a request, with its loaders; run its results in the returned
+    /// [`Fetches`]' waves.
+    fn request(&self, caller: &Caller) -> (Request, Fetches) {
+        let (loaders, fetches) = Loaders::for_request(&caller.state.domain);
         let mut request = Request::new(self.query.clone());
         if let Some(name) = &self.operation_name {
             request = request.operation_name(name.clone());
@@ -85,22 +88,23 @@ impl Operation {
         if let Some(variables) = &self.variables {
             request = request.variables(Variables::from_json(variables.clone()));
         }
-        request
+        let request = request
             .data(Arc::clone(&caller.auth))
-            .data(Arc::new(Loaders::new(&caller.state.domain)))
-            .data(caller.client.clone())
+            .data(Arc::new(loaders))
+            .data(caller.client.clone());
+        (request, fetches)
     }
 
     /// Runs to the end of the operation's results, then says `complete`.
     pub async fn run(self, caller: Caller, tx: Sender) {
         let tap = self.shape.as_ref().map(|_| Arc::new(Tap::default()));
-        let mut request = self.request(&caller);
+        let (mut request, fetches) = self.request(&caller);
         if let Some(tap) = &tap {
             request = request.data(Arc::clone(tap));
         }
         // A shared shape's first run only checks and subscribes: its events are left in
         // the tap; any error (validation, arguments, permission) comes out here as usual.
-        let results = caller.transport.schema.execute_stream(request);
+        let results = stream_in_waves(fetches, caller.transport.schema.execute_stream(request));
         if !self.forward(results, &tx).await {
             return;
         }
@@ -170,8 +174,10 @@ impl Operation {
         caller: &Caller,
         update: MessageUpdate,
     ) -> Result<String, Unrenderable> {
-        let request = self.request(caller).data(OneEvent(update));
-        let mut results = caller.transport.schema.execute_stream(request);
+        let (request, fetches) = self.request(caller);
+        let request = request.data(OneEvent(update));
+        let results = caller.transport.schema.execute_stream(request);
+        let mut results = std::pin::pin!(stream_in_waves(fetches, results));
         let Some(response) = results.next().await else {
             return Err(Unrenderable(serde_json::json!([{
                 "message": "The event could not be delivered",
