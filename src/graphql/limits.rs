@@ -5,15 +5,11 @@
 //! (Depth and complexity use async-graphql's own limits, set in `graphql::schema_builder`;
 //! they walk the expanded document, which these limits keep small.)
 
-use std::{
-    collections::{HashMap, HashSet},
-    sync::Arc,
-};
+use std::collections::{HashMap, HashSet};
 
 use async_graphql::{
-    extensions::{Extension, ExtensionContext, ExtensionFactory, NextPrepareRequest},
     parser::types::{ExecutableDocument, Selection, SelectionSet},
-    Request, ServerError, ServerResult,
+    ServerError, ServerResult,
 };
 
 #[derive(Clone, Copy, Debug)]
@@ -30,35 +26,20 @@ pub struct DocumentLimits {
     pub introspection: bool,
 }
 
-impl ExtensionFactory for DocumentLimits {
-    fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(*self)
-    }
-}
-
-/// Runs before async-graphql's own parse-time walk (its recursion-depth check visits every
-/// fragment spread without memoizing, exponential in a hostile chain): the document is
-/// parsed here once, checked, and handed on already parsed.
-#[async_trait::async_trait]
-impl Extension for DocumentLimits {
-    async fn prepare_request(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        mut request: Request,
-        next: NextPrepareRequest<'_>,
-    ) -> ServerResult<Request> {
-        if request.query.len() > self.max_query_bytes {
+impl DocumentLimits {
+    /// Refuses a document text longer than `max_query_bytes`, before parsing it.
+    pub fn refuse_long(&self, query: &str) -> ServerResult<()> {
+        if query.len() > self.max_query_bytes {
             return Err(ServerError::new(
                 format!(
                     "Query is {} bytes long; the limit is {}",
-                    request.query.len(),
+                    query.len(),
                     self.max_query_bytes
                 ),
                 None,
             ));
         }
-        self.check(request.parsed_query()?)?;
-        next.run(ctx, request).await
+        Ok(())
     }
 }
 

@@ -7,6 +7,7 @@ mod http;
 pub mod limits;
 pub mod loaders;
 mod metrics;
+mod parsed;
 mod roots;
 pub mod scalars;
 mod types;
@@ -40,13 +41,13 @@ pub fn schema_builder(
     .limit_complexity(limits.max_complexity)
     .extension(metrics::OperationMetrics)
     .extension(loaders::QueryOnlyCache)
-    .extension(limits::DocumentLimits {
+    .extension(parsed::ParsedDocuments::new(limits::DocumentLimits {
         max_query_bytes: limits.max_query_bytes,
         max_selections: limits.max_selections,
         max_aliases: limits.max_aliases,
         max_root_fields: limits.max_root_fields,
         introspection: limits.introspection,
-    });
+    }));
     let builder = if limits.suggestions {
         builder
     } else {
