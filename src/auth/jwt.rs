@@ -47,11 +47,18 @@ pub enum TokenError {
     Invalid,
 }
 
+/// Tokens whose signature was checked, kept at most (then the set starts over).
+const MAX_VERIFIED: usize = 10_000;
+
 /// Issues and verifies tokens with one secret.
 #[derive(Clone)]
 pub struct TokenCodec {
     encoding: EncodingKey,
     decoding: DecodingKey,
+    /// The claims of tokens whose signature and shape were checked, by their exact text:
+    /// a client sends the same token with every request, and the same bytes verify the
+    /// same way. Kind and expiry are still checked on every use.
+    verified: std::sync::Arc<std::sync::RwLock<std::collections::HashMap<String, Claims>>>,
 }
 
 impl TokenCodec {
@@ -60,6 +67,7 @@ impl TokenCodec {
         Self {
             encoding: EncodingKey::from_secret(bytes),
             decoding: DecodingKey::from_secret(bytes),
+            verified: Default::default(),
         }
     }
 
@@ -94,18 +102,38 @@ impl TokenCodec {
         kind: TokenKind,
         now: DateTime<Utc>,
     ) -> Result<Claims, TokenError> {
+        let claims = match self.already_verified(token) {
+            Some(claims) => claims,
+            None => self.decode(token)?,
+        };
+        if claims.typ != kind || claims.user_id().is_none() {
+            return Err(TokenError::Invalid);
+        }
+        if claims.exp < now.timestamp() {
+            return Err(TokenError::Expired);
+        }
+        Ok(claims)
+    }
+
+    fn already_verified(&self, token: &str) -> Option<Claims> {
+        let verified = self.verified.read().unwrap_or_else(|e| e.into_inner());
+        verified.get(token).cloned()
+    }
+
+    /// Checks the signature, the algorithm and the required claims, and keeps the claims.
+    fn decode(&self, token: &str) -> Result<Claims, TokenError> {
         let mut validation = Validation::new(Algorithm::HS256);
         validation.validate_exp = false;
         validation.set_required_spec_claims(&["exp", "sub", "iat"]);
-        let data = decode::<Claims>(token, &self.decoding, &validation)
-            .map_err(|_| TokenError::Invalid)?;
-        if data.claims.typ != kind || data.claims.user_id().is_none() {
-            return Err(TokenError::Invalid);
+        let claims = decode::<Claims>(token, &self.decoding, &validation)
+            .map_err(|_| TokenError::Invalid)?
+            .claims;
+        let mut verified = self.verified.write().unwrap_or_else(|e| e.into_inner());
+        if verified.len() >= MAX_VERIFIED {
+            verified.clear();
         }
-        if data.claims.exp < now.timestamp() {
-            return Err(TokenError::Expired);
-        }
-        Ok(data.claims)
+        verified.insert(token.to_owned(), claims.clone());
+        Ok(claims)
     }
 }
 
@@ -146,6 +174,37 @@ mod tests {
             .verify(&issue(TokenKind::Access, 60), TokenKind::Access, Utc::now())
             .expect("valid");
         assert_eq!(claims.user_id(), Some(7));
+    }
+
+    #[test]
+    fn a_token_verified_before_still_has_its_kind_and_expiry_checked() {
+        let codec = codec();
+        let token = codec.issue(
+            TokenKind::Access,
+            7,
+            "j2".into(),
+            None,
+            Utc::now(),
+            Duration::from_secs(60),
+        );
+        assert!(codec.verify(&token, TokenKind::Access, Utc::now()).is_ok());
+        assert!(codec.verify(&token, TokenKind::Access, Utc::now()).is_ok());
+        assert_eq!(
+            codec.verify(&token, TokenKind::Refresh, Utc::now()),
+            Err(TokenError::Invalid)
+        );
+        let later = Utc::now() + chrono::Duration::hours(2);
+        assert_eq!(
+            codec.verify(&token, TokenKind::Access, later),
+            Err(TokenError::Expired)
+        );
+        let mut tampered = token.clone();
+        tampered.pop();
+        tampered.push(if token.ends_with('A') { 'B' } else { 'A' });
+        assert_eq!(
+            codec.verify(&tampered, TokenKind::Access, Utc::now()),
+            Err(TokenError::Invalid)
+        );
     }
 
     #[test]
