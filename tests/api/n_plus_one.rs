@@ -174,3 +174,26 @@ async fn member_user_ids_come_from_the_membership_rows() {
         member_ids(gql(&app, &owner, with_names, vars).await)
     );
 }
+
+/// The request's loader cache (seeded by pages) is off for a document with a mutation:
+/// a field after a mutation field never reads a user as it was before it.
+#[tokio::test]
+async fn a_user_changed_by_one_mutation_field_is_read_afresh_by_the_next() {
+    let app = spawn_app().await;
+    let (owner, _) = quick_user(&app, "Before").await;
+    let chat = group(&app, &owner, "Renames", &[]).await;
+    let data = gql(
+        &app,
+        &owner,
+        "mutation($c: ID!) {
+           first: sendMessage(input: { chatId: $c, text: \"one\" }) { sender { displayName } }
+           updateProfile(input: { name: \"After\" }) { displayName }
+           second: sendMessage(input: { chatId: $c, text: \"two\" }) { sender { displayName } }
+         }",
+        json!({ "c": chat }),
+    )
+    .await;
+    assert_eq!(data["first"]["sender"]["displayName"], "Before");
+    assert_eq!(data["updateProfile"]["displayName"], "After");
+    assert_eq!(data["second"]["sender"]["displayName"], "After", "{data}");
+}
