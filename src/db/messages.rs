@@ -91,31 +91,18 @@ pub async fn find(db: impl PgExecutor<'_>, id: i64) -> Result<Option<Message>, s
     .await
 }
 
-/// Messages by id that `viewer` may see (for loaders: reply targets, last messages).
-#[tracing::instrument(level = "debug", skip_all, fields(viewer = viewer))]
+/// Messages by id that `viewer` may see (for loaders: reply targets, last messages):
+/// [`find_visible_with_senders`] without the senders.
 pub async fn find_visible(
     db: impl PgExecutor<'_>,
     viewer: i64,
     ids: &[i64],
 ) -> Result<HashMap<i64, Message>, sqlx::Error> {
-    let rows = sqlx::query_as!(
-        Message,
-        r#"select x.id, x.chat_id, x.sender_id, x.type as "kind: MessageKind", x.text,
-                  x.reply_to_message_id, x.forwarded_from_message_id, x.forwarded_from_user_id,
-                  x.client_message_id, x.edited_at, x.deleted_at, x.created_at, x.updated_at
-             from messages x
-             join chat_members m on m.chat_id = x.chat_id and m.user_id = $1
-            where x.id = any($2) and x.deleted_at is null
-              and x.id > m.cleared_before_message_id
-              and not exists (select 1 from hidden_messages h
-                               where h.user_id = $1 and h.chat_id = x.chat_id
-                                 and h.message_id = x.id)"#,
-        viewer,
-        ids
-    )
-    .fetch_all(db)
-    .await?;
-    Ok(rows.into_iter().map(|m| (m.id, m)).collect())
+    let rows = find_visible_with_senders(db, viewer, ids, false).await?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, row)| (id, row.message))
+        .collect())
 }
 
 /// The thread under `root_id` that `viewer` may see: root first, then replies

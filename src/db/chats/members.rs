@@ -147,25 +147,16 @@ pub async fn clear_history(
     Ok(())
 }
 
-/// Every member of each chat, oldest first.
-#[tracing::instrument(level = "debug", skip_all)]
+/// Every member of each chat, oldest first: [`super::members_with_users`] without the
+/// users.
 pub async fn members_of(
     db: impl PgExecutor<'_>,
     chat_ids: &[i64],
 ) -> Result<HashMap<i64, Vec<Member>>, sqlx::Error> {
-    let rows = sqlx::query_as!(
-        Member,
-        r#"select id, chat_id, user_id, role as "role: Role", joined_at, archived, pinned,
-                  muted, last_read_message_id, last_delivered_message_id, cleared_before_message_id
-             from chat_members where chat_id = any($1)
-            order by chat_id, joined_at, id"#,
-        chat_ids
-    )
-    .fetch_all(db)
-    .await?;
+    let rows = super::members_with_users(db, chat_ids, false).await?;
     let mut map: HashMap<i64, Vec<Member>> = HashMap::new();
-    for member in rows {
-        map.entry(member.chat_id).or_default().push(member);
+    for row in rows {
+        map.entry(row.member.chat_id).or_default().push(row.member);
     }
     Ok(map)
 }

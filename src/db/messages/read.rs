@@ -34,9 +34,10 @@ pub struct MessageRow {
     pub sender: Option<User>,
 }
 
-/// Messages by id that `viewer` may see (see [`super::find_visible`]), each with its
-/// sender when `with_senders`: one statement for a chat list's last messages and the
-/// names beside them.
+/// Messages by id that `viewer` may see: in a chat they are a member of, newer than their
+/// `cleared_before_message_id`, not hidden for them, not deleted; each with its sender
+/// when `with_senders` (a chat list's last messages and the names beside them, in one
+/// statement).
 #[tracing::instrument(level = "debug", skip_all, fields(viewer = viewer))]
 pub async fn find_visible_with_senders(
     db: impl PgExecutor<'_>,
