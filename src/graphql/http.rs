@@ -25,7 +25,7 @@ use axum::{
     response::{IntoResponse, Response as HttpResponse},
     Extension,
 };
-use serde_json::{json, Map, Value};
+use serde_json::json;
 
 mod decode;
 
@@ -327,30 +327,6 @@ impl<'a> Body<'a> {
             extensions: &response.extensions,
         }
     }
-}
-
-/// The body as a JSON tree (WebSocket frames embed it).
-pub(super) fn render(response: Response, request_error: bool) -> Value {
-    let mut body = Map::new();
-    if !request_error {
-        body.insert(
-            "data".into(),
-            serde_json::to_value(&response.data).unwrap_or(Value::Null),
-        );
-    }
-    if !response.errors.is_empty() {
-        body.insert(
-            "errors".into(),
-            serde_json::to_value(&response.errors).unwrap_or(Value::Null),
-        );
-    }
-    if !response.extensions.is_empty() {
-        body.insert(
-            "extensions".into(),
-            serde_json::to_value(&response.extensions).unwrap_or(Value::Null),
-        );
-    }
-    Value::Object(body)
 }
 
 #[cfg(test)]

@@ -17,7 +17,7 @@ use crate::{
     domain::{live::MessageUpdate, ClientInfo},
     graphql::{
         context::RequestAuth,
-        http::{is_request_error, render, Body},
+        http::{is_request_error, Body},
         loaders::{stream_in_waves, Fetches, Loaders},
         Transport,
     },
@@ -131,7 +131,9 @@ impl Operation {
                 return false;
             }
             first = false;
-            let frame = tx.protocol.next(&self.id, render(response, request_error));
+            let payload =
+                serde_json::to_string(&Body::of(&response, request_error)).unwrap_or_default();
+            let frame = tx.protocol.next_raw(&self.id, &payload);
             if !tx.push(Outgoing::Text(frame)) {
                 return false;
             }
