@@ -157,6 +157,23 @@ pub struct NewChat<'a> {
     pub pair: Option<(i64, i64)>,
 }
 
+impl<'a> NewChat<'a> {
+    /// A private or saved chat: no title, description, avatar or handle; not public.
+    pub fn pair(public_id: &'a str, kind: ChatKind, created_by: i64, pair: (i64, i64)) -> Self {
+        Self {
+            public_id,
+            kind,
+            title: None,
+            description: None,
+            avatar_url: None,
+            handle: None,
+            is_public: false,
+            created_by,
+            pair: Some(pair),
+        }
+    }
+}
+
 /// Inserts a chat; for private and saved chats returns `None` when the pair's chat
 /// already exists (the caller then loads it with [`find_by_pair`]).
 #[tracing::instrument(level = "debug", skip_all)]

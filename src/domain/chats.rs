@@ -209,17 +209,7 @@ impl ChatService<'_> {
     pub async fn saved(&self, caller: &Principal) -> AppResult<ChatView> {
         let me = caller.user_id;
         let public_id = ids::public_id();
-        let new = NewChat {
-            public_id: &public_id,
-            kind: ChatKind::Saved,
-            title: None,
-            description: None,
-            avatar_url: None,
-            handle: None,
-            is_public: false,
-            created_by: me,
-            pair: Some((me, me)),
-        };
+        let new = NewChat::pair(&public_id, ChatKind::Saved, me, (me, me));
         self.get_or_create_pair(caller, &new, &[]).await
     }
 

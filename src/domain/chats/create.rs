@@ -115,17 +115,7 @@ impl ChatService<'_> {
             ));
         }
         let public_id = ids::public_id();
-        let new = NewChat {
-            public_id: &public_id,
-            kind: ChatKind::Private,
-            title: None,
-            description: None,
-            avatar_url: None,
-            handle: None,
-            is_public: false,
-            created_by: me,
-            pair: Some((low, high)),
-        };
+        let new = NewChat::pair(&public_id, ChatKind::Private, me, (low, high));
         self.get_or_create_pair(caller, &new, &[other]).await
     }
 

@@ -35,7 +35,9 @@ pub enum ChatMemberRole {
 }
 
 /// A chat as the caller sees it, with the facts its page already loaded (the domain's
-/// chat read model, for a `chats` page); anything else comes from the loaders.
+/// chat read model, for a `chats` page: counters, members, and which last messages the
+/// viewer may see — an absent one is not looked up again); users come from the loaders,
+/// which the page seeds.
 pub struct ChatObject {
     view: ChatView,
     facts: Option<Arc<ChatFacts>>,
@@ -61,12 +63,10 @@ impl ChatObject {
         &self,
         ctx: &Context<'_>,
     ) -> async_graphql::Result<Option<Arc<User>>> {
+        // A page's users (counterparts among them) are seeded into the loader.
         let Some(id) = self.view.chat.counterpart_of(self.viewer()) else {
             return Ok(None);
         };
-        if let Some(user) = self.facts.as_ref().and_then(|f| f.users.get(&id)) {
-            return Ok(Some(Arc::clone(user)));
-        }
         loaders(ctx)
             .users
             .load_one(id)

@@ -96,9 +96,19 @@ impl<'a> Facts<'a> {
 /// everything a `ChatRead` shows). `online_count` counts the other members online whose
 /// last-seen privacy lets the viewer see it.
 pub async fn list_reads(domain: &Domain, viewer: i64, read: ChatListRead) -> Vec<ChatRead> {
-    let views: Vec<ChatView> = read.items.into_iter().map(|(view, _)| view).collect();
+    let views = read.items.into_iter().map(|(view, _)| view).collect();
+    shape(domain, viewer, views, read.facts).await
+}
+
+/// `views` with their facts, in order.
+async fn shape(
+    domain: &Domain,
+    viewer: i64,
+    views: Vec<ChatView>,
+    facts: ChatFacts,
+) -> Vec<ChatRead> {
     let refs: Vec<&ChatView> = views.iter().collect();
-    let facts = Facts::new(domain, viewer, &refs, read.facts);
+    let facts = Facts::new(domain, viewer, &refs, facts);
     let mut out = Vec::with_capacity(views.len());
     for view in views {
         out.push(facts.read(view).await);
@@ -117,21 +127,15 @@ pub async fn chat_reads(
         .chats()
         .read_views(viewer, &refs, ChatWants::all())
         .await?;
-    let facts = Facts::new(domain, viewer, &refs, facts);
-    let mut out = Vec::with_capacity(views.len());
-    for view in views {
-        out.push(facts.read(view).await);
-    }
-    Ok(out)
+    Ok(shape(domain, viewer, views, facts).await)
 }
 
 /// One chat as its member `viewer` sees it.
 pub async fn chat_read(domain: &Domain, viewer: i64, view: ChatView) -> AppResult<ChatRead> {
-    let facts = domain
-        .chats()
-        .read_views(viewer, &[&view], ChatWants::all())
-        .await?;
-    Ok(Facts::new(domain, viewer, &[&view], facts).read(view).await)
+    chat_reads(domain, viewer, vec![view])
+        .await?
+        .pop()
+        .ok_or_else(|| crate::error::AppError::internal(anyhow::anyhow!("chat view lost")))
 }
 
 /// A chat with its members, oldest first (the caller holds the chat: a member).
