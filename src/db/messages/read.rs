@@ -5,7 +5,10 @@ use std::collections::HashMap;
 use sqlx::{types::Json, PgExecutor};
 
 use super::{Message, MessageKind, ReactionCount};
-use crate::db::{attachments::Attachment, users::User};
+use crate::db::{
+    attachments::Attachment,
+    users::{joined_user, PrivacyLevel, User},
+};
 
 /// The [`Message`] of a query row whose columns carry the struct's field names.
 macro_rules! message_of {
@@ -49,10 +52,21 @@ pub async fn find_visible_with_senders(
         r#"select x.id, x.chat_id, x.sender_id, x.type as "kind: MessageKind", x.text, x.reply_to_message_id,
                   x.forwarded_from_message_id, x.forwarded_from_user_id, x.client_message_id,
                   x.edited_at, x.deleted_at, x.created_at, x.updated_at,
-                  case when $3 then (select api_user(u) from users u where u.id = x.sender_id)
-                  end as "sender: Json<User>"
+                  u.id as "u_id?", u.telegram_id as "u_telegram_id?", u.email as "u_email?",
+                  u.email_verified as "u_email_verified?", u.twofa_enabled as "u_twofa_enabled?",
+                  u.username as "u_username?", u.name as "u_name?",
+                  u.first_name as "u_first_name?", u.last_name as "u_last_name?",
+                  u.language_code as "u_language_code?", u.is_premium as "u_is_premium?",
+                  u.bio as "u_bio?", u.avatar_url as "u_avatar_url?",
+                  u.allow_private_messages as "u_allow_private_messages?",
+                  u.privacy_avatar as "u_privacy_avatar?: PrivacyLevel",
+                  u.privacy_last_seen as "u_privacy_last_seen?: PrivacyLevel",
+                  u.privacy_group_invites as "u_privacy_group_invites?: PrivacyLevel",
+                  u.last_seen_at as "u_last_seen_at?", u.created_at as "u_created_at?",
+                  u.updated_at as "u_updated_at?"
              from messages x
              join chat_members m on m.chat_id = x.chat_id and m.user_id = $1
+             left join users u on $3 and u.id = x.sender_id
             where x.id = any($2) and x.deleted_at is null
               and x.id > m.cleared_before_message_id
               and not exists (select 1 from hidden_messages h
@@ -68,7 +82,7 @@ pub async fn find_visible_with_senders(
         .into_iter()
         .map(|r| {
             let message = message_of!(r);
-            let sender = r.sender.map(|u| u.0);
+            let sender = joined_user!(r);
             (message.id, MessageRow { message, sender })
         })
         .collect())
@@ -117,8 +131,18 @@ pub async fn page_with_extras(
         r#"select x.id, x.chat_id, x.sender_id, x.type as "kind: MessageKind", x.text, x.reply_to_message_id,
                   x.forwarded_from_message_id, x.forwarded_from_user_id, x.client_message_id,
                   x.edited_at, x.deleted_at, x.created_at, x.updated_at,
-                  case when $7 then (select api_user(u) from users u where u.id = x.sender_id)
-                  end as "sender: Json<User>",
+                  u.id as "u_id?", u.telegram_id as "u_telegram_id?", u.email as "u_email?",
+                  u.email_verified as "u_email_verified?", u.twofa_enabled as "u_twofa_enabled?",
+                  u.username as "u_username?", u.name as "u_name?",
+                  u.first_name as "u_first_name?", u.last_name as "u_last_name?",
+                  u.language_code as "u_language_code?", u.is_premium as "u_is_premium?",
+                  u.bio as "u_bio?", u.avatar_url as "u_avatar_url?",
+                  u.allow_private_messages as "u_allow_private_messages?",
+                  u.privacy_avatar as "u_privacy_avatar?: PrivacyLevel",
+                  u.privacy_last_seen as "u_privacy_last_seen?: PrivacyLevel",
+                  u.privacy_group_invites as "u_privacy_group_invites?: PrivacyLevel",
+                  u.last_seen_at as "u_last_seen_at?", u.created_at as "u_created_at?",
+                  u.updated_at as "u_updated_at?",
                   case when $8 then
                     (select coalesce(jsonb_agg(jsonb_build_object(
                                 'emoji', r.emoji, 'count', r.n, 'reacted', r.reacted)
@@ -139,6 +163,7 @@ pub async fn page_with_extras(
                   end as "attachments: Json<Vec<Attachment>>"
              from messages x
              join chat_members m on m.chat_id = x.chat_id and m.user_id = $2
+             left join users u on $7 and u.id = x.sender_id
             where x.chat_id = $1 and x.deleted_at is null
               and x.id > m.cleared_before_message_id
               and ($3::bigint is null or x.id > $3)
@@ -164,7 +189,7 @@ pub async fn page_with_extras(
         .into_iter()
         .map(|r| PageMessage {
             message: message_of!(r),
-            sender: r.sender.map(|u| u.0),
+            sender: joined_user!(r),
             reactions: r.reactions.map(|v| v.0),
             attachments: r.attachments.map(|v| v.0),
         })
