@@ -166,11 +166,7 @@ pub async fn page(
     let mut rows: Vec<PageRow> = sqlx::query_as!(
         Flat,
         r#"with page as (
-             select c.id, c.public_id, c.type as kind, c.title, c.description, c.avatar_url,
-                    c.handle, c.is_public, c.created_by, c.pair_low_user_id,
-                    c.pair_high_user_id, c.pinned_message_id, c.last_message_id,
-                    c.last_message_at, c.created_at, c.updated_at,
-                    m.id as m_id, m.user_id as m_user_id, m.role as m_role,
+             select c.*, m.id as m_id, m.user_id as m_user_id, m.role as m_role,
                     m.joined_at as m_joined_at, m.archived as m_archived,
                     m.pinned as m_pinned,
                     coalesce(m.pinned_at, 'epoch'::timestamptz) as m_pinned_at,
@@ -204,7 +200,7 @@ pub async fn page(
                        case when $9 then c.last_message_at end,
                        case when $9 then c.id end
               limit $8)
-           select p.id as "id!", p.public_id as "public_id!", p.kind as "kind!: ChatKind", p.title,
+           select p.id as "id!", p.public_id as "public_id!", p.type as "kind!: ChatKind", p.title,
                   p.description, p.avatar_url, p.handle, p.is_public as "is_public!",
                   p.created_by, p.pair_low_user_id, p.pair_high_user_id, p.pinned_message_id,
                   p.last_message_id, p.last_message_at as "last_message_at!",
@@ -235,7 +231,7 @@ pub async fn page(
              left join lateral chat_unread(p.id, $1, greatest(p.m_last_read, p.m_cleared_before))
                   un on $10
              left join lateral (select * from users u
-                                 where $12 and p.kind = 'private'
+                                 where $12 and p.type = 'private'
                                    and u.id = case when p.pair_low_user_id = $1
                                                    then p.pair_high_user_id
                                                    else p.pair_low_user_id end
