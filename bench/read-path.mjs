@@ -6,13 +6,14 @@
 //                            [--seconds 10] [--rounds 2] [--only chats20,me] [--help]
 //
 // The script seeds a fresh database through SQL, starts one gateway instance (GATEWAY_BIN)
-// and PostGraphile (bench/postgraphile/server.js) on free 127.0.0.1 ports, runs each pair of
+// and PostGraphile (bench/postgraphile/server.js) on free 127.0.0.1 ports (and, for
+// miniapp_me_vs_fastapi, the FastAPI peer bench/fastapi/app.py under uvicorn), runs each pair of
 // requests alternately (A, B, A, B, ...) with wrk (or autocannon), prints one JSON line per
 // run and a summary, then stops everything and drops the database (also on error/Ctrl-C).
 import { createRequire } from 'node:module';
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, writeFileSync } from 'node:fs';
-import { randomBytes } from 'node:crypto';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { createHash, randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import http from 'node:http';
@@ -41,7 +42,7 @@ const DEFAULTS = {
   'warmup-seconds': 2, // per side, before the first run of a comparison (not recorded)
   rounds: 2, // A,B pairs per comparison and connection count
   connections: '16,1', // connection counts for the comparisons that use both
-  only: '', // comma list of comparisons (default: all): chats20,chats5,chats20_unread,rest_vs_graphql,me_vs_health,miniapp_me
+  only: '', // comma list of comparisons (default: all): chats20,chats5,chats20_unread,rest_vs_graphql,me_vs_health,miniapp_me,miniapp_me_vs_fastapi
   tool: 'auto', // wrk | autocannon | auto (wrk when installed)
   pin: false, // taskset: servers on CPU 1, the load generator on CPU 0 (Postgres unpinned)
   'count-statements': true, // statements per request (pg_stat_statements, else a counting wire proxy)
@@ -59,7 +60,7 @@ const DEFAULTS = {
   'log-dir': '', // logs of the gateway and PostGraphile (default: a new /tmp/mg-read-path-* directory)
 };
 
-const COMPARISONS = ['chats20', 'chats5', 'chats20_unread', 'rest_vs_graphql', 'me_vs_health', 'miniapp_me'];
+const COMPARISONS = ['chats20', 'chats5', 'chats20_unread', 'rest_vs_graphql', 'me_vs_health', 'miniapp_me', 'miniapp_me_vs_fastapi'];
 
 const USAGE = usageText(
   `usage: node bench/read-path.mjs [--option value ...]
@@ -72,8 +73,14 @@ runs the read-path comparisons alternately with wrk (or autocannon). Comparisons
   rest_vs_graphql  GET /api/v1/chats?limit=20 vs GraphQL chats(first:20), 1 connection
   me_vs_health     GraphQL { me { id } } (JWT) vs GET /health/live, at --connections
   miniapp_me       GET /api/users/me (Authorization: tma <initData>) alone, 16 connections
+  miniapp_me_vs_fastapi
+                   GET /api/users/me (tma <initData>) vs the FastAPI peer's GET /api/users/me
+                   (Bearer <initData>; bench/fastapi/app.py, uvicorn, one worker), 16 connections
 
-${ENVIRONMENT_HELP}`,
+${ENVIRONMENT_HELP}
+  FASTAPI_PYTHON   Python for the FastAPI peer, with bench/fastapi/requirements.txt installed
+                   (default: a venv at $HOME/.cache/messenger-gateway/fastapi-venv, made with
+                   python3 and pip-installed from that file when missing or when the file changed)`,
   DEFAULTS,
 );
 
@@ -107,6 +114,7 @@ const opts = parseOptions(process.argv.slice(2), DEFAULTS, USAGE, (o) => {
 const { sign } = loadClients(false);
 
 const POSTGRAPHILE_DIR = path.join(BENCH_DIR, 'postgraphile');
+const FASTAPI_DIR = path.join(BENCH_DIR, 'fastapi');
 const BOT_TOKEN = '123456:read-path-bench-token';
 const { REDIS_PREFIX } = runTag();
 const TELEGRAM_BASE = 7_300_000_000; // seeded users' telegram_id = base + index
@@ -169,6 +177,63 @@ async function startPostGraphile(name, port, databaseUrl) {
     return r.status === 200;
   });
 }
+
+/** The interpreter of the FastAPI peer: FASTAPI_PYTHON as given, else a venv in
+ *  ~/.cache/messenger-gateway made with python3 and pip-installed from
+ *  bench/fastapi/requirements.txt (again when that file changed). Throws a clear error when
+ *  the install or the imports fail. */
+function fastApiPython() {
+  const reqFile = path.join(FASTAPI_DIR, 'requirements.txt');
+  const check = (python) => {
+    const r = spawnSync(python, ['-c', 'import fastapi, uvicorn, asyncpg, pydantic; print(fastapi.__version__, uvicorn.__version__, asyncpg.__version__, pydantic.VERSION)'], { encoding: 'utf8', timeout: 60_000 });
+    if (r.error || r.status !== 0) throw new Error(`the FastAPI peer's Python (${python}) cannot import fastapi/uvicorn/asyncpg/pydantic: ${r.error?.message ?? r.stderr.trim().split('\n').at(-1)}; install bench/fastapi/requirements.txt into it`);
+    return r.stdout.trim();
+  };
+  if (process.env.FASTAPI_PYTHON) {
+    const versions = check(process.env.FASTAPI_PYTHON);
+    log(`FastAPI peer: FASTAPI_PYTHON=${process.env.FASTAPI_PYTHON} (fastapi, uvicorn, asyncpg, pydantic ${versions})`);
+    return process.env.FASTAPI_PYTHON;
+  }
+  const venv = path.join(process.env.HOME ?? os.homedir(), '.cache', 'messenger-gateway', 'fastapi-venv');
+  const python = path.join(venv, 'bin', 'python');
+  const stamp = path.join(venv, '.requirements-sha256');
+  const want = createHash('sha256').update(readFileSync(reqFile)).digest('hex');
+  if (!existsSync(python)) {
+    log(`FastAPI peer: creating a venv in ${venv} with python3`);
+    const r = spawnSync('python3', ['-m', 'venv', venv], { encoding: 'utf8', timeout: 5 * 60_000 });
+    if (r.error || r.status !== 0) throw new Error(`python3 -m venv ${venv} failed (need python3 with venv; or set FASTAPI_PYTHON): ${r.error?.message ?? r.stderr.trim()}`);
+  }
+  if (!existsSync(stamp) || readFileSync(stamp, 'utf8').trim() !== want) {
+    log(`FastAPI peer: pip install -r ${reqFile}`);
+    const r = spawnSync(python, ['-m', 'pip', 'install', '--disable-pip-version-check', '-q', '-r', reqFile], { encoding: 'utf8', timeout: 10 * 60_000 });
+    if (r.error || r.status !== 0) throw new Error(`pip install -r ${reqFile} into ${venv} failed (PyPI reachable? or set FASTAPI_PYTHON to an interpreter that has them): ${r.error?.message ?? r.stderr.trim().split('\n').slice(-5).join(' | ')}`);
+    writeFileSync(stamp, `${want}\n`);
+  }
+  const versions = check(python);
+  log(`FastAPI peer: ${python} (fastapi, uvicorn, asyncpg, pydantic ${versions})`);
+  return python;
+}
+
+/** bench/fastapi/app.py under `uvicorn app:app` (one worker, uvicorn's defaults, access log
+ *  off like the gateway's per-request logs), same bot token as the gateway, initData valid
+ *  for a day (it is signed once at start), a pool of --db-connections. */
+async function startFastApi(name, port, databaseUrl) {
+  const sep = databaseUrl.includes('?') ? '&' : '?';
+  const [cmd, args] = withPin(1, fastApiPythonPath, ['-m', 'uvicorn', 'app:app', '--host', '127.0.0.1', '--port', String(port), '--no-access-log', '--log-level', 'warning']);
+  const env = {
+    PATH: process.env.PATH ?? '/usr/bin:/bin',
+    HOME: process.env.HOME ?? '/tmp',
+    BOT_TOKEN,
+    DATABASE_URL: `${databaseUrl}${sep}sslmode=${opts['pg-sslmode']}`,
+    INIT_DATA_MAX_AGE: '86400',
+    DB_POOL_SIZE: String(opts['db-connections']),
+    PYTHONUNBUFFERED: '1',
+    PYTHONDONTWRITEBYTECODE: '1', // no __pycache__ in bench/fastapi
+  };
+  const child = children.spawn(name, cmd, args, { cwd: FASTAPI_DIR, env, logFile: path.join(logDir, `${name}.log`), port });
+  return children.waitReady(child, async () => (await request(port, 'GET', '/api/health', null, {}, 2000)).status === 200);
+}
+let fastApiPythonPath = '';
 
 const loadProcs = new Set(); // running wrk processes
 const run = guardRun({
@@ -385,6 +450,13 @@ function kinds(env) {
       server: 'gateway',
       port: env.gw,
       make: (v) => ({ method: 'GET', path: '/api/users/me', headers: { Authorization: `tma ${v.initData}` }, body: null }),
+      check: (j) => j?.success === true && Number(j?.data?.telegram_id) > 0,
+    },
+    fastapi_me: {
+      label: 'FastAPI GET /api/users/me (Bearer initData)',
+      server: 'fastapi',
+      port: env.fa,
+      make: (v) => ({ method: 'GET', path: '/api/users/me', headers: { Authorization: `Bearer ${v.initData}` }, body: null }),
       check: (j) => j?.success === true && Number(j?.data?.telegram_id) > 0,
     },
   };
@@ -635,7 +707,7 @@ function pgStatStatementsLoaded() {
 }
 
 /** Statements per request of each kind, on sequential requests. */
-async function countStatements(kindsToCount, viewers, gwPort, pgPort) {
+async function countStatements(kindsToCount, viewers, gwPort, pgPort, faPort) {
   const n = Math.max(1, Math.floor(opts['count-requests']));
   const out = {};
   if (pgStatStatementsLoaded()) {
@@ -643,7 +715,7 @@ async function countStatements(kindsToCount, viewers, gwPort, pgPort) {
     psqlOk(opts.db, 'create extension if not exists pg_stat_statements', 'create extension pg_stat_statements');
     const calls = () => Number(psqlOk(opts.db, `select coalesce(sum(calls), 0) from pg_stat_statements where dbid = (select oid from pg_database where datname = current_database()) and query not ilike '%pg_stat_statements%'`, 'read pg_stat_statements'));
     for (const [name, kind] of kindsToCount) {
-      const port = kind.server === 'gateway' ? gwPort : pgPort;
+      const port = { gateway: gwPort, postgraphile: pgPort, fastapi: faPort }[kind.server];
       for (let i = 0; i < 10; i += 1) await once(kind, viewers[i % viewers.length], port);
       const before = calls();
       for (let i = 0; i < n; i += 1) await once(kind, viewers[i % viewers.length], port);
@@ -658,9 +730,10 @@ async function countStatements(kindsToCount, viewers, gwPort, pgPort) {
   const viaProxy = `postgres://${new URL(opts.pg).username || 'postgres'}@127.0.0.1:${proxy.port}/${opts.db}`;
   const gw = await startGateway('gateway-counting', await freePort(), viaProxy);
   const pgl = await startPostGraphile('postgraphile-counting', await freePort(), viaProxy);
+  const fa = kindsToCount.some(([, kind]) => kind.server === 'fastapi') ? await startFastApi('fastapi-counting', await freePort(), viaProxy) : null;
   try {
     for (const [name, kind] of kindsToCount) {
-      const port = kind.server === 'gateway' ? gw.port : pgl.port;
+      const port = { gateway: gw.port, postgraphile: pgl.port, fastapi: fa?.port }[kind.server];
       for (let i = 0; i < 10; i += 1) await once(kind, viewers[i % viewers.length], port);
       await sleep(300);
       const before = { ...proxy.counts };
@@ -674,10 +747,11 @@ async function countStatements(kindsToCount, viewers, gwPort, pgPort) {
     // Background statements of an idle gateway over the same kind of window.
     const before = proxy.counts.statements;
     await sleep(2000);
-    out.idle_gateway_and_postgraphile_statements_per_s = round((proxy.counts.statements - before) / 2, 2);
+    out[`idle_gateway_and_postgraphile${fa ? '_and_fastapi' : ''}_statements_per_s`] = round((proxy.counts.statements - before) / 2, 2);
   } finally {
     await children.stop(gw);
     await children.stop(pgl);
+    if (fa) await children.stop(fa);
     proxy.close();
     proxy = null;
   }
@@ -834,6 +908,8 @@ async function main() {
   if (!existsSync(path.join(POSTGRAPHILE_DIR, 'node_modules', 'postgraphile'))) throw new Error('PostGraphile is not installed: run (cd bench/postgraphile && npm ci)');
   chooseTool();
   if (opts.pin && spawnSync('taskset', ['-c', '0', 'true']).status !== 0) throw new Error('--pin needs taskset (util-linux)');
+  const withFastApi = opts.onlyList.includes('miniapp_me_vs_fastapi');
+  if (withFastApi) fastApiPythonPath = fastApiPython(); // before anything starts: fail fast
   logDir = makeLogDir(opts['log-dir'], 'mg-read-path-');
   log(`binary ${GATEWAY_BIN}; tool ${toolName}; database ${opts.db}; redis prefix ${REDIS_PREFIX}; logs ${logDir}; nproc ${os.cpus().length}; loadavg ${loadavg()}`);
   log(`seed: ${opts.users} users, ${opts.chats} chats (${opts.users * opts.privatePairs} private, ${opts.groups} groups of ${opts['group-size']}), ~${opts['chats-per-user']} chats per user, ${opts.messages} messages`);
@@ -849,6 +925,7 @@ async function main() {
   emit({ bench: 'read-path', seed: seedInfo, seed_seconds: round((Date.now() - t0) / 1000, 1) });
   psqlOk(opts.db, POSTGRAPHILE_SQL, 'PostGraphile helper functions');
   const pgl = await startPostGraphile('postgraphile', await freePort(), DB_URL);
+  const fa = withFastApi ? await startFastApi('fastapi', await freePort(), DB_URL) : null;
 
   // Viewers: the first --viewers seeded users, signed in with initData (JWT for GraphQL
   // and /api/v1, the initData itself for the Mini App shim).
@@ -862,7 +939,7 @@ async function main() {
   }
   log(`${viewers.length} viewers signed in (user ids ${viewers[0].id}..${viewers.at(-1).id})`);
 
-  const all = kinds({ gw: gw.port, pg: pgl.port, minChats: seedInfo.chats_per_user_min });
+  const all = kinds({ gw: gw.port, pg: pgl.port, fa: fa?.port, minChats: seedInfo.chats_per_user_min });
   const needed = new Set();
   const plan = [];
   const add = (name, a, b, conns, ratio) => {
@@ -877,6 +954,7 @@ async function main() {
   add('rest_vs_graphql', 'rest_chats20', 'gql_chats20', [1], 'REST / GraphQL');
   add('me_vs_health', 'gql_me', 'health_live', opts.connList, 'me / health');
   add('miniapp_me', 'miniapp_me', null, [16], '');
+  add('miniapp_me_vs_fastapi', 'miniapp_me', 'fastapi_me', [16], 'gateway / FastAPI');
   const sizes = {};
   for (const k of needed) sizes[k] = await verifyKind(all[k], viewers);
   log(`every request kind answers correctly for every viewer; response bytes ${JSON.stringify(sizes)}`);
@@ -886,7 +964,7 @@ async function main() {
 
   let counts = null;
   if (opts['count-statements']) {
-    counts = await countStatements([...needed].filter((k) => k !== 'health_live').map((k) => [k, all[k]]), viewers, gw.port, pgl.port);
+    counts = await countStatements([...needed].filter((k) => k !== 'health_live').map((k) => [k, all[k]]), viewers, gw.port, pgl.port, fa?.port);
     emit({ bench: 'read-path', statements: counts });
   }
   printSummary(rows, counts, sizes);
