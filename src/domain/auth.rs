@@ -53,6 +53,14 @@ impl From<TokenError> for AppError {
 
 pub struct AuthService<'a>(pub(super) &'a Domain);
 
+/// A caller named by [`AuthService::authenticate_existing`], with their user row when
+/// finding them read it.
+pub struct KnownCaller {
+    pub principal: Principal,
+    /// The caller's row as authentication read it (initData), in this request.
+    pub user: Option<User>,
+}
+
 impl AuthService<'_> {
     /// Verifies `credential` and names the user behind it.
     ///
@@ -215,11 +223,17 @@ impl AuthService<'_> {
 
     /// Like [`Self::authenticate`], but raw initData only names a user who already
     /// exists (seed 000 answers 404 "User not found" until `POST /api/auth/validate`
-    /// created them); nothing is created or refreshed.
+    /// created them); nothing is created or refreshed. With initData the user's row is
+    /// read to find them, and comes back with the caller (so `me` reads nothing more).
     #[tracing::instrument(level = "debug", skip_all)]
-    pub async fn authenticate_existing(&self, credential: &Credential) -> AppResult<Principal> {
+    pub async fn authenticate_existing(&self, credential: &Credential) -> AppResult<KnownCaller> {
         let raw = match credential {
-            Credential::AccessToken(token) => return self.verify_access_token(token).await,
+            Credential::AccessToken(token) => {
+                return Ok(KnownCaller {
+                    principal: self.verify_access_token(token).await?,
+                    user: None,
+                })
+            }
             Credential::InitData(raw) => raw,
         };
         let data = self.validate_init_data(raw)?;
@@ -231,9 +245,12 @@ impl AuthService<'_> {
         let user = db::users::find_by_telegram_id(self.0.db().exec(), telegram_id)
             .await?
             .ok_or_else(|| AppError::not_found("User not found"))?;
-        Ok(Principal {
-            user_id: user.id,
-            method: AuthMethod::InitData,
+        Ok(KnownCaller {
+            principal: Principal {
+                user_id: user.id,
+                method: AuthMethod::InitData,
+            },
+            user: Some(user),
         })
     }
 

@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 
 use super::UnknownValue;
-use super::{validation::Checks, visibility::Audience, Domain, Principal};
+use super::{auth::KnownCaller, validation::Checks, visibility::Audience, Domain, Principal};
 use crate::db::users::ProfilePatch;
 use crate::error::{AppError, AppResult};
 use crate::realtime::{hub::Delivery, topics, Event};
@@ -102,6 +102,15 @@ impl UserService<'_> {
         crate::db::users::find_by_id(self.0.db().exec(), principal.user_id)
             .await?
             .ok_or_else(|| AppError::not_found("User not found"))
+    }
+
+    /// `me` of a caller whose row authentication may have read already, in this request
+    /// (seed 000's `GET /api/users/me` with initData: one statement in all).
+    pub async fn me_known(&self, caller: KnownCaller) -> AppResult<User> {
+        match caller.user {
+            Some(user) => Ok(user),
+            None => self.me(&caller.principal).await,
+        }
     }
 
     /// A profile by id (REST `GET /users/{user_id}`); profiles are public.

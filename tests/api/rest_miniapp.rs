@@ -154,6 +154,25 @@ async fn me_is_not_found_until_validated_then_is_the_profile() {
     assert_eq!(body["data"], validated["data"]);
 }
 
+/// `GET /api/users/me` with initData reads the caller's row once: finding the user by
+/// their Telegram id is the read `me` answers with. Exact, so three runs must agree.
+#[tokio::test]
+async fn me_with_init_data_costs_one_statement() {
+    let app = spawn_app().await;
+    let auth = format!("Bearer {}", john(unique_telegram_id()));
+    let response = call(&app, Method::POST, "/api/auth/validate", Some(&auth), None).await;
+    assert_eq!(response.status().as_u16(), 200);
+    let mut counts = Vec::new();
+    for _ in 0..3 {
+        let before = app.db.statements_executed();
+        let response = call(&app, Method::GET, "/api/users/me", Some(&auth), None).await;
+        let (status, body) = enveloped(response).await;
+        assert_eq!(status, 200, "{body}");
+        counts.push(app.db.statements_executed() - before);
+    }
+    assert_eq!(counts, [1, 1, 1], "statements per GET /api/users/me");
+}
+
 #[tokio::test]
 async fn patch_me_applies_the_documented_body() {
     let app = spawn_app().await;

@@ -167,25 +167,19 @@ pub async fn page(
         Flat,
         r#"with page as (
              select c.*, m.id as m_id, m.user_id as m_user_id, m.role as m_role,
-                    m.joined_at as m_joined_at, m.archived as m_archived,
-                    m.pinned as m_pinned,
-                    coalesce(m.pinned_at, 'epoch'::timestamptz) as m_pinned_at,
-                    m.muted as m_muted, m.last_read_message_id as m_last_read,
-                    m.last_delivered_message_id as m_last_delivered,
-                    m.cleared_before_message_id as m_cleared_before
+                    m.joined_at as m_joined_at, m.archived as m_archived, m.pinned as m_pinned,
+                    coalesce(m.pinned_at, 'epoch'::timestamptz) as m_pinned_at, m.muted as m_muted,
+                    m.last_read_message_id as m_last_read, m.cleared_before_message_id as m_cleared_before,
+                    m.last_delivered_message_id as m_last_delivered
                from chat_members m
                join lateral (select * from chats where id = m.chat_id offset 0) c on true
-               left join lateral (select * from users cu
-                                   where $3::text is not null and cu.id <> $1
-                                     and cu.id = case when c.pair_low_user_id = $1
-                                                      then c.pair_high_user_id
-                                                      else c.pair_low_user_id end
-                                  offset 0) cu on true
+               left join lateral (select * from users cu where $3::text is not null and cu.id <> $1
+                                     and cu.id = case when c.pair_low_user_id = $1 then c.pair_high_user_id
+                                                      else c.pair_low_user_id end offset 0) cu on true
               where m.user_id = $1 and m.archived = $2
                 and ($3::text is null
                      or c.title ilike $3 or c.handle ilike $3 or c.type = lower(trim('%' from $3))
-                     or cu.name ilike $3 or cu.username ilike $3
-                     or cu.first_name ilike $3 or cu.last_name ilike $3)
+                     or cu.name ilike $3 or cu.username ilike $3 or cu.first_name ilike $3 or cu.last_name ilike $3)
                 and ($4::boolean is null
                      or (not $9 and (m.pinned, coalesce(m.pinned_at, 'epoch'::timestamptz),
                                      c.last_message_at, c.id) < ($4, $5, $6, $7))
@@ -217,19 +211,15 @@ pub async fn page(
                   end as members_count,
                   u.id as "u_id?", u.telegram_id as "u_telegram_id?", u.email as "u_email?",
                   u.email_verified as "u_email_verified?", u.twofa_enabled as "u_twofa_enabled?",
-                  u.username as "u_username?", u.name as "u_name?",
-                  u.first_name as "u_first_name?", u.last_name as "u_last_name?",
-                  u.language_code as "u_language_code?", u.is_premium as "u_is_premium?",
-                  u.bio as "u_bio?", u.avatar_url as "u_avatar_url?",
-                  u.allow_private_messages as "u_allow_private_messages?",
-                  u.privacy_avatar as "u_privacy_avatar?: PrivacyLevel",
-                  u.privacy_last_seen as "u_privacy_last_seen?: PrivacyLevel",
-                  u.privacy_group_invites as "u_privacy_group_invites?: PrivacyLevel",
-                  u.last_seen_at as "u_last_seen_at?", u.created_at as "u_created_at?",
-                  u.updated_at as "u_updated_at?"
+                  u.username as "u_username?", u.name as "u_name?", u.first_name as "u_first_name?",
+                  u.last_name as "u_last_name?", u.language_code as "u_language_code?",
+                  u.is_premium as "u_is_premium?", u.bio as "u_bio?", u.avatar_url as "u_avatar_url?",
+                  u.allow_private_messages as "u_allow_private_messages?", u.last_seen_at as "u_last_seen_at?",
+                  u.privacy_avatar as "u_privacy_avatar?: PrivacyLevel", u.created_at as "u_created_at?",
+                  u.privacy_last_seen as "u_privacy_last_seen?: PrivacyLevel", u.updated_at as "u_updated_at?",
+                  u.privacy_group_invites as "u_privacy_group_invites?: PrivacyLevel"
              from page p
-             left join lateral chat_unread(p.id, $1, greatest(p.m_last_read, p.m_cleared_before))
-                  un on $10
+             left join lateral chat_unread(p.id, $1, greatest(p.m_last_read, p.m_cleared_before)) un on $10
              left join lateral (select * from users u
                                  where $12 and p.type = 'private'
                                    and u.id = case when p.pair_low_user_id = $1

@@ -146,8 +146,8 @@ pub async fn validate(State(state): State<AppState>, InitData(raw): InitData) ->
         (status = 404, description = "User not found", body = ApiErrorBody),
     )
 )]
-pub async fn me(State(state): State<AppState>, Caller(caller): Caller) -> UserResponse {
-    let user = state.domain.users().me(&caller).await?;
+pub async fn me(State(state): State<AppState>, caller: Caller) -> UserResponse {
+    let user = state.domain.users().me_known(caller.known()).await?;
     Ok(ApiResponse::ok(user.into()))
 }
 
@@ -169,7 +169,7 @@ pub async fn me(State(state): State<AppState>, Caller(caller): Caller) -> UserRe
 )]
 pub async fn update_me(
     State(state): State<AppState>,
-    Caller(caller): Caller,
+    Caller(caller, _): Caller,
     body: Result<Bytes, BytesRejection>,
 ) -> UserResponse {
     let update = UserUpdate::parse(&body?)?;
@@ -197,7 +197,7 @@ pub async fn update_me(
 )]
 pub async fn by_telegram_id(
     State(state): State<AppState>,
-    Caller(_caller): Caller,
+    Caller(_caller, _): Caller,
     path: Result<Path<String>, PathRejection>,
 ) -> UserResponse {
     let telegram_id = path
