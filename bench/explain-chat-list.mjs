@@ -3,7 +3,7 @@
 // by a scan of all chats, so its cost does not grow with the server's total chats.
 //
 //   node bench/explain-chat-list.mjs [--chats 100000] [--members 3] [--viewer-chats 30]
-//                                    [--messages-per-chat 5]
+//                                    [--messages-per-chat 5] [--big-chat-messages 300000]
 //
 // Builds a scratch database from migrations/ (dropped at the end), fills it with
 // generate_series, ANALYZEs it, then runs EXPLAIN (ANALYZE, BUFFERS) of the exact
@@ -11,6 +11,11 @@
 // query data) for a viewer with --viewer-chats chats: a first page, the next page, and a
 // search. Exits 1 when a plan reads `chats`, `chat_members` or `messages` (the unread
 // counts) by a sequential scan.
+//
+// Then the message page statement (a chat opened, scrolled back, read forward) on one
+// chat of the viewer's with --big-chat-messages messages: exits 1 when a page reads more
+// messages than it returns (+ a few), or reads `messages` by a sequential scan, so that
+// opening a chat costs the same with 50 messages as with 300,000.
 import { spawnSync } from 'node:child_process';
 import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
@@ -27,6 +32,7 @@ const chats = Number(args.chats ?? 100000);
 const members = Number(args.members ?? 3);
 const viewerChats = Number(args['viewer-chats'] ?? 30);
 const messagesPerChat = Number(args['messages-per-chat'] ?? 5);
+const bigChatMessages = Number(args['big-chat-messages'] ?? 300000);
 const pg = process.env.BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432';
 const db = 'mg_bench_explain';
 
@@ -47,6 +53,11 @@ const page = readdirSync(path.join(ROOT, '.sqlx'))
   .find((q) => q.query.includes('with page as ('));
 if (!page) throw new Error('the page statement is not in .sqlx/');
 const types = page.describe.parameters.Left.map((t) => TYPES[t] ?? t);
+const messagePage = readdirSync(path.join(ROOT, '.sqlx'))
+  .map((f) => JSON.parse(readFileSync(path.join(ROOT, '.sqlx', f), 'utf8')))
+  .find((q) => q.query.includes('union all') && q.query.includes('message_reactions'));
+if (!messagePage) throw new Error('the message page statement is not in .sqlx/');
+const messageTypes = messagePage.describe.parameters.Left.map((t) => TYPES[t] ?? t);
 
 psql('postgres', `drop database if exists ${db}; create database ${db};`);
 try {
@@ -74,6 +85,12 @@ try {
     insert into messages (chat_id, sender_id, text)
       select c.id, 2 + ((c.id + k) % 997), 'message ' || k
         from chats c, generate_series(1, ${messagesPerChat}) k;
+    -- one of the viewer's chats is busy: --big-chat-messages more, then some in others
+    insert into messages (chat_id, sender_id, text)
+      select (select min(chat_id) from chat_members where user_id = 1), 1, 'busy ' || k
+        from generate_series(1, ${bigChatMessages}) k;
+    insert into messages (chat_id, sender_id, text)
+      select c.id, 2, 'later' from chats c where c.id % 97 = 0;
     analyze;`);
   const rows = psql(db, 'select count(*) from chats; select count(*) from chat_members; select count(*) from messages;')
     .trim()
@@ -100,7 +117,42 @@ try {
     }
   }
   console.log(failed ? '\nFAIL: a page scans a whole table' : '\nOK: every page is driven by the viewer\'s memberships');
-  process.exitCode = failed ? 1 : 0;
+
+  // The message page: (chat, viewer, after, before, newest_first, limit, senders, reactions, attachments).
+  const [big, mid, outsider] = psql(db, `select min(chat_id) from chat_members where user_id = 1;
+    select id from messages where chat_id = (select min(chat_id) from chat_members where user_id = 1)
+     order by id offset ${Math.floor(bigChatMessages / 2)} limit 1;
+    select min(id) from users where id not in (select user_id from chat_members
+      where chat_id = (select min(chat_id) from chat_members where user_id = 1));`).trim().split('\n');
+  const limit = 51;
+  const messageCases = {
+    [`the newest ${limit - 1} of ${bigChatMessages} (opening the chat)`]: `${big}, 1, null, null, true, ${limit}, true, true, true`,
+    'before a cursor half way back (scrolling up)': `${big}, 1, null, ${mid}, true, ${limit}, true, true, true`,
+    'after a cursor half way back (reading forward)': `${big}, 1, ${mid}, null, false, ${limit}, true, true, true`,
+    'a viewer who is not a member': `${big}, ${outsider}, null, null, true, ${limit}, true, true, true`,
+  };
+  let messagesFailed = false;
+  for (const [name, params] of Object.entries(messageCases)) {
+    // The sixth execution's plan: the one the statement settles on (custom or generic).
+    const plan = psql(db, `
+      prepare messages_page(${messageTypes.join(', ')}) as ${messagePage.query};
+      \\o /dev/null
+      ${`execute messages_page(${params});\n`.repeat(5)}
+      \\o
+      explain (analyze, costs off, summary on) execute messages_page(${params});`);
+    const last = plan.trim().split('\n');
+    const scans = last.filter((l) => /Scan.* on messages x/.test(l));
+    const read = scans.reduce((n, l) => n + Number(/actual time=[\d.]+\.\.[\d.]+ rows=(\d+)/.exec(l)?.[1] ?? 0), 0);
+    const removed = last.filter((l) => /Rows Removed by Filter: (\d+)/.test(l)).reduce((n, l) => n + Number(/Rows Removed by Filter: (\d+)/.exec(l)[1]), 0);
+    const seq = scans.some((l) => /Seq Scan/.test(l));
+    console.log(`\n== message page: ${name}: ${read} messages read, ${removed} rows filtered out\n${last.join('\n').trim()}`);
+    if (seq || read > limit + 5 || removed > limit) {
+      messagesFailed = true;
+      console.log('!! this page reads more of the chat than it returns');
+    }
+  }
+  console.log(messagesFailed ? '\nFAIL: a message page grows with the chat' : '\nOK: every message page reads only its own messages');
+  process.exitCode = failed || messagesFailed ? 1 : 0;
 } finally {
   psql('postgres', `drop database if exists ${db};`);
 }
