@@ -12,7 +12,7 @@ use utoipa::ToSchema;
 
 use crate::{
     auth::Credential,
-    domain::{auth::KnownCaller, users::User, Principal},
+    domain::auth::KnownCaller,
     error::{AppError, FieldError},
     state::AppState,
 };
@@ -207,22 +207,7 @@ impl FromRequestParts<AppState> for InitData {
 /// The caller: an existing user, by initData (or a gateway access token). Valid
 /// initData of a user who never called `POST /api/auth/validate` is 404
 /// "User not found", as the seed documents for `GET /api/users/me`.
-pub struct Caller(pub Principal, pub KnownUser);
-
-/// The caller's row when authenticating them read it (for `me`).
-pub struct KnownUser(Option<User>);
-
-impl Caller {
-    /// The caller with the row authentication read, for [`UserService::me_known`].
-    ///
-    /// [`UserService::me_known`]: crate::domain::users::UserService::me_known
-    pub fn known(self) -> KnownCaller {
-        KnownCaller {
-            principal: self.0,
-            user: self.1 .0,
-        }
-    }
-}
+pub struct Caller(pub KnownCaller);
 
 impl FromRequestParts<AppState> for Caller {
     type Rejection = ApiError;
@@ -234,7 +219,7 @@ impl FromRequestParts<AppState> for Caller {
             .auth()
             .authenticate_existing(&credential)
             .await?;
-        Ok(Self(caller.principal, KnownUser(caller.user)))
+        Ok(Self(caller))
     }
 }
 

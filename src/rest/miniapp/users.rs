@@ -146,8 +146,8 @@ pub async fn validate(State(state): State<AppState>, InitData(raw): InitData) ->
         (status = 404, description = "User not found", body = ApiErrorBody),
     )
 )]
-pub async fn me(State(state): State<AppState>, caller: Caller) -> UserResponse {
-    let user = state.domain.users().me_known(caller.known()).await?;
+pub async fn me(State(state): State<AppState>, Caller(caller): Caller) -> UserResponse {
+    let user = state.domain.users().me_known(caller).await?;
     Ok(ApiResponse::ok(user.into()))
 }
 
@@ -169,14 +169,14 @@ pub async fn me(State(state): State<AppState>, caller: Caller) -> UserResponse {
 )]
 pub async fn update_me(
     State(state): State<AppState>,
-    Caller(caller, _): Caller,
+    Caller(caller): Caller,
     body: Result<Bytes, BytesRejection>,
 ) -> UserResponse {
     let update = UserUpdate::parse(&body?)?;
     let user = state
         .domain
         .users()
-        .update_profile(&caller, update.into())
+        .update_profile(&caller.principal, update.into())
         .await?;
     Ok(ApiResponse::ok(user.into()))
 }
@@ -197,7 +197,7 @@ pub async fn update_me(
 )]
 pub async fn by_telegram_id(
     State(state): State<AppState>,
-    Caller(_caller, _): Caller,
+    Caller(_caller): Caller,
     path: Result<Path<String>, PathRejection>,
 ) -> UserResponse {
     let telegram_id = path
