@@ -147,16 +147,33 @@ pub async fn clear_history(
     Ok(())
 }
 
-/// Every member of each chat, oldest first: [`super::members_with_users`] without the
-/// users.
+/// The members of `chat_ids`, oldest first per chat.
+#[tracing::instrument(level = "debug", skip_all)]
+pub async fn members_in(
+    db: impl PgExecutor<'_>,
+    chat_ids: &[i64],
+) -> Result<Vec<Member>, sqlx::Error> {
+    sqlx::query_as!(
+        Member,
+        r#"select id, chat_id, user_id, role as "role: Role", joined_at, archived, pinned, muted,
+                  last_read_message_id, last_delivered_message_id, cleared_before_message_id
+             from chat_members
+            where chat_id = any($1)
+            order by chat_id, joined_at, id"#,
+        chat_ids,
+    )
+    .fetch_all(db)
+    .await
+}
+
+/// Every member of each chat, oldest first, by chat.
 pub async fn members_of(
     db: impl PgExecutor<'_>,
     chat_ids: &[i64],
 ) -> Result<HashMap<i64, Vec<Member>>, sqlx::Error> {
-    let rows = super::members_with_users(db, chat_ids, false).await?;
     let mut map: HashMap<i64, Vec<Member>> = HashMap::new();
-    for row in rows {
-        map.entry(row.member.chat_id).or_default().push(row.member);
+    for member in members_in(db, chat_ids).await? {
+        map.entry(member.chat_id).or_default().push(member);
     }
     Ok(map)
 }

@@ -262,25 +262,6 @@ fn in_list_order(rows: &mut [PageRow], backward: bool) {
     }
 }
 
-/// The [`Member`] of a query row whose columns carry the struct's field names.
-macro_rules! member_of {
-    ($r:ident) => {
-        Member {
-            id: $r.id,
-            chat_id: $r.chat_id,
-            user_id: $r.user_id,
-            role: $r.role,
-            joined_at: $r.joined_at,
-            archived: $r.archived,
-            pinned: $r.pinned,
-            muted: $r.muted,
-            last_read_message_id: $r.last_read_message_id,
-            last_delivered_message_id: $r.last_delivered_message_id,
-            cleared_before_message_id: $r.cleared_before_message_id,
-        }
-    };
-}
-
 /// One member of a chat with, when asked, their user.
 pub struct MemberRow {
     pub member: Member,
@@ -299,23 +280,10 @@ pub async fn members_with_users(
     // statement, and with the flag that plan joins every member's user (a hash of `users`
     // here) even when no user is asked for.
     if !with_users {
-        let rows = sqlx::query!(
-            r#"select m.id, m.chat_id, m.user_id, m.role as "role: Role", m.joined_at, m.archived,
-                      m.pinned, m.muted, m.last_read_message_id, m.last_delivered_message_id,
-                      m.cleared_before_message_id
-                 from chat_members m
-                where m.chat_id = any($1)
-                order by m.chat_id, m.joined_at, m.id"#,
-            chat_ids,
-        )
-        .fetch_all(db)
-        .await?;
-        return Ok(rows
+        let members = super::members_in(db, chat_ids).await?;
+        return Ok(members
             .into_iter()
-            .map(|r| MemberRow {
-                member: member_of!(r),
-                user: None,
-            })
+            .map(|member| MemberRow { member, user: None })
             .collect());
     }
     let rows = sqlx::query!(
@@ -346,7 +314,19 @@ pub async fn members_with_users(
         .into_iter()
         .map(|r| MemberRow {
             user: joined_user!(r),
-            member: member_of!(r),
+            member: Member {
+                id: r.id,
+                chat_id: r.chat_id,
+                user_id: r.user_id,
+                role: r.role,
+                joined_at: r.joined_at,
+                archived: r.archived,
+                pinned: r.pinned,
+                muted: r.muted,
+                last_read_message_id: r.last_read_message_id,
+                last_delivered_message_id: r.last_delivered_message_id,
+                cleared_before_message_id: r.cleared_before_message_id,
+            },
         })
         .collect())
 }
