@@ -85,92 +85,45 @@ impl<'r> ToResponse<'r> for TooManyRequests {
 // The error statuses most routes share, declared once: a handler's `responses(…)` lists
 // its success, one or more of these groups, and only the statuses particular to it
 // (utoipa mixes `IntoResponses` types with response tuples). Each status is a `$ref` to
-// the component above. Never constructed: they only describe.
-
-/// Any route behind the messenger access token: 401 without a valid one, 503 when a
-/// service the request needs is down.
-#[derive(IntoResponses)]
-#[allow(dead_code)]
-pub enum Authenticated {
-    #[response(status = 401)]
-    Unauthorized(#[ref_response] Unauthorized),
-    #[response(status = 503)]
-    Unavailable(#[ref_response] Unavailable),
+// the component above of the same name. Never constructed: they only describe.
+macro_rules! response_groups {
+    ($($(#[$doc:meta])* $group:ident { $($status:tt $component:ident),+ $(,)? })+) => {$(
+        $(#[$doc])*
+        #[derive(IntoResponses)]
+        #[allow(dead_code)]
+        pub enum $group {
+            $(
+                #[response(status = $status)]
+                $component(#[ref_response] $component),
+            )+
+        }
+    )+};
 }
 
-/// A messenger route on a chat, or on a message in one: [`Authenticated`]'s, plus 403
-/// (the caller may not), 404 (no such chat or message, or not one the caller can see)
-/// and 422 (an id or parameter that does not parse, or a broken rule).
-#[derive(IntoResponses)]
-#[allow(dead_code)]
-pub enum InChat {
-    #[response(status = 401)]
-    Unauthorized(#[ref_response] Unauthorized),
-    #[response(status = 403)]
-    Forbidden(#[ref_response] Forbidden),
-    #[response(status = 404)]
-    NotFound(#[ref_response] NotFound),
-    #[response(status = 422)]
-    Unprocessable(#[ref_response] Unprocessable),
-    #[response(status = 503)]
-    Unavailable(#[ref_response] Unavailable),
-}
+response_groups! {
+    /// Any route behind the messenger access token: 401 without a valid one, 503 when a
+    /// service the request needs is down.
+    Authenticated { 401 Unauthorized, 503 Unavailable }
 
-/// A messenger route on a user picked by `{user_id}`: [`Authenticated`]'s, plus 404 (no
-/// such user, or not one the caller can see) and 422 (an id that does not parse, or a
-/// broken rule).
-#[derive(IntoResponses)]
-#[allow(dead_code)]
-pub enum OnUser {
-    #[response(status = 401)]
-    Unauthorized(#[ref_response] Unauthorized),
-    #[response(status = 404)]
-    NotFound(#[ref_response] NotFound),
-    #[response(status = 422)]
-    Unprocessable(#[ref_response] Unprocessable),
-    #[response(status = 503)]
-    Unavailable(#[ref_response] Unavailable),
-}
+    /// A messenger route on a chat, or on a message in one: [`Authenticated`]'s, plus 403
+    /// (the caller may not), 404 (no such chat or message, or not one the caller can see)
+    /// and 422 (an id or parameter that does not parse, or a broken rule).
+    InChat { 401 Unauthorized, 403 Forbidden, 404 NotFound, 422 Unprocessable, 503 Unavailable }
 
-/// A messenger route that reads a JSON body, signed in or not: 413 when it is too large,
-/// 422 when it does not parse or breaks a rule, and 503 like every messenger route.
-#[derive(IntoResponses)]
-#[allow(dead_code)]
-pub enum JsonBody {
-    #[response(status = 413)]
-    PayloadTooLarge(#[ref_response] PayloadTooLarge),
-    #[response(status = 422)]
-    Unprocessable(#[ref_response] Unprocessable),
-    #[response(status = 503)]
-    Unavailable(#[ref_response] Unavailable),
-}
+    /// A messenger route on a user picked by `{user_id}`: [`Authenticated`]'s, plus 404 (no
+    /// such user, or not one the caller can see) and 422 (an id that does not parse, or a
+    /// broken rule).
+    OnUser { 401 Unauthorized, 404 NotFound, 422 Unprocessable, 503 Unavailable }
 
-/// A bot login route that reads a JSON body (bot-auth-api.md): 413, 415 (not
-/// `application/json`), 503. Its 422 has the route's own wording.
-#[derive(IntoResponses)]
-#[allow(dead_code)]
-pub enum BotAuthBody {
-    #[response(status = 413)]
-    PayloadTooLarge(#[ref_response] PayloadTooLarge),
-    #[response(status = 415)]
-    UnsupportedMediaType(#[ref_response] UnsupportedMediaType),
-    #[response(status = 503)]
-    Unavailable(#[ref_response] Unavailable),
-}
+    /// A messenger route that reads a JSON body, signed in or not: 413 when it is too large,
+    /// 422 when it does not parse or breaks a rule, and 503 like every messenger route.
+    JsonBody { 413 PayloadTooLarge, 422 Unprocessable, 503 Unavailable }
 
-/// A bot's webhook: 401 without the platform's secret header, 403 with a wrong one, 404
-/// while the bot or its secret is not configured, 413, 503.
-#[derive(IntoResponses)]
-#[allow(dead_code)]
-pub enum Webhook {
-    #[response(status = 401)]
-    Unauthorized(#[ref_response] Unauthorized),
-    #[response(status = 403)]
-    Forbidden(#[ref_response] Forbidden),
-    #[response(status = 404)]
-    NotFound(#[ref_response] NotFound),
-    #[response(status = 413)]
-    PayloadTooLarge(#[ref_response] PayloadTooLarge),
-    #[response(status = 503)]
-    Unavailable(#[ref_response] Unavailable),
+    /// A bot login route that reads a JSON body (bot-auth-api.md): 413, 415 (not
+    /// `application/json`), 503. Its 422 has the route's own wording.
+    BotAuthBody { 413 PayloadTooLarge, 415 UnsupportedMediaType, 503 Unavailable }
+
+    /// A bot's webhook: 401 without the platform's secret header, 403 with a wrong one, 404
+    /// while the bot or its secret is not configured, 413, 503.
+    Webhook { 401 Unauthorized, 403 Forbidden, 404 NotFound, 413 PayloadTooLarge, 503 Unavailable }
 }
