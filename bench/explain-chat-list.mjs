@@ -99,10 +99,10 @@ try {
 
   const cases = {
     'first page (20, with counters and counterparts)':
-      `1, false, null, null, null, null, null, 21, false, true, true, true`,
+      `1, false, null, null, null, null, null, 21, false, true, true, true, true, true, true`,
     'next page after a cursor':
-      `1, false, null, false, 'epoch', now() - interval '50000 seconds', 50000, 21, false, true, true, true`,
-    'search by title': `1, false, '%Chat 1%', null, null, null, null, 21, false, true, true, true`,
+      `1, false, null, false, 'epoch', now() - interval '50000 seconds', 50000, 21, false, true, true, true, true, true, true`,
+    'search by title': `1, false, '%Chat 1%', null, null, null, null, 21, false, true, true, true, true, true, true`,
   };
   let failed = false;
   for (const [name, params] of Object.entries(cases)) {

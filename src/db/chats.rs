@@ -4,6 +4,7 @@
 mod list;
 mod members;
 mod page;
+mod page_row;
 
 pub use list::*;
 pub use members::*;

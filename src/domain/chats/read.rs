@@ -3,9 +3,12 @@
 //! last messages and their senders, members and their users, who is online) come from
 //! a fixed number of statements, chosen by what the caller asked for ([`ChatWants`]):
 //!
-//! 1. the page with the viewer's memberships, counters and counterparts;
-//! 2. then, together, the last messages with their senders, and the members with
-//!    their users.
+//! 1. the page with the viewer's memberships, counters, counterparts, members, and last
+//!    messages with their senders;
+//! 2. only when the members' users are asked for, the members with their users.
+//!
+//! Chats loaded elsewhere ([`ChatService::read_views`]) take one concurrent round for
+//! counters and counterparts, then one for last messages and members.
 //!
 //! Online status (Redis) and the last-seen privacy rule ([`Audience`]) are applied here,
 //! once for the page.
@@ -99,9 +102,8 @@ pub struct ChatListRead {
 }
 
 impl ChatService<'_> {
-    /// `chats` with what the reader shows: the page, then the rest in one concurrent
-    /// round (at most 3 statements; the per-viewer counters and counterparts come with
-    /// the page).
+    /// `chats` with what the reader shows: one statement, and a second only for the
+    /// members' users.
     #[tracing::instrument(level = "debug", skip_all, fields(user_id = caller.user_id))]
     pub async fn read_list(
         &self,
@@ -131,6 +133,9 @@ impl ChatService<'_> {
             unread: wants.unread,
             member_counts: wants.member_counts,
             counterparts: wants.counterparts,
+            members: (wants.members || wants.online) && !wants.member_users,
+            last_messages: wants.last_messages,
+            last_senders: wants.last_senders,
         };
         let mut rows = db::chats::page(self.0.db().exec(), caller.user_id, &window, extras).await?;
         let more = rows.len() as i64 > limit;
@@ -156,6 +161,17 @@ impl ChatService<'_> {
             if let Some(user) = row.counterpart {
                 facts.users.insert(user.id, Arc::new(user));
             }
+            if let Some(members) = row.members {
+                facts.members.insert(chat_id, Arc::new(members));
+            }
+            if let Some(last) = row.last_message {
+                if let Some(sender) = last.sender {
+                    facts.users.insert(sender.id, Arc::new(sender));
+                }
+                facts
+                    .last_messages
+                    .insert(last.message.id, Arc::new(last.message));
+            }
             let view = ChatView {
                 chat: row.chat,
                 member: row.member,
@@ -163,7 +179,11 @@ impl ChatService<'_> {
             items.push((view, row.cursor));
         }
         let views: Vec<&ChatView> = items.iter().map(|(view, _)| view).collect();
-        self.complete(caller.user_id, &views, wants, &mut facts)
+        let rest = ChatWants {
+            last_messages: false,
+            ..wants
+        };
+        self.complete(caller.user_id, &views, rest, &mut facts)
             .await?;
         Ok(ChatListRead {
             items,
@@ -211,8 +231,8 @@ impl ChatService<'_> {
         Ok(facts)
     }
 
-    /// The second round: last messages with their senders and members with their users,
-    /// together; then who is online.
+    /// The second round: last messages with their senders and members (those not loaded
+    /// yet) with their users, together; then who is online.
     async fn complete(
         &self,
         viewer: i64,
@@ -226,7 +246,7 @@ impl ChatService<'_> {
             .filter_map(|v| v.chat.last_message_id)
             .collect();
         let db = self.0.db();
-        let wants_members = wants.members || wants.online;
+        let wants_members = (wants.members || wants.online) && facts.members.is_empty();
         let (last, members) = tokio::try_join!(
             when(wants.last_messages && !last_ids.is_empty(), || {
                 db::messages::find_visible_with_senders(
@@ -260,10 +280,11 @@ impl ChatService<'_> {
                 .or_default()
                 .push(row.member);
         }
-        facts.members = by_chat
-            .into_iter()
-            .map(|(id, members)| (id, Arc::new(members)))
-            .collect();
+        facts.members.extend(
+            by_chat
+                .into_iter()
+                .map(|(id, members)| (id, Arc::new(members))),
+        );
         if wants.online {
             facts.online = self.visible_online(viewer, facts).await?;
         }
