@@ -108,6 +108,9 @@ try {
   for (const [name, params] of Object.entries(cases)) {
     const plan = psql(db, `
       prepare page(${types.join(', ')}) as ${page.query};
+      \\o /dev/null
+      ${`execute page(${params});\n`.repeat(5)}
+      \\o
       explain (analyze, buffers, costs off, summary on) execute page(${params});`);
     const seq = plan.split('\n').filter((l) => /Seq Scan on (chats|chat_members|messages)\b/.test(l));
     console.log(`\n== ${name}\n${plan.trim()}`);

@@ -104,6 +104,7 @@ impl Application {
         warn_if_descriptors_are_short(config.graphql.ws_max_sockets);
         let transport = graphql::Transport {
             schema,
+            documents: graphql::ParsedDocuments::new(&config.graphql),
             sockets,
             fanout: Arc::default(),
         };

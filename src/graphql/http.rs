@@ -13,7 +13,7 @@
 
 use std::sync::Arc;
 
-use async_graphql::{BatchRequest, BatchResponse, Request, Response};
+use async_graphql::{BatchRequest, Response};
 use axum::{
     body::Bytes,
     extract::{
@@ -25,17 +25,19 @@ use axum::{
     response::{IntoResponse, Response as HttpResponse},
     Extension,
 };
+use futures_util::future::join_all;
 use serde_json::json;
 
 mod decode;
 
 pub(super) use decode::{parse_get, parse_post};
 
-use super::Transport;
 use super::{
     context::RequestAuth,
     loaders::{run_in_waves, Loaders},
-    ws,
+    metrics,
+    parsed::Prepared,
+    ws, Transport,
 };
 use crate::{auth::Credential, domain::ClientInfo, state::AppState};
 
@@ -262,40 +264,58 @@ async fn execute(
     {
         return refused(media, &error);
     }
+    let (single, requests) = match batch {
+        BatchRequest::Single(request) => (true, vec![request]),
+        BatchRequest::Batch(requests) => (false, requests),
+    };
+    let prepared: Vec<_> = (requests.into_iter())
+        .map(|request| transport.documents.prepare(request))
+        .collect();
     let (loaders, fetches) = Loaders::for_request(&state.domain);
-    let loaders = Arc::new(loaders);
-    let with_data = |request: Request| {
-        request
-            .data(Arc::clone(&auth))
-            .data(Arc::clone(&loaders))
-            .data(client.clone())
-    };
-    let batch = match batch {
-        BatchRequest::Single(request) => BatchRequest::Single(with_data(request)),
-        BatchRequest::Batch(requests) => {
-            BatchRequest::Batch(requests.into_iter().map(with_data).collect())
-        }
-    };
-    match run_in_waves(fetches, transport.schema.execute_batch(batch)).await {
-        BatchResponse::Single(response) => {
-            let request_error = is_request_error(&response);
-            let status = if request_error && media == MediaType::GraphqlResponseJson {
-                StatusCode::BAD_REQUEST
-            } else {
-                StatusCode::OK
-            };
-            let mut http = json_response(status, media, &Body::of(&response, request_error));
-            http.headers_mut().extend(response.http_headers);
-            http
-        }
-        BatchResponse::Batch(responses) => {
-            let bodies: Vec<Body<'_>> = responses
-                .iter()
-                .map(|r| Body::of(r, is_request_error(r)))
-                .collect();
-            json_response(StatusCode::OK, media, &bodies)
-        }
+    if prepared.iter().any(|p| p.as_ref().is_ok_and(|p| p.writes)) {
+        loaders.writes();
     }
+    let loaders = Arc::new(loaders);
+    let run = |prepared: async_graphql::ServerResult<Prepared>| {
+        let (auth, loaders, client) = (Arc::clone(&auth), Arc::clone(&loaders), client.clone());
+        async move {
+            match prepared {
+                Ok(Prepared {
+                    request,
+                    name,
+                    kind,
+                    ..
+                }) => {
+                    let request = request.data(auth).data(loaders).data(client);
+                    let run = transport.schema.execute(request);
+                    metrics::recorded(name.as_deref(), kind, run).await
+                }
+                // Refused before it ran, as anonymous as async-graphql would have left it.
+                Err(error) => {
+                    let refused = async { Response::from_errors(vec![error]) };
+                    metrics::recorded(None, None, refused).await
+                }
+            }
+        }
+    };
+    let execution = join_all(prepared.into_iter().map(run));
+    let mut responses = run_in_waves(fetches, execution).await;
+    if !single {
+        let bodies: Vec<Body<'_>> = (responses.iter())
+            .map(|r| Body::of(r, is_request_error(r)))
+            .collect();
+        return json_response(StatusCode::OK, media, &bodies);
+    }
+    let response = responses.pop().unwrap_or_default();
+    let request_error = is_request_error(&response);
+    let status = if request_error && media == MediaType::GraphqlResponseJson {
+        StatusCode::BAD_REQUEST
+    } else {
+        StatusCode::OK
+    };
+    let mut http = json_response(status, media, &Body::of(&response, request_error));
+    http.headers_mut().extend(response.http_headers);
+    http
 }
 
 /// A request error stopped the operation before execution: no data, and no error

@@ -9,7 +9,7 @@ use async_graphql::dataloader::{DataLoader, Loader};
 mod cache;
 mod waves;
 
-pub use cache::{QueryCache, QueryOnlyCache};
+pub use cache::QueryCache;
 pub use waves::{run_in_waves, stream_in_waves, Fetches};
 
 use crate::{
@@ -241,6 +241,11 @@ impl Loaders {
             set: std::sync::OnceLock::new(),
         };
         (loaders, fetches)
+    }
+
+    /// Turns the request's cache off: its documents hold a mutation or a subscription.
+    pub fn writes(&self) {
+        self.cache.disable();
     }
 
     /// Users a page already loaded with its rows.

@@ -18,6 +18,7 @@ use std::sync::Arc;
 use async_graphql::{Schema, SchemaBuilder};
 use axum::{routing::get, Router};
 
+pub use parsed::ParsedDocuments;
 pub use roots::{MutationRoot, QueryRoot, SubscriptionRoot};
 pub use ws::{
     fanout::Fanout,
@@ -28,7 +29,12 @@ use crate::{config::GraphqlLimits, domain::Domain, state::AppState};
 
 pub type AppSchema = Schema<QueryRoot, MutationRoot, SubscriptionRoot>;
 
-/// The schema with its abuse limits, without runtime data.
+/// The schema with async-graphql's own abuse limits (depth, complexity), without runtime
+/// data. It has no extensions: the gateway's document limits, parsed-document cache,
+/// loader-cache switch and operation metrics run around it
+/// ([`ParsedDocuments::prepare`], `metrics::recorded`), so async-graphql resolves fields
+/// and list items on its fast path (no per-field extension chain, no type names built per
+/// list item).
 pub fn schema_builder(
     limits: &GraphqlLimits,
 ) -> SchemaBuilder<QueryRoot, MutationRoot, SubscriptionRoot> {
@@ -38,16 +44,7 @@ pub fn schema_builder(
         SubscriptionRoot,
     )
     .limit_depth(limits.max_depth)
-    .limit_complexity(limits.max_complexity)
-    .extension(metrics::OperationMetrics)
-    .extension(loaders::QueryOnlyCache)
-    .extension(parsed::ParsedDocuments::new(limits::DocumentLimits {
-        max_query_bytes: limits.max_query_bytes,
-        max_selections: limits.max_selections,
-        max_aliases: limits.max_aliases,
-        max_root_fields: limits.max_root_fields,
-        introspection: limits.introspection,
-    }));
+    .limit_complexity(limits.max_complexity);
     let builder = if limits.suggestions {
         builder
     } else {
@@ -99,11 +96,12 @@ pub mod fuzzing {
     }
 }
 
-/// What the GraphQL endpoint needs besides [`AppState`]: the schema, the instance's
-/// WebSocket caps and its shared subscription payloads.
+/// What the GraphQL endpoint needs besides [`AppState`]: the schema, the documents
+/// parsed so far, the instance's WebSocket caps and its shared subscription payloads.
 #[derive(Clone)]
 pub struct Transport {
     pub schema: AppSchema,
+    pub documents: Arc<ParsedDocuments>,
     pub sockets: Arc<SocketGate>,
     pub fanout: Arc<Fanout>,
 }

@@ -10,12 +10,12 @@ use std::{
 };
 
 use async_graphql::{
-    extensions::{Extension, ExtensionContext, ExtensionFactory, NextPrepareRequest},
-    parser::types::ExecutableDocument,
-    Request, ServerResult,
+    parser::types::{DocumentOperations, ExecutableDocument, OperationDefinition, OperationType},
+    Positioned, Request, ServerResult,
 };
 
 use super::limits::DocumentLimits;
+use crate::config::GraphqlLimits;
 
 /// Documents kept at most.
 pub const MAX_DOCUMENTS: usize = 256;
@@ -23,18 +23,73 @@ pub const MAX_DOCUMENTS: usize = 256;
 pub const MAX_CACHED_BYTES: usize = 8 * 1024;
 
 /// [`DocumentLimits`], with the documents that passed them kept by their text.
-#[derive(Clone)]
 pub struct ParsedDocuments {
     limits: DocumentLimits,
-    kept: Arc<RwLock<HashMap<String, ExecutableDocument>>>,
+    kept: RwLock<HashMap<String, ExecutableDocument>>,
+}
+
+/// A request whose document parsed and passed the limits, ready to execute.
+pub struct Prepared {
+    pub request: Request,
+    /// The name of the operation it runs, when it has one.
+    pub name: Option<String>,
+    /// The type of the operation it runs (`query`, `mutation`, `subscription`), when
+    /// the document says which.
+    pub kind: Option<&'static str>,
+    /// Whether the document holds a mutation or a subscription (the request's loader
+    /// cache is turned off for it: see [`QueryCache`](super::loaders::QueryCache)).
+    pub writes: bool,
 }
 
 impl ParsedDocuments {
-    pub fn new(limits: DocumentLimits) -> Self {
-        Self {
-            limits,
-            kept: Arc::default(),
+    pub fn new(limits: &GraphqlLimits) -> Arc<Self> {
+        Arc::new(Self {
+            limits: DocumentLimits {
+                max_query_bytes: limits.max_query_bytes,
+                max_selections: limits.max_selections,
+                max_aliases: limits.max_aliases,
+                max_root_fields: limits.max_root_fields,
+                introspection: limits.introspection,
+            },
+            kept: RwLock::default(),
+        })
+    }
+
+    /// Parses `request`'s document (or reuses it) and checks it against the limits, for
+    /// HTTP and WebSocket alike, before async-graphql validates and runs it. Done here
+    /// rather than in schema extensions: a schema without extensions resolves each
+    /// field and list item without the per-field extension chain.
+    pub fn prepare(&self, mut request: Request) -> ServerResult<Prepared> {
+        if let Some(document) = self.kept(&request.query) {
+            // It passed the limits when it was kept; they have not changed since.
+            request.set_parsed_query(document);
+        } else {
+            self.limits.refuse_long(&request.query)?;
+            let query = request.query.clone();
+            let document = request.parsed_query()?;
+            self.limits.check(document)?;
+            self.keep(&query, document);
         }
+        let asked = request.operation_name.clone();
+        let document = request.parsed_query()?;
+        // The operation it runs: the one named by the request, or the document's only one.
+        let name = match (&document.operations, asked) {
+            (DocumentOperations::Multiple(ops), None) if ops.len() == 1 => {
+                ops.keys().next().map(ToString::to_string)
+            }
+            (_, name) => name,
+        };
+        let writes = document
+            .operations
+            .iter()
+            .any(|(_, op)| op.node.ty != OperationType::Query);
+        let kind = operation(document, name.as_deref()).map(|op| kind(op.node.ty));
+        Ok(Prepared {
+            request,
+            name,
+            kind,
+            writes,
+        })
     }
 
     fn kept(&self, query: &str) -> Option<ExecutableDocument> {
@@ -54,30 +109,23 @@ impl ParsedDocuments {
     }
 }
 
-impl ExtensionFactory for ParsedDocuments {
-    fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(self.clone())
+/// The operation a request runs: the named one, or the only one.
+pub(super) fn operation<'a>(
+    document: &'a ExecutableDocument,
+    operation_name: Option<&str>,
+) -> Option<&'a Positioned<OperationDefinition>> {
+    match (&document.operations, operation_name) {
+        (DocumentOperations::Single(op), _) => Some(op),
+        (DocumentOperations::Multiple(ops), Some(name)) => ops.get(name),
+        (DocumentOperations::Multiple(ops), None) if ops.len() == 1 => ops.values().next(),
+        (DocumentOperations::Multiple(_), None) => None,
     }
 }
 
-#[async_trait::async_trait]
-impl Extension for ParsedDocuments {
-    async fn prepare_request(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        mut request: Request,
-        next: NextPrepareRequest<'_>,
-    ) -> ServerResult<Request> {
-        if let Some(document) = self.kept(&request.query) {
-            // It passed the limits when it was kept; they have not changed since.
-            request.set_parsed_query(document);
-            return next.run(ctx, request).await;
-        }
-        self.limits.refuse_long(&request.query)?;
-        let query = request.query.clone();
-        let document = request.parsed_query()?;
-        self.limits.check(document)?;
-        self.keep(&query, document);
-        next.run(ctx, request).await
+fn kind(ty: OperationType) -> &'static str {
+    match ty {
+        OperationType::Query => "query",
+        OperationType::Mutation => "mutation",
+        OperationType::Subscription => "subscription",
     }
 }

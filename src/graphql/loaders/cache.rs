@@ -4,12 +4,11 @@ use std::{collections::HashMap, sync::Arc};
 
 use async_graphql::dataloader::{CacheFactory, CacheStorage};
 
-use super::Loaders;
-
 /// The request's loader cache: on for queries (pages seed it with what they loaded with
 /// their rows, fields read it), off for a document with a mutation or subscription,
 /// where a value read before a mutation field must not be answered after it, and a
-/// subscription lives long. [`QueryOnlyCache`] switches it when the document is parsed.
+/// subscription lives long. [`Loaders::writes`](super::Loaders::writes) switches it
+/// off once the documents are parsed.
 #[derive(Clone, Default)]
 pub struct QueryCache(Arc<std::sync::atomic::AtomicBool>);
 
@@ -18,7 +17,7 @@ impl QueryCache {
         !self.0.load(std::sync::atomic::Ordering::Relaxed)
     }
 
-    fn disable(&self) {
+    pub(super) fn disable(&self) {
         self.0.store(true, std::sync::atomic::Ordering::Relaxed);
     }
 }
@@ -73,39 +72,5 @@ where
 
     fn iter(&self) -> Box<dyn Iterator<Item = (&'_ K, &'_ V)> + '_> {
         Box::new(self.map.iter())
-    }
-}
-
-/// Turns the request's [`QueryCache`] off when its document holds a mutation or a
-/// subscription (checked once per request, when the document is parsed).
-pub struct QueryOnlyCache;
-
-impl async_graphql::extensions::ExtensionFactory for QueryOnlyCache {
-    fn create(&self) -> Arc<dyn async_graphql::extensions::Extension> {
-        Arc::new(QueryOnlyCache)
-    }
-}
-
-#[async_trait::async_trait]
-impl async_graphql::extensions::Extension for QueryOnlyCache {
-    async fn parse_query(
-        &self,
-        ctx: &async_graphql::extensions::ExtensionContext<'_>,
-        query: &str,
-        variables: &async_graphql::Variables,
-        next: async_graphql::extensions::NextParseQuery<'_>,
-    ) -> async_graphql::ServerResult<async_graphql::parser::types::ExecutableDocument> {
-        use async_graphql::parser::types::OperationType;
-        let document = next.run(ctx, query, variables).await?;
-        let writes = document
-            .operations
-            .iter()
-            .any(|(_, op)| op.node.ty != OperationType::Query);
-        if writes {
-            if let Some(loaders) = ctx.data_opt::<Arc<Loaders>>() {
-                loaders.cache.disable();
-            }
-        }
-        Ok(document)
     }
 }

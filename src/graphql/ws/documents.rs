@@ -1,22 +1,6 @@
 //! What a subscription document asks for, read before it runs.
 
-use async_graphql::{
-    parser::types::{DocumentOperations, ExecutableDocument, OperationDefinition},
-    Positioned,
-};
-
-/// The operation a request runs: the named one, or the only one.
-pub(super) fn operation<'a>(
-    document: &'a ExecutableDocument,
-    operation_name: Option<&str>,
-) -> Option<&'a Positioned<OperationDefinition>> {
-    match (&document.operations, operation_name) {
-        (DocumentOperations::Single(op), _) => Some(op),
-        (DocumentOperations::Multiple(ops), Some(name)) => ops.get(name),
-        (DocumentOperations::Multiple(ops), None) if ops.len() == 1 => ops.values().next(),
-        (DocumentOperations::Multiple(_), None) => None,
-    }
-}
+use crate::graphql::parsed::operation;
 
 /// Whether every root field the operation selects may be subscribed to without signing
 /// in (`botAuthSession`: the sign-in itself). Unparsable documents pass: execution

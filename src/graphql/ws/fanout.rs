@@ -99,7 +99,7 @@ impl Shape {
         variables: Option<&Value>,
     ) -> Option<Self> {
         let document = async_graphql::parser::parse_query(query).ok()?;
-        let operation = super::documents::operation(&document, operation_name)?;
+        let operation = crate::graphql::parsed::operation(&document, operation_name)?;
         if operation.node.ty != OperationType::Subscription || !operation.node.directives.is_empty()
         {
             return None;

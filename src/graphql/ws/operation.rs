@@ -78,9 +78,9 @@ pub(super) struct Operation {
 
 impl Operation {
     /// The operation as a request, with its loaders; run its results in the returned
-    /// [`Fetches`]' waves.
-    fn request(&self, caller: &Caller) -> (Request, Fetches) {
-        let (loaders, fetches) = Loaders::for_request(&caller.state.domain);
+    /// [`Fetches`]' waves. `Err`: the document did not parse or pass the limits (the
+    /// errors, as the protocol's `error` payload).
+    fn request(&self, caller: &Caller) -> Result<(Request, Fetches), Value> {
         let mut request = Request::new(self.query.clone());
         if let Some(name) = &self.operation_name {
             request = request.operation_name(name.clone());
@@ -88,17 +88,33 @@ impl Operation {
         if let Some(variables) = &self.variables {
             request = request.variables(Variables::from_json(variables.clone()));
         }
-        let request = request
+        let prepared = caller
+            .transport
+            .documents
+            .prepare(request)
+            .map_err(|error| serde_json::to_value([error]).unwrap_or(Value::Null))?;
+        let (loaders, fetches) = Loaders::for_request(&caller.state.domain);
+        if prepared.writes {
+            loaders.writes();
+        }
+        let request = prepared
+            .request
             .data(Arc::clone(&caller.auth))
             .data(Arc::new(loaders))
             .data(caller.client.clone());
-        (request, fetches)
+        Ok((request, fetches))
     }
 
     /// Runs to the end of the operation's results, then says `complete`.
     pub async fn run(self, caller: Caller, tx: Sender) {
         let tap = self.shape.as_ref().map(|_| Arc::new(Tap::default()));
-        let (mut request, fetches) = self.request(&caller);
+        let (mut request, fetches) = match self.request(&caller) {
+            Ok(prepared) => prepared,
+            Err(errors) => {
+                tx.error(&self.id, errors);
+                return;
+            }
+        };
         if let Some(tap) = &tap {
             request = request.data(Arc::clone(tap));
         }
@@ -176,7 +192,7 @@ impl Operation {
         caller: &Caller,
         update: MessageUpdate,
     ) -> Result<String, Unrenderable> {
-        let (request, fetches) = self.request(caller);
+        let (request, fetches) = self.request(caller).map_err(Unrenderable)?;
         let request = request.data(OneEvent(update));
         let results = caller.transport.schema.execute_stream(request);
         let mut results = std::pin::pin!(stream_in_waves(fetches, results));
