@@ -287,7 +287,9 @@ async fn execute(
                     ..
                 }) => {
                     let request = request.data(auth).data(loaders).data(client);
-                    let run = transport.schema.execute(request);
+                    // Boxed once: the execution's state is large, and moving it into the
+                    // span and the join would copy it each time.
+                    let run = Box::pin(transport.schema.execute(request));
                     metrics::recorded(name.as_deref(), kind, run).await
                 }
                 // Refused before it ran, as anonymous as async-graphql would have left it.
