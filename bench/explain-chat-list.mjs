@@ -48,16 +48,29 @@ function psql(database, sql, { quiet = true } = {}) {
 }
 
 const TYPES = { Int8: 'bigint', Bool: 'boolean', Text: 'text', Timestamptz: 'timestamptz' };
-const page = readdirSync(path.join(ROOT, '.sqlx'))
-  .map((f) => JSON.parse(readFileSync(path.join(ROOT, '.sqlx', f), 'utf8')))
-  .find((q) => q.query.includes('with page as ('));
-if (!page) throw new Error('the page statement is not in .sqlx/');
-const types = page.describe.parameters.Left.map((t) => TYPES[t] ?? t);
-const messagePage = readdirSync(path.join(ROOT, '.sqlx'))
-  .map((f) => JSON.parse(readFileSync(path.join(ROOT, '.sqlx', f), 'utf8')))
-  .find((q) => q.query.includes('union all') && q.query.includes('message_reactions'));
-if (!messagePage) throw new Error('the message page statement is not in .sqlx/');
-const messageTypes = messagePage.describe.parameters.Left.map((t) => TYPES[t] ?? t);
+const prepared = readdirSync(path.join(ROOT, '.sqlx')).map((f) =>
+  JSON.parse(readFileSync(path.join(ROOT, '.sqlx', f), 'utf8')),
+);
+/** A statement of .sqlx/ (found by `matches` on its text), as a psql `prepare`. */
+function statement(name, what, matches) {
+  const found = prepared.find((q) => matches(q.query));
+  if (!found) throw new Error(`the ${what} statement is not in .sqlx/`);
+  const types = found.describe.parameters.Left.map((t) => TYPES[t] ?? t);
+  return { name, prepare: `prepare ${name}(${types.join(', ')}) as ${found.query};` };
+}
+const page = statement('page', 'page', (q) => q.includes('with page as ('));
+const messagePage = statement('messages_page', 'message page', (q) => q.includes('union all') && q.includes('message_reactions'));
+
+/** EXPLAIN ANALYZE of the sixth execution of `stmt` with `params`: the plan the statement
+ *  settles on (custom or generic), as the gateway runs it. */
+function settledPlan(stmt, params, options) {
+  return psql(db, `
+    ${stmt.prepare}
+    \\o /dev/null
+    ${`execute ${stmt.name}(${params});\n`.repeat(5)}
+    \\o
+    explain (${options}) execute ${stmt.name}(${params});`);
+}
 
 psql('postgres', `drop database if exists ${db}; create database ${db};`);
 try {
@@ -106,12 +119,7 @@ try {
   };
   let failed = false;
   for (const [name, params] of Object.entries(cases)) {
-    const plan = psql(db, `
-      prepare page(${types.join(', ')}) as ${page.query};
-      \\o /dev/null
-      ${`execute page(${params});\n`.repeat(5)}
-      \\o
-      explain (analyze, buffers, costs off, summary on) execute page(${params});`);
+    const plan = settledPlan(page, params, 'analyze, buffers, costs off, summary on');
     const seq = plan.split('\n').filter((l) => /Seq Scan on (chats|chat_members|messages)\b/.test(l));
     console.log(`\n== ${name}\n${plan.trim()}`);
     if (seq.length) {
@@ -136,13 +144,7 @@ try {
   };
   let messagesFailed = false;
   for (const [name, params] of Object.entries(messageCases)) {
-    // The sixth execution's plan: the one the statement settles on (custom or generic).
-    const plan = psql(db, `
-      prepare messages_page(${messageTypes.join(', ')}) as ${messagePage.query};
-      \\o /dev/null
-      ${`execute messages_page(${params});\n`.repeat(5)}
-      \\o
-      explain (analyze, costs off, summary on) execute messages_page(${params});`);
+    const plan = settledPlan(messagePage, params, 'analyze, costs off, summary on');
     const last = plan.trim().split('\n');
     const scans = last.filter((l) => /Scan.* on messages x/.test(l));
     const read = scans.reduce((n, l) => n + Number(/actual time=[\d.]+\.\.[\d.]+ rows=(\d+)/.exec(l)?.[1] ?? 0), 0);
