@@ -63,10 +63,11 @@ fn name_label(name: Option<&str>) -> String {
         .get_or_init(Mutex::default)
         .lock()
         .unwrap_or_else(|e| e.into_inner());
-    if names.contains(name) || names.len() < MAX_NAMES {
+    if !names.contains(name) {
+        if names.len() >= MAX_NAMES {
+            return "other".to_owned();
+        }
         names.insert(name.to_owned());
-        name.to_owned()
-    } else {
-        "other".to_owned()
     }
+    name.to_owned()
 }
