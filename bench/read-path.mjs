@@ -57,6 +57,7 @@ const DEFAULTS = {
   'idle-wait-seconds': 30, // ... but at most this long (0: never wait)
   'max-minutes': 40, // hard wall-clock bound for the whole run
   out: '', // also append the JSON lines to this file
+  'keep-db': false, // leave the seeded database behind at the end (for EXPLAIN; dropped at the next start)
   'log-dir': '', // logs of the gateway and PostGraphile (default: a new /tmp/mg-read-path-* directory)
 };
 
@@ -242,7 +243,8 @@ const run = guardRun({
     for (const p of loadProcs) if (p.exitCode === null) p.kill('SIGKILL');
     await children.stopAll();
     if (proxy) proxy.close();
-    dropDatabase();
+    if (opts['keep-db']) log(`database ${opts.db} kept (--keep-db)`);
+    else dropDatabase();
     cleanRedisPrefix(opts.redis, REDIS_PREFIX);
     agent.destroy();
     if (logDir) log(`logs kept in ${logDir}`);

@@ -76,7 +76,10 @@ select p.id as "id!", p.public_id as "public_id!", p.type as "kind!: ChatKind", 
        s.privacy_last_seen as "s_privacy_last_seen?: PrivacyLevel", s.updated_at as "s_updated_at?",
        s.privacy_group_invites as "s_privacy_group_invites?: PrivacyLevel"
   from page p
-  left join lateral chat_unread(p.id, $1, greatest(p.m_last_read, p.m_cleared_before)) un on $10
+  -- The flag inside the subquery, not in the join's `on`: there the counts were computed
+  -- for every row and then dropped (a join filter runs after the inner side).
+  left join lateral (select * from chat_unread(p.id, $1, greatest(p.m_last_read, p.m_cleared_before))
+                      where $10) un on true
   left join lateral (select * from users u
                       where $12 and p.type = 'private'
                         and u.id = case when p.pair_low_user_id = $1

@@ -243,7 +243,8 @@ impl ChatObject {
 
 pub struct ChatMemberObject(pub Member);
 
-#[Object(name = "ChatMember")]
+// `serial` like `User`: only `user` may wait, so concurrency within one member buys nothing.
+#[Object(name = "ChatMember", serial)]
 impl ChatMemberObject {
     async fn id(&self) -> ID {
         ID(self.0.id.to_string())

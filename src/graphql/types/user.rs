@@ -15,7 +15,12 @@ use crate::{
     },
 };
 
-#[Object(name = "User")]
+// Fields resolve one after another (`serial`): a page holds hundreds of users (members,
+// senders), and resolving each one's fields concurrently cost a `FuturesUnordered` per
+// user for fields that almost never wait. Users of a list still resolve concurrently, so
+// their loads (contacts for the privacy rules, presence) still batch, one batch per
+// loader; a user asking for both waits for the two in turn.
+#[Object(name = "User", serial)]
 impl User {
     async fn id(&self) -> ID {
         ID(self.id.to_string())
