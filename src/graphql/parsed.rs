@@ -60,16 +60,7 @@ impl ParsedDocuments {
     /// rather than in schema extensions: a schema without extensions resolves each
     /// field and list item without the per-field extension chain.
     pub fn prepare(&self, mut request: Request) -> ServerResult<Prepared> {
-        if let Some(document) = self.kept(&request.query) {
-            // It passed the limits when it was kept; they have not changed since.
-            request.set_parsed_query(document);
-        } else {
-            self.limits.refuse_long(&request.query)?;
-            let query = request.query.clone();
-            let document = request.parsed_query()?;
-            self.limits.check(document)?;
-            self.keep(&query, document);
-        }
+        request.set_parsed_query(self.parsed(&request.query)?);
         let asked = request.operation_name.clone();
         let document = request.parsed_query()?;
         // The operation it runs: the one named by the request, or the document's only one.
@@ -90,6 +81,19 @@ impl ParsedDocuments {
             kind,
             writes,
         })
+    }
+
+    /// `query` parsed (or reused) and checked against the limits.
+    pub fn parsed(&self, query: &str) -> ServerResult<ExecutableDocument> {
+        if let Some(document) = self.kept(query) {
+            // It passed the limits when it was kept; they have not changed since.
+            return Ok(document);
+        }
+        self.limits.refuse_long(query)?;
+        let document = async_graphql::parser::parse_query(query)?;
+        self.limits.check(&document)?;
+        self.keep(query, &document);
+        Ok(document)
     }
 
     fn kept(&self, query: &str) -> Option<ExecutableDocument> {

@@ -4,6 +4,7 @@
 
 use std::{collections::HashMap, sync::Arc, time::Duration};
 
+use async_graphql::parser::types::ExecutableDocument;
 use axum::extract::ws::{CloseFrame, Message, WebSocket};
 use futures_util::{stream::SplitSink, SinkExt, StreamExt};
 use serde_json::Value;
@@ -302,7 +303,10 @@ impl Connection {
         }
         let query = payload["query"].as_str().unwrap_or_default();
         let operation_name = payload.get("operationName").and_then(Value::as_str);
-        let permit = match self.admit(query, operation_name).await {
+        // Parsed once here (and kept: the operation's request reuses it). One that does
+        // not parse or pass the limits is answered with its errors when it runs.
+        let document = self.transport.documents.parsed(query).ok();
+        let permit = match self.admit(query, document.as_ref(), operation_name).await {
             Ok(permit) => permit,
             Err(refused) => {
                 for frame in refused.frames(self.protocol, &id) {
@@ -314,7 +318,8 @@ impl Connection {
         let variables = payload.get("variables").filter(|v| v.is_object()).cloned();
         let operation = Operation {
             id: id.clone(),
-            shape: Shape::of(query, operation_name, variables.as_ref()),
+            shape: (document.as_ref())
+                .and_then(|d| Shape::of(d, query, operation_name, variables.as_ref())),
             query: query.to_owned(),
             operation_name: operation_name.map(str::to_owned),
             variables,
@@ -346,6 +351,7 @@ impl Connection {
     async fn admit(
         &self,
         query: &str,
+        document: Option<&ExecutableDocument>,
         operation_name: Option<&str>,
     ) -> Result<SubscriptionPermit, Refused> {
         let cap = self.state.config.graphql.ws_max_operations;
@@ -369,7 +375,7 @@ impl Connection {
                 "extensions": extensions,
             }])));
         }
-        if self.principal.is_none() && !only_public_subscriptions(query, operation_name) {
+        if self.principal.is_none() && !only_public_subscriptions(document, query, operation_name) {
             return Err(Refused::Unauthenticated);
         }
         self.transport.sockets.subscription().ok_or_else(|| {

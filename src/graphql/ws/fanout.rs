@@ -94,12 +94,12 @@ impl Shape {
     /// The shape of a subscription when every field it selects is viewer-independent;
     /// `None` means "resolve per socket".
     pub fn of(
+        document: &ExecutableDocument,
         query: &str,
         operation_name: Option<&str>,
         variables: Option<&Value>,
     ) -> Option<Self> {
-        let document = async_graphql::parser::parse_query(query).ok()?;
-        let operation = crate::graphql::parsed::operation(&document, operation_name)?;
+        let operation = crate::graphql::parsed::operation(document, operation_name)?;
         if operation.node.ty != OperationType::Subscription || !operation.node.directives.is_empty()
         {
             return None;
@@ -113,7 +113,7 @@ impl Shape {
         if field.node.name.node != SHARED_ROOT || !field.node.directives.is_empty() {
             return None;
         }
-        if !shared_selection(&document, &field.node.selection_set.node, "MessageEvent", 0) {
+        if !shared_selection(document, &field.node.selection_set.node, "MessageEvent", 0) {
             return None;
         }
         let variables = variables.map(Value::to_string).unwrap_or_default();
@@ -325,7 +325,13 @@ mod tests {
     use super::*;
 
     fn shape(query: &str) -> Option<Shape> {
-        Shape::of(query, None, None)
+        of(query, None)
+    }
+
+    fn of(query: &str, variables: Option<&Value>) -> Option<Shape> {
+        // An unparsable document never reaches `Shape::of`: the socket has no document.
+        let document = async_graphql::parser::parse_query(query).ok()?;
+        Shape::of(&document, query, None, variables)
     }
 
     #[test]
@@ -358,9 +364,9 @@ mod tests {
     #[test]
     fn shapes_differ_by_document_variables_and_operation() {
         let q = "subscription($c: ID) { messageEvents(chatId: $c) { kind } }";
-        let a = Shape::of(q, None, Some(&serde_json::json!({ "c": "1" }))).expect("shared");
-        let b = Shape::of(q, None, Some(&serde_json::json!({ "c": "2" }))).expect("shared");
-        let c = Shape::of(q, None, Some(&serde_json::json!({ "c": "1" }))).expect("shared");
+        let a = of(q, Some(&serde_json::json!({ "c": "1" }))).expect("shared");
+        let b = of(q, Some(&serde_json::json!({ "c": "2" }))).expect("shared");
+        let c = of(q, Some(&serde_json::json!({ "c": "1" }))).expect("shared");
         assert_ne!(a.key, b.key);
         assert_eq!(a.key, c.key);
         assert_eq!(a.hash, c.hash);
