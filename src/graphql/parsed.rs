@@ -60,7 +60,16 @@ impl ParsedDocuments {
     /// rather than in schema extensions: a schema without extensions resolves each
     /// field and list item without the per-field extension chain.
     pub fn prepare(&self, mut request: Request) -> ServerResult<Prepared> {
-        request.set_parsed_query(self.parsed(&request.query)?);
+        if let Some(document) = self.kept(&request.query) {
+            // It passed the limits when it was kept; they have not changed since.
+            request.set_parsed_query(document);
+        } else {
+            // Parsed by the request itself: a GET request's document was already parsed
+            // when it was decoded (`refuse_mutation_over_get`).
+            self.limits.refuse_long(&request.query)?;
+            let query = request.query.clone();
+            self.checked(&query, request.parsed_query()?)?;
+        }
         let asked = request.operation_name.clone();
         let document = request.parsed_query()?;
         // The operation it runs: the one named by the request, or the document's only one.
@@ -91,9 +100,15 @@ impl ParsedDocuments {
         }
         self.limits.refuse_long(query)?;
         let document = async_graphql::parser::parse_query(query)?;
-        self.limits.check(&document)?;
-        self.keep(query, &document);
+        self.checked(query, &document)?;
         Ok(document)
+    }
+
+    /// Checks a newly parsed `document` against the limits and keeps it.
+    fn checked(&self, query: &str, document: &ExecutableDocument) -> ServerResult<()> {
+        self.limits.check(document)?;
+        self.keep(query, document);
+        Ok(())
     }
 
     fn kept(&self, query: &str) -> Option<ExecutableDocument> {

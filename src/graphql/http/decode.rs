@@ -1,10 +1,7 @@
 //! Decoding GraphQL-over-HTTP requests: `POST` bodies (JSON, `application/graphql`,
 //! batches) and `GET` query strings, refusing mutations over `GET`.
 
-use async_graphql::{
-    parser::types::{DocumentOperations, OperationType},
-    BatchRequest, Request, Variables,
-};
+use async_graphql::{parser::types::OperationType, BatchRequest, Request, Variables};
 use axum::http::{header, HeaderMap, StatusCode};
 use serde_json::{Map, Value};
 
@@ -165,12 +162,7 @@ fn refuse_mutation_over_get(request: &mut Request) -> Result<(), RequestError> {
     let Ok(document) = request.parsed_query() else {
         return Ok(());
     };
-    let operation = match (&document.operations, operation_name.as_deref()) {
-        (DocumentOperations::Single(op), _) => Some(op),
-        (DocumentOperations::Multiple(ops), Some(name)) => ops.get(name),
-        (DocumentOperations::Multiple(ops), None) if ops.len() == 1 => ops.values().next(),
-        _ => None,
-    };
+    let operation = crate::graphql::parsed::operation(document, operation_name.as_deref());
     if operation.is_some_and(|op| op.node.ty == OperationType::Mutation) {
         return Err(RequestError {
             status: StatusCode::METHOD_NOT_ALLOWED,
