@@ -74,6 +74,29 @@ pub struct Member {
     pub cleared_before_message_id: i64,
 }
 
+/// A member as member lists show them: who, their role, since when (none of their own
+/// reading state). What a chat page carries for its members.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct MemberSummary {
+    pub id: i64,
+    pub chat_id: i64,
+    pub user_id: i64,
+    pub role: Role,
+    pub joined_at: DateTime<Utc>,
+}
+
+impl From<&Member> for MemberSummary {
+    fn from(member: &Member) -> Self {
+        Self {
+            id: member.id,
+            chat_id: member.chat_id,
+            user_id: member.user_id,
+            role: member.role,
+            joined_at: member.joined_at,
+        }
+    }
+}
+
 #[tracing::instrument(level = "debug", skip_all, fields(id = id))]
 pub async fn find(db: impl PgExecutor<'_>, id: i64) -> Result<Option<Chat>, sqlx::Error> {
     sqlx::query_as!(

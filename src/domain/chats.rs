@@ -16,7 +16,9 @@ use crate::{
     realtime::{topics, Event},
 };
 
-pub use crate::db::chats::{Chat, ChatCursor, ChatKind, Member, MemberSettings, Role};
+pub use crate::db::chats::{
+    Chat, ChatCursor, ChatKind, Member, MemberSettings, MemberSummary, Role,
+};
 pub use read::{ChatFacts, ChatListRead, ChatWants};
 
 impl ChatKind {

@@ -422,6 +422,50 @@ async fn the_chat_list_pages_with_cursors_and_filters_by_query() {
     );
 }
 
+/// A search matches private chats by their counterpart's name as well as titles, and
+/// pages like the list (forward with `after`, backward with `last`); its chats' members
+/// come oldest first, with their roles.
+#[tokio::test]
+async fn a_chat_search_matches_counterparts_and_pages_like_the_list() {
+    let app = spawn_app().await;
+    let (alice, alice_id) = quick_user(&app, "Alice").await;
+    let (_, bob_id) = quick_user(&app, "Bobby").await;
+    let (_, cid_id) = quick_user(&app, "Cid").await;
+    let private = json!({ "i": { "type": "PRIVATE", "memberIds": [bob_id] } });
+    let private = gql(&app, &alice, CREATE, private).await["createChat"]["id"].clone();
+    let cats = group(&app, &alice, "Bobcats", &[&cid_id, &bob_id]).await;
+    // Bob is a member, but a search matches titles and counterparts, not members.
+    group(&app, &alice, "Other", &[&bob_id]).await;
+    let room = group(&app, &alice, "Bob's room", &[]).await;
+    let search =
+        "query($a: String, $l: Int) { chats(query: \"bob\", first: 2, after: $a, last: $l) {
+        edges { node { id members { userId role } } }
+        pageInfo { hasNextPage hasPreviousPage endCursor } } }";
+    let first = gql(&app, &alice, search, json!({})).await;
+    assert_eq!(ids(&first), [room.clone(), cats.clone()]);
+    assert_eq!(first["chats"]["pageInfo"]["hasNextPage"], true);
+    let members = &first["chats"]["edges"][1]["node"]["members"];
+    assert_eq!(
+        members[0]["userId"],
+        alice_id.as_str(),
+        "oldest first: {members}"
+    );
+    assert_eq!(members[0]["role"], "OWNER");
+    assert_eq!(members.as_array().map(Vec::len), Some(3));
+    let after = first["chats"]["pageInfo"]["endCursor"].clone();
+    let rest = gql(&app, &alice, search, json!({ "a": after })).await;
+    assert_eq!(ids(&rest), [private.as_str().expect("id")]);
+    assert_eq!(rest["chats"]["pageInfo"]["hasNextPage"], false);
+    assert_eq!(rest["chats"]["pageInfo"]["hasPreviousPage"], true);
+    let last = gql(&app, &alice, search, json!({ "l": 2 })).await;
+    assert_eq!(ids(&last), [cats, private.as_str().expect("id").to_owned()]);
+    let none = "{ chats(query: \"nobody here\") { edges { node { id } } } }";
+    assert_eq!(
+        ids(&gql(&app, &alice, none, json!({})).await),
+        Vec::<String>::new()
+    );
+}
+
 /// Group-invite privacy (§3.7) and blocks decide who may be added to a group: `NOBODY`
 /// refuses everyone, `CONTACTS` only people in the invitee's contacts, and a block
 /// either way refuses (the whole `createChat` fails).

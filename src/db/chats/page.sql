@@ -1,7 +1,8 @@
 -- One page of a user's chat list with everything the page shows beside it, each extra
 -- behind its own flag (see `db::chats::page`): $10 unread counters, $11 member counts,
--- $12 counterparts, $13 members (one array per column, in no order: the caller sorts
--- them), $14 last messages the viewer may see, $15 their senders.
+-- $12 counterparts, $13 members (who, their role, since when: one array per column, in
+-- no order: the caller sorts them), $14 last messages the viewer may see, $15 their
+-- senders. A search ($3) is the ids of the viewer's chats that match it (`matching`).
 with page as (
   select c.*, m.id as m_id, m.user_id as m_user_id, m.role as m_role,
          m.joined_at as m_joined_at, m.archived as m_archived, m.pinned as m_pinned,
@@ -10,26 +11,19 @@ with page as (
          m.last_delivered_message_id as m_last_delivered
     from chat_members m
     join lateral (select * from chats where id = m.chat_id offset 0) c on true
-    left join lateral (select * from users cu where $3::text is not null and cu.id <> $1
-                          and cu.id = case when c.pair_low_user_id = $1 then c.pair_high_user_id
-                                           else c.pair_low_user_id end offset 0) cu on true
    where m.user_id = $1 and m.archived = $2
-     and ($3::text is null
-          or c.title ilike $3 or c.handle ilike $3 or c.type = lower(trim('%' from $3))
-          or cu.name ilike $3 or cu.username ilike $3 or cu.first_name ilike $3 or cu.last_name ilike $3)
+     and ($3::bigint[] is null or m.chat_id = any($3))
      and ($4::boolean is null
           or (not $9 and (m.pinned, coalesce(m.pinned_at, 'epoch'::timestamptz),
                           c.last_message_at, c.id) < ($4, $5, $6, $7))
           or ($9 and (m.pinned, coalesce(m.pinned_at, 'epoch'::timestamptz),
                       c.last_message_at, c.id) > ($4, $5, $6, $7)))
-   order by case when not $9 then m.pinned end desc,
-            case when not $9 then coalesce(m.pinned_at, 'epoch'::timestamptz) end desc,
-            case when not $9 then c.last_message_at end desc,
-            case when not $9 then c.id end desc,
-            case when $9 then m.pinned end,
-            case when $9 then coalesce(m.pinned_at, 'epoch'::timestamptz) end,
-            case when $9 then c.last_message_at end,
-            case when $9 then c.id end
+   -- Two row-valued keys, one per direction (the other is null for every row): a
+   -- quarter of the sort keys of one per column and direction, the same order.
+   order by case when not $9 then (m.pinned, coalesce(m.pinned_at, 'epoch'::timestamptz),
+                                   c.last_message_at, c.id) end desc,
+            case when $9 then (m.pinned, coalesce(m.pinned_at, 'epoch'::timestamptz),
+                               c.last_message_at, c.id) end
    limit $8)
 select p.id as "id!", p.public_id as "public_id!", p.type as "kind!: ChatKind", p.title,
        p.description, p.avatar_url, p.handle, p.is_public as "is_public!",
@@ -56,9 +50,7 @@ select p.id as "id!", p.public_id as "public_id!", p.type as "kind!: ChatKind", 
        u.privacy_last_seen as "u_privacy_last_seen?: PrivacyLevel", u.updated_at as "u_updated_at?",
        u.privacy_group_invites as "u_privacy_group_invites?: PrivacyLevel",
        mm.ids as "mm_ids?", mm.user_ids as "mm_user_ids?", mm.roles as "mm_roles?: Vec<Role>",
-       mm.joined as "mm_joined?", mm.archived as "mm_archived?", mm.pinned as "mm_pinned?",
-       mm.muted as "mm_muted?", mm.last_read as "mm_last_read?",
-       mm.last_delivered as "mm_last_delivered?", mm.cleared as "mm_cleared?",
+       mm.joined as "mm_joined?",
        lm.id as "lm_id?", lm.sender_id as "lm_sender_id?", lm.type as "lm_kind?: MessageKind",
        lm.text as "lm_text?", lm.reply_to_message_id as "lm_reply_to?",
        lm.forwarded_from_message_id as "lm_forwarded_from_message?",
@@ -89,13 +81,7 @@ select p.id as "id!", p.public_id as "public_id!", p.type as "kind!: ChatKind", 
   left join lateral (select array_agg(x.id) as ids,
                             array_agg(x.user_id) as user_ids,
                             array_agg(x.role) as roles,
-                            array_agg(x.joined_at) as joined,
-                            array_agg(x.archived) as archived,
-                            array_agg(x.pinned) as pinned,
-                            array_agg(x.muted) as muted,
-                            array_agg(x.last_read_message_id) as last_read,
-                            array_agg(x.last_delivered_message_id) as last_delivered,
-                            array_agg(x.cleared_before_message_id) as cleared
+                            array_agg(x.joined_at) as joined
                        from chat_members x
                       where $13 and x.chat_id = p.id) mm on true
   left join lateral (select * from messages x

@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Utc};
 
-use super::{Chat, ChatCursor, ChatKind, Member, PageRow, Role};
+use super::{Chat, ChatCursor, ChatKind, Member, MemberSummary, PageRow, Role};
 use crate::db::{
     messages::{Message, MessageKind, MessageRow},
     users::{joined_user, PrivacyLevel},
@@ -65,12 +65,6 @@ pub(super) struct Flat {
     pub(super) mm_user_ids: Option<Vec<i64>>,
     pub(super) mm_roles: Option<Vec<Role>>,
     pub(super) mm_joined: Option<Vec<DateTime<Utc>>>,
-    pub(super) mm_archived: Option<Vec<bool>>,
-    pub(super) mm_pinned: Option<Vec<bool>>,
-    pub(super) mm_muted: Option<Vec<bool>>,
-    pub(super) mm_last_read: Option<Vec<i64>>,
-    pub(super) mm_last_delivered: Option<Vec<i64>>,
-    pub(super) mm_cleared: Option<Vec<i64>>,
     pub(super) lm_id: Option<i64>,
     pub(super) lm_sender_id: Option<i64>,
     pub(super) lm_kind: Option<MessageKind>,
@@ -189,12 +183,6 @@ struct MemberColumns {
     user_ids: Vec<i64>,
     roles: Vec<Role>,
     joined: Vec<DateTime<Utc>>,
-    archived: Vec<bool>,
-    pinned: Vec<bool>,
-    muted: Vec<bool>,
-    last_read: Vec<i64>,
-    last_delivered: Vec<i64>,
-    cleared: Vec<i64>,
 }
 
 fn member_columns(r: &mut Flat) -> Option<MemberColumns> {
@@ -203,44 +191,22 @@ fn member_columns(r: &mut Flat) -> Option<MemberColumns> {
         user_ids: r.mm_user_ids.take()?,
         roles: r.mm_roles.take()?,
         joined: r.mm_joined.take()?,
-        archived: r.mm_archived.take()?,
-        pinned: r.mm_pinned.take()?,
-        muted: r.mm_muted.take()?,
-        last_read: r.mm_last_read.take()?,
-        last_delivered: r.mm_last_delivered.take()?,
-        cleared: r.mm_cleared.take()?,
     })
 }
 
 impl MemberColumns {
     /// The members of `chat_id`, oldest first.
-    fn into_members(self, chat_id: i64) -> Vec<Member> {
-        let n = [
-            self.user_ids.len(),
-            self.roles.len(),
-            self.joined.len(),
-            self.archived.len(),
-            self.pinned.len(),
-            self.muted.len(),
-            self.last_read.len(),
-            self.last_delivered.len(),
-            self.cleared.len(),
-        ]
-        .into_iter()
-        .fold(self.ids.len(), usize::min);
-        let mut members: Vec<Member> = (0..n)
-            .map(|i| Member {
+    fn into_members(self, chat_id: i64) -> Vec<MemberSummary> {
+        let n = [self.user_ids.len(), self.roles.len(), self.joined.len()]
+            .into_iter()
+            .fold(self.ids.len(), usize::min);
+        let mut members: Vec<MemberSummary> = (0..n)
+            .map(|i| MemberSummary {
                 id: self.ids[i],
                 chat_id,
                 user_id: self.user_ids[i],
                 role: self.roles[i],
                 joined_at: self.joined[i],
-                archived: self.archived[i],
-                pinned: self.pinned[i],
-                muted: self.muted[i],
-                last_read_message_id: self.last_read[i],
-                last_delivered_message_id: self.last_delivered[i],
-                cleared_before_message_id: self.cleared[i],
             })
             .collect();
         members.sort_unstable_by_key(|m| (m.joined_at, m.id));

@@ -3,9 +3,10 @@
 //! last messages and their senders, members and their users, who is online) come from
 //! a fixed number of statements, chosen by what the caller asked for ([`ChatWants`]):
 //!
-//! 1. the page with the viewer's memberships, counters, counterparts, members, and last
+//! 1. for a search only, the ids of the viewer's chats that match;
+//! 2. the page with the viewer's memberships, counters, counterparts, members, and last
 //!    messages with their senders;
-//! 2. only when the members' users are asked for, the members with their users.
+//! 3. only when the members' users are asked for, the members with their users.
 //!
 //! Chats loaded elsewhere ([`ChatService::read_views`]) take one concurrent round for
 //! counters and counterparts, then one for last messages and members.
@@ -18,7 +19,7 @@ use std::{
     sync::Arc,
 };
 
-use super::{ChatCursor, ChatPageRequest, ChatService, ChatView, Member};
+use super::{ChatCursor, ChatPageRequest, ChatService, ChatView, MemberSummary};
 use crate::{
     db::{self, chats::PageExtras},
     domain::{messages::Message, users::User, visibility::Audience, Principal},
@@ -68,7 +69,8 @@ pub struct ChatFacts {
     /// Counterparts, senders and members' users that were asked for.
     pub users: HashMap<i64, Arc<User>>,
     pub last_messages: HashMap<i64, Arc<Message>>,
-    pub members: HashMap<i64, Arc<Vec<Member>>>,
+    /// Members, oldest first.
+    pub members: HashMap<i64, Arc<Vec<MemberSummary>>>,
     /// Other users online whose last-seen privacy lets the viewer see it.
     pub online: HashSet<i64>,
 }
@@ -102,8 +104,8 @@ pub struct ChatListRead {
 }
 
 impl ChatService<'_> {
-    /// `chats` with what the reader shows: one statement, and a second only for the
-    /// members' users.
+    /// `chats` with what the reader shows: one statement (two for a search), and one more
+    /// only for the members' users.
     #[tracing::instrument(level = "debug", skip_all, fields(user_id = caller.user_id))]
     pub async fn read_list(
         &self,
@@ -122,9 +124,15 @@ impl ChatService<'_> {
             .map(str::trim)
             .filter(|q| !q.is_empty())
             .map(crate::domain::like_pattern);
+        let matching = match &pattern {
+            Some(pattern) => Some(
+                db::chats::matching(self.0.db().exec(), caller.user_id, archived, pattern).await?,
+            ),
+            None => None,
+        };
         let window = db::chats::PageWindow {
             archived,
-            search: pattern.as_deref(),
+            only: matching.as_deref(),
             cursor,
             backward,
             limit: limit + 1,
@@ -270,7 +278,7 @@ impl ChatService<'_> {
             }
             facts.last_messages.insert(id, Arc::new(row.message));
         }
-        let mut by_chat: HashMap<i64, Vec<Member>> = HashMap::new();
+        let mut by_chat: HashMap<i64, Vec<MemberSummary>> = HashMap::new();
         for row in members {
             if let Some(user) = row.user {
                 facts.users.insert(user.id, Arc::new(user));
@@ -278,7 +286,7 @@ impl ChatService<'_> {
             by_chat
                 .entry(row.member.chat_id)
                 .or_default()
-                .push(row.member);
+                .push(MemberSummary::from(&row.member));
         }
         facts.members.extend(
             by_chat

@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 
 use crate::{
     domain::{
-        chats::{admin::InviteLink, ChatFacts, ChatKind, ChatView, Member},
+        chats::{admin::InviteLink, ChatFacts, ChatKind, ChatView, MemberSummary},
         messages::Message,
         users::User,
     },
@@ -74,7 +74,10 @@ impl ChatObject {
             .map_err(|e| to_graphql(&e))
     }
 
-    async fn members_of_chat(&self, ctx: &Context<'_>) -> async_graphql::Result<Arc<Vec<Member>>> {
+    async fn members_of_chat(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Arc<Vec<MemberSummary>>> {
         let chat_id = self.view.chat.id;
         if let Some(members) = self.facts.as_ref().and_then(|f| f.members.get(&chat_id)) {
             return Ok(Arc::clone(members));
@@ -84,7 +87,8 @@ impl ChatObject {
             .load_one(chat_id)
             .await
             .map_err(|e| to_graphql(&e))?;
-        Ok(members.unwrap_or_default())
+        let members = members.as_deref().map_or(&[][..], Vec::as_slice);
+        Ok(Arc::new(members.iter().map(MemberSummary::from).collect()))
     }
 
     async fn unread(&self, ctx: &Context<'_>) -> async_graphql::Result<(i64, i64)> {
@@ -227,7 +231,7 @@ impl ChatObject {
     /// Members, oldest first.
     async fn members(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<ChatMemberObject>> {
         let members = self.members_of_chat(ctx).await?;
-        Ok(members.iter().cloned().map(ChatMemberObject).collect())
+        Ok(members.iter().copied().map(ChatMemberObject).collect())
     }
     /// The other participant of a private chat.
     async fn counterpart(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Arc<User>>> {
@@ -241,7 +245,7 @@ impl ChatObject {
     }
 }
 
-pub struct ChatMemberObject(pub Member);
+pub struct ChatMemberObject(pub MemberSummary);
 
 // `serial` like `User`: only `user` may wait, so concurrency within one member buys nothing.
 #[Object(name = "ChatMember", serial)]

@@ -154,7 +154,7 @@ pub async fn chat_detail(
         .facts
         .members
         .get(&chat_id)
-        .map(|members| members.iter().cloned().map(Into::into).collect())
+        .map(|members| members.iter().copied().map(Into::into).collect())
         .unwrap_or_default();
     Ok(ChatDetailRead {
         chat: facts.read(view).await,

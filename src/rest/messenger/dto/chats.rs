@@ -4,7 +4,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::{patch, Choice, MessageType, Timestamp};
-use crate::domain::chats::{admin::InviteLink, Chat, ChatKind, Member, Role};
+use crate::domain::chats::{admin::InviteLink, Chat, ChatKind, Member, MemberSummary, Role};
 
 /// The seed's `ChatType` of a chat (see [`ChatType`]'s `From<ChatKind>`).
 pub fn chat_type(chat: &Chat) -> ChatType {
@@ -111,6 +111,12 @@ pub struct ChatMemberRead {
 
 impl From<Member> for ChatMemberRead {
     fn from(member: Member) -> Self {
+        MemberSummary::from(&member).into()
+    }
+}
+
+impl From<MemberSummary> for ChatMemberRead {
+    fn from(member: MemberSummary) -> Self {
         Self {
             id: member.id,
             user_id: member.user_id,
