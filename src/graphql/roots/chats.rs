@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use async_graphql::{
-    connection::{Connection, Edge},
+    connection::{Connection, CursorType, Edge},
     Context, Object, ID,
 };
 use base64::Engine as _;
@@ -22,6 +22,24 @@ const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::URL
 
 fn encode_cursor(cursor: &ChatCursor) -> String {
     B64.encode(serde_json::to_vec(cursor).unwrap_or_default())
+}
+
+/// A chat's place in the list, encoded only when the response reads a cursor (`cursor`,
+/// `startCursor`, `endCursor`): a page that asks for none encodes none.
+struct ListCursor(ChatCursor);
+
+impl CursorType for ListCursor {
+    type Error = &'static str;
+
+    fn decode_cursor(raw: &str) -> Result<Self, Self::Error> {
+        decode_cursor(raw, "after")
+            .map(Self)
+            .map_err(|_| "is not a cursor of this list")
+    }
+
+    fn encode_cursor(&self) -> String {
+        encode_cursor(&self.0)
+    }
 }
 
 fn decode_cursor(raw: &str, field: &str) -> Result<ChatCursor, AppError> {
@@ -71,7 +89,7 @@ impl ChatQuery {
         before: Option<String>,
         #[graphql(default_with = "Some(false)")] archived: Option<bool>,
         query: Option<String>,
-    ) -> async_graphql::Result<Connection<String, ChatObject>> {
+    ) -> async_graphql::Result<Connection<ListCursor, ChatObject>> {
         let principal = principal(ctx).await?;
         let after = after.map(|c| decode_cursor(&c, "after")).transpose()?;
         let before = before.map(|c| decode_cursor(&c, "before")).transpose()?;
@@ -107,7 +125,7 @@ impl ChatQuery {
             .edges
             .extend(page.items.into_iter().map(|(view, cursor)| {
                 let node = ChatObject::with_facts(view, Arc::clone(&facts));
-                Edge::new(encode_cursor(&cursor), node)
+                Edge::new(ListCursor(cursor), node)
             }));
         Ok(connection)
     }
