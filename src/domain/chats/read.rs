@@ -120,16 +120,7 @@ impl ChatService<'_> {
             ChatPageRequest::Backward { before, n } => (before, true, n),
         };
         let limit = crate::domain::page_size(n)?;
-        let pattern = query
-            .map(str::trim)
-            .filter(|q| !q.is_empty())
-            .map(crate::domain::like_pattern);
-        let matching = match &pattern {
-            Some(pattern) => Some(
-                db::chats::matching(self.0.db().exec(), caller.user_id, archived, pattern).await?,
-            ),
-            None => None,
-        };
+        let matching = self.matching(caller.user_id, archived, query).await?;
         let window = db::chats::PageWindow {
             archived,
             only: matching.as_deref(),
@@ -199,6 +190,22 @@ impl ChatService<'_> {
             has_next,
             facts,
         })
+    }
+
+    /// For a search (`query` not blank), the ids of `viewer`'s chats that match it: the
+    /// titles, handles, types and private counterparts' names. `None`: no search.
+    async fn matching(
+        &self,
+        viewer: i64,
+        archived: bool,
+        query: Option<&str>,
+    ) -> AppResult<Option<Vec<i64>>> {
+        let Some(query) = query.map(str::trim).filter(|q| !q.is_empty()) else {
+            return Ok(None);
+        };
+        let pattern = crate::domain::like_pattern(query);
+        let ids = db::chats::matching(self.0.db().exec(), viewer, archived, &pattern).await?;
+        Ok(Some(ids))
     }
 
     /// The facts of chats loaded elsewhere (one chat, a new chat, the saved chat).
