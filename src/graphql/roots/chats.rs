@@ -32,9 +32,7 @@ impl CursorType for ListCursor {
     type Error = &'static str;
 
     fn decode_cursor(raw: &str) -> Result<Self, Self::Error> {
-        decode_cursor(raw, "after")
-            .map(Self)
-            .map_err(|_| "is not a cursor of this list")
+        parse_cursor(raw).map(Self).ok_or(NOT_A_CURSOR)
     }
 
     fn encode_cursor(&self) -> String {
@@ -42,11 +40,16 @@ impl CursorType for ListCursor {
     }
 }
 
-fn decode_cursor(raw: &str, field: &str) -> Result<ChatCursor, AppError> {
+const NOT_A_CURSOR: &str = "is not a cursor of this list";
+
+fn parse_cursor(raw: &str) -> Option<ChatCursor> {
     B64.decode(raw)
         .ok()
         .and_then(|bytes| serde_json::from_slice(&bytes).ok())
-        .ok_or_else(|| AppError::invalid(field, "is not a cursor of this list"))
+}
+
+fn decode_cursor(raw: &str, field: &str) -> Result<ChatCursor, AppError> {
+    parse_cursor(raw).ok_or_else(|| AppError::invalid(field, NOT_A_CURSOR))
 }
 
 /// What the selection of a `chats` page reads, through `edges { node }` and `nodes`
