@@ -84,7 +84,11 @@ impl Application {
             tracing::warn!("TELEGRAM_BOT_TOKEN is not set: initData `hash` cannot be checked");
         }
         let domain = Domain::new(Arc::clone(&config), db.clone(), bus, clock)?;
-        let schema = graphql::build_schema(domain.clone(), &config.graphql);
+        let build = |mode| graphql::build_schema(domain.clone(), &config.graphql, mode);
+        let (schema, validated) = (
+            build(async_graphql::ValidationMode::Strict),
+            build(async_graphql::ValidationMode::Fast),
+        );
         let listener = TcpListener::bind(config.bind_addr)
             .await
             .with_context(|| format!("binding {}", config.bind_addr))?;
@@ -104,6 +108,7 @@ impl Application {
         warn_if_descriptors_are_short(config.graphql.ws_max_sockets);
         let transport = graphql::Transport {
             schema,
+            validated,
             documents: graphql::ParsedDocuments::new(&config.graphql),
             sockets,
             fanout: Arc::default(),

@@ -284,13 +284,22 @@ async fn execute(
                     request,
                     name,
                     kind,
+                    kept,
                     ..
                 }) => {
                     let request = request.data(auth).data(loaders).data(client);
+                    let schema = match &kept {
+                        Some(kept) if kept.validated() => &transport.validated,
+                        _ => &transport.schema,
+                    };
                     // Boxed once: the execution's state is large, and moving it into the
                     // span and the join would copy it each time.
-                    let run = Box::pin(transport.schema.execute(request));
-                    metrics::recorded(name.as_deref(), kind, run).await
+                    let run = Box::pin(schema.execute(request));
+                    let response = metrics::recorded(name.as_deref(), kind, run).await;
+                    if let Some(kept) = kept.filter(|_| !is_request_error(&response)) {
+                        kept.passed_validation();
+                    }
+                    response
                 }
                 // Refused before it ran, as anonymous as async-graphql would have left it.
                 Err(error) => {

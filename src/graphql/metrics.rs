@@ -4,17 +4,18 @@
 //! `graphql.operation` span.
 
 use std::{
-    collections::HashSet,
+    collections::HashMap,
     future::Future,
     sync::{Mutex, OnceLock},
     time::Instant,
 };
 
 use async_graphql::Response;
+use metrics::{Counter, Histogram};
 use tracing::Instrument as _;
 
-/// Distinct operation names recorded at most; later new names count as `other`, so
-/// client-chosen names cannot grow the registry without end.
+/// Distinct operation names (with their types) recorded at most; later new names count
+/// as `other`, so client-chosen names cannot grow the registry without end.
 const MAX_NAMES: usize = 200;
 
 /// Runs `operation` (named `name`, of type `kind` as far as known) and records it.
@@ -32,42 +33,72 @@ pub async fn recorded(
         kind = ty,
     );
     let response = operation.instrument(span).await;
-    let name = name_label(name);
-    let outcome = if response.errors.is_empty() {
-        "ok"
+    let handles = Handles::of(name, ty);
+    if response.errors.is_empty() {
+        handles.ok.increment(1);
     } else {
-        "error"
-    };
-    metrics::counter!("graphql_operations_total",
-        "operation" => name.clone(), "type" => ty, "outcome" => outcome)
-    .increment(1);
-    metrics::histogram!("graphql_operation_duration_seconds",
-        "operation" => name, "type" => ty)
-    .record(started.elapsed());
+        handles.error.increment(1);
+    }
+    handles.duration.record(started.elapsed());
     response
 }
 
-/// The label for a client-chosen operation name.
-fn name_label(name: Option<&str>) -> String {
-    static NAMES: OnceLock<Mutex<HashSet<String>>> = OnceLock::new();
-    let Some(name) = name else {
-        return "anonymous".to_owned();
-    };
-    if name.is_empty()
-        || name.len() > 64
-        || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
-    {
-        return "invalid".to_owned();
-    }
-    let mut names = NAMES
-        .get_or_init(Mutex::default)
-        .lock()
-        .unwrap_or_else(|e| e.into_inner());
-    if !names.contains(name) {
-        if names.len() >= MAX_NAMES {
-            return "other".to_owned();
+/// One operation name's and type's metrics, registered once: looking them up by their
+/// labels costs each operation a key built and hashed per metric.
+#[derive(Clone)]
+struct Handles {
+    ok: Counter,
+    error: Counter,
+    duration: Histogram,
+}
+
+impl Handles {
+    fn of(name: Option<&str>, ty: &'static str) -> Self {
+        static KNOWN: OnceLock<Mutex<HashMap<&'static str, HashMap<String, Handles>>>> =
+            OnceLock::new();
+        let label = name_label(name);
+        let mut known = KNOWN
+            .get_or_init(Mutex::default)
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        let names = known.entry(ty).or_default();
+        if let Some(handles) = names.get(label) {
+            return handles.clone();
         }
-        names.insert(name.to_owned());
+        let total: usize = known.values().map(HashMap::len).sum();
+        let label = if total >= MAX_NAMES { "other" } else { label };
+        let names = known.entry(ty).or_default();
+        names
+            .entry(label.to_owned())
+            .or_insert_with(|| Self::register(label, ty))
+            .clone()
     }
-    name.to_owned()
+
+    fn register(name: &str, ty: &'static str) -> Self {
+        let counter = |outcome: &'static str| {
+            metrics::counter!("graphql_operations_total",
+                "operation" => name.to_owned(), "type" => ty, "outcome" => outcome)
+        };
+        Self {
+            ok: counter("ok"),
+            error: counter("error"),
+            duration: metrics::histogram!("graphql_operation_duration_seconds",
+                "operation" => name.to_owned(), "type" => ty),
+        }
+    }
+}
+
+/// The label for a client-chosen operation name.
+fn name_label(name: Option<&str>) -> &str {
+    match name {
+        None => "anonymous",
+        Some(name)
+            if name.is_empty()
+                || name.len() > 64
+                || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') =>
+        {
+            "invalid"
+        }
+        Some(name) => name,
+    }
 }

@@ -15,7 +15,7 @@ mod ws;
 
 use std::sync::Arc;
 
-use async_graphql::{Schema, SchemaBuilder};
+use async_graphql::{Schema, SchemaBuilder, ValidationMode};
 use axum::{routing::get, Router};
 
 pub use parsed::ParsedDocuments;
@@ -57,9 +57,14 @@ pub fn schema_builder(
     }
 }
 
-/// The executable schema.
-pub fn build_schema(domain: Domain, limits: &GraphqlLimits) -> AppSchema {
-    schema_builder(limits).data(domain).finish()
+/// The executable schema, validating documents in `mode`: [`ValidationMode::Strict`]
+/// (every rule) for documents not known to be valid, [`ValidationMode::Fast`] (fragment
+/// cycles, depth and complexity only) for those that passed it before ([`Transport`]).
+pub fn build_schema(domain: Domain, limits: &GraphqlLimits, mode: ValidationMode) -> AppSchema {
+    schema_builder(limits)
+        .validation_mode(mode)
+        .data(domain)
+        .finish()
 }
 
 /// The SDL printed to `schema.graphql` (`messenger-gateway print-schema`).
@@ -101,6 +106,11 @@ pub mod fuzzing {
 #[derive(Clone)]
 pub struct Transport {
     pub schema: AppSchema,
+    /// The same schema in async-graphql's fast validation mode, for HTTP requests whose
+    /// document already passed the full validation and cannot fail it with other
+    /// variables ([`parsed::Kept`]): the full rules cost about as much as resolving a
+    /// small query.
+    pub validated: AppSchema,
     pub documents: Arc<ParsedDocuments>,
     pub sockets: Arc<SocketGate>,
     pub fanout: Arc<Fanout>,

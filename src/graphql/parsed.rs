@@ -3,10 +3,19 @@
 //! A document that parsed and passed the [`DocumentLimits`] is kept (up to
 //! [`MAX_DOCUMENTS`] of at most [`MAX_CACHED_BYTES`] each; when full, the set starts over)
 //! and later requests with the same text get a copy instead of a new parse.
+//!
+//! A kept document whose validity cannot depend on the request (one operation, no
+//! variables) is also remembered as valid once an HTTP request ran it past async-graphql's
+//! validation; later requests with it run on the schema in async-graphql's fast
+//! validation mode, which still checks the depth and complexity limits
+//! ([`Transport::validated`](super::Transport)).
 
 use std::{
     collections::HashMap,
-    sync::{Arc, RwLock},
+    sync::{
+        atomic::{AtomicBool, Ordering},
+        Arc, RwLock,
+    },
 };
 
 use async_graphql::{
@@ -25,7 +34,46 @@ pub const MAX_CACHED_BYTES: usize = 8 * 1024;
 /// [`DocumentLimits`], with the documents that passed them kept by their text.
 pub struct ParsedDocuments {
     limits: DocumentLimits,
-    kept: RwLock<HashMap<String, ExecutableDocument>>,
+    kept: RwLock<HashMap<String, Arc<Kept>>>,
+}
+
+/// A document that parsed and passed the limits.
+pub struct Kept {
+    document: ExecutableDocument,
+    /// One operation and no variable definitions: async-graphql's validation gives every
+    /// request with this text the same answer.
+    fixed: bool,
+    /// A request with this text passed async-graphql's validation (only when `fixed`).
+    validated: AtomicBool,
+}
+
+impl Kept {
+    fn new(document: ExecutableDocument) -> Self {
+        let mut operations = document.operations.iter();
+        let fixed = match (operations.next(), operations.next()) {
+            (Some((_, operation)), None) => operation.node.variable_definitions.is_empty(),
+            _ => false,
+        };
+        Self {
+            document,
+            fixed,
+            validated: AtomicBool::new(false),
+        }
+    }
+
+    /// Whether a request with this text already passed async-graphql's validation, and
+    /// so every request with it does.
+    pub fn validated(&self) -> bool {
+        self.validated.load(Ordering::Relaxed)
+    }
+
+    /// Records that a request with this text ran past validation (its response is not a
+    /// request error).
+    pub fn passed_validation(&self) {
+        if self.fixed {
+            self.validated.store(true, Ordering::Relaxed);
+        }
+    }
 }
 
 /// A request whose document parsed and passed the limits, ready to execute.
@@ -39,6 +87,8 @@ pub struct Prepared {
     /// Whether the document holds a mutation or a subscription (the request's loader
     /// cache is turned off for it: see [`QueryCache`](super::loaders::QueryCache)).
     pub writes: bool,
+    /// The kept document it runs, when its text is short enough to keep.
+    pub kept: Option<Arc<Kept>>,
 }
 
 impl ParsedDocuments {
@@ -60,16 +110,17 @@ impl ParsedDocuments {
     /// rather than in schema extensions: a schema without extensions resolves each
     /// field and list item without the per-field extension chain.
     pub fn prepare(&self, mut request: Request) -> ServerResult<Prepared> {
-        if let Some(document) = self.kept(&request.query) {
+        let kept = if let Some(kept) = self.kept(&request.query) {
             // It passed the limits when it was kept; they have not changed since.
-            request.set_parsed_query(document);
+            request.set_parsed_query(kept.document.clone());
+            Some(kept)
         } else {
             // Parsed by the request itself: a GET request's document was already parsed
             // when it was decoded (`refuse_mutation_over_get`).
             self.limits.refuse_long(&request.query)?;
             let query = request.query.clone();
-            self.checked(&query, request.parsed_query()?)?;
-        }
+            self.checked(&query, request.parsed_query()?)?
+        };
         let asked = request.operation_name.clone();
         let document = request.parsed_query()?;
         // The operation it runs: the one named by the request, or the document's only one.
@@ -89,14 +140,15 @@ impl ParsedDocuments {
             name,
             kind,
             writes,
+            kept,
         })
     }
 
     /// `query` parsed (or reused) and checked against the limits.
     pub fn parsed(&self, query: &str) -> ServerResult<ExecutableDocument> {
-        if let Some(document) = self.kept(query) {
+        if let Some(kept) = self.kept(query) {
             // It passed the limits when it was kept; they have not changed since.
-            return Ok(document);
+            return Ok(kept.document.clone());
         }
         self.limits.refuse_long(query)?;
         let document = async_graphql::parser::parse_query(query)?;
@@ -104,27 +156,33 @@ impl ParsedDocuments {
         Ok(document)
     }
 
-    /// Checks a newly parsed `document` against the limits and keeps it.
-    fn checked(&self, query: &str, document: &ExecutableDocument) -> ServerResult<()> {
+    /// Checks a newly parsed `document` against the limits and keeps it (when its text
+    /// is short enough).
+    fn checked(
+        &self,
+        query: &str,
+        document: &ExecutableDocument,
+    ) -> ServerResult<Option<Arc<Kept>>> {
         self.limits.check(document)?;
-        self.keep(query, document);
-        Ok(())
+        Ok(self.keep(query, document))
     }
 
-    fn kept(&self, query: &str) -> Option<ExecutableDocument> {
+    fn kept(&self, query: &str) -> Option<Arc<Kept>> {
         let kept = self.kept.read().unwrap_or_else(|e| e.into_inner());
         kept.get(query).cloned()
     }
 
-    fn keep(&self, query: &str, document: &ExecutableDocument) {
+    fn keep(&self, query: &str, document: &ExecutableDocument) -> Option<Arc<Kept>> {
         if query.len() > MAX_CACHED_BYTES {
-            return;
+            return None;
         }
+        let entry = Arc::new(Kept::new(document.clone()));
         let mut kept = self.kept.write().unwrap_or_else(|e| e.into_inner());
         if kept.len() >= MAX_DOCUMENTS {
             kept.clear();
         }
-        kept.insert(query.to_owned(), document.clone());
+        kept.insert(query.to_owned(), Arc::clone(&entry));
+        Some(entry)
     }
 }
 

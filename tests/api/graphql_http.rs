@@ -307,6 +307,35 @@ async fn errors_from_resolvers_keep_data_and_status_200() {
     assert_eq!(body["errors"][0]["path"], json!(["me"]));
 }
 
+/// A document that passed validation once runs on the fast-validating schema only when
+/// no request can make it fail: with variables it is validated in full every time.
+#[tokio::test]
+async fn a_document_run_before_is_still_refused_when_its_request_makes_it_invalid() {
+    let app = spawn_app().await;
+    let typed = "query($t: String!) { __type(name: $t) { name } }";
+    for _ in 0..3 {
+        let (status, body) = app.graphql(typed, json!({ "t": "Query" }), None).await;
+        assert_eq!(status, 200);
+        assert_eq!(body["data"]["__type"]["name"], "Query", "{body}");
+    }
+    let (status, body) = app.graphql(typed, json!({ "t": 5 }), None).await;
+    assert_eq!(status, 400, "{body}");
+    assert!(body.get("data").is_none(), "a request error: {body}");
+    assert!(body["errors"][0]["path"].is_null(), "{body}");
+
+    let fixed = "{ __typename }";
+    for _ in 0..3 {
+        let (_, body) = app.graphql(fixed, json!({}), None).await;
+        assert_eq!(body, json!({ "data": { "__typename": "Query" } }));
+    }
+    let invalid = "{ __typename nope }";
+    for _ in 0..3 {
+        let (status, body) = app.graphql(invalid, json!({}), None).await;
+        assert_eq!(status, 400, "{body}");
+        assert!(body.get("data").is_none(), "refused every time: {body}");
+    }
+}
+
 const INTROSPECTION: &str = r#"
 query IntrospectionQuery {
   __schema {
