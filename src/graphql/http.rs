@@ -29,8 +29,10 @@ use futures_util::future::join_all;
 use serde_json::json;
 
 mod decode;
+mod media;
 
 pub(super) use decode::{parse_get, parse_post};
+use media::MediaType;
 
 use super::{
     context::RequestAuth,
@@ -40,49 +42,6 @@ use super::{
     ws, Transport,
 };
 use crate::{auth::Credential, domain::ClientInfo, state::AppState};
-
-const GRAPHQL_RESPONSE_JSON: &str = "application/graphql-response+json";
-
-/// The response media type the client gets.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum MediaType {
-    Json,
-    GraphqlResponseJson,
-}
-
-impl MediaType {
-    fn content_type(self) -> HeaderValue {
-        HeaderValue::from_static(match self {
-            Self::Json => "application/json; charset=utf-8",
-            Self::GraphqlResponseJson => "application/graphql-response+json; charset=utf-8",
-        })
-    }
-
-    /// Picks from `Accept` by quality, first listed wins ties; defaults to JSON.
-    fn negotiate(headers: &HeaderMap) -> Self {
-        let Some(accept) = headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()) else {
-            return Self::Json;
-        };
-        let mut best: Option<(f32, Self)> = None;
-        for range in accept.split(',') {
-            let mut parts = range.split(';');
-            let essence = parts.next().unwrap_or("").trim().to_ascii_lowercase();
-            let quality = parts
-                .filter_map(|p| p.trim().strip_prefix("q="))
-                .find_map(|q| q.trim().parse::<f32>().ok())
-                .unwrap_or(1.0);
-            let candidate = match essence.as_str() {
-                GRAPHQL_RESPONSE_JSON => Self::GraphqlResponseJson,
-                "application/json" | "application/*" | "*/*" => Self::Json,
-                _ => continue,
-            };
-            if quality > 0.0 && best.is_none_or(|(q, _)| quality > q) {
-                best = Some((quality, candidate));
-            }
-        }
-        best.map_or(Self::Json, |(_, media)| media)
-    }
-}
 
 /// A request-level failure, before or instead of execution.
 pub(super) struct RequestError {
@@ -363,35 +322,6 @@ impl<'a> Body<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn accept(value: &str) -> MediaType {
-        let mut headers = HeaderMap::new();
-        headers.insert(
-            header::ACCEPT,
-            HeaderValue::from_str(value).expect("header"),
-        );
-        MediaType::negotiate(&headers)
-    }
-
-    #[test]
-    fn accept_negotiation_follows_quality_and_order() {
-        assert_eq!(MediaType::negotiate(&HeaderMap::new()), MediaType::Json);
-        assert_eq!(accept("application/json"), MediaType::Json);
-        assert_eq!(accept("*/*"), MediaType::Json);
-        assert_eq!(
-            accept(GRAPHQL_RESPONSE_JSON),
-            MediaType::GraphqlResponseJson
-        );
-        assert_eq!(
-            accept("application/graphql-response+json, application/json;q=0.9"),
-            MediaType::GraphqlResponseJson
-        );
-        assert_eq!(
-            accept("application/graphql-response+json;q=0.5, application/json"),
-            MediaType::Json
-        );
-        assert_eq!(accept("text/html"), MediaType::Json);
-    }
 
     #[test]
     fn a_mutation_over_get_is_refused_and_a_query_is_not() {

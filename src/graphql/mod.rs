@@ -108,8 +108,8 @@ pub struct Transport {
     pub schema: AppSchema,
     /// The same schema in async-graphql's fast validation mode, for HTTP requests whose
     /// document already passed the full validation and cannot fail it with other
-    /// variables ([`parsed::Kept`]): the full rules cost about as much as resolving a
-    /// small query.
+    /// variables ([`parsed::Kept`]): the full rules cost about half as much as resolving
+    /// a small query.
     pub validated: AppSchema,
     pub documents: Arc<ParsedDocuments>,
     pub sockets: Arc<SocketGate>,

@@ -55,6 +55,21 @@ async fn the_chat_list_costs_the_same_statements_for_5_and_50_chats() {
     assert_eq!(fifty, 2, "{fifty} statements");
 }
 
+/// A search is one statement more than the list (the ids of the chats it matches); one
+/// that matches none of the viewer's chats reads no page.
+#[tokio::test]
+async fn a_chat_search_costs_one_statement_more_and_reads_no_page_when_nothing_matches() {
+    let app = spawn_app().await;
+    let (viewer, _) = quick_user(&app, "Viewer").await;
+    let (_, bob_id) = quick_user(&app, "Bobby").await;
+    private(&app, &viewer, &bob_id).await;
+    let search = "query($q: String) { chats(query: $q) { edges { node { id } } } }";
+    let list = statements_for(&app, &viewer, search, json!({})).await;
+    let found = statements_for(&app, &viewer, search, json!({ "q": "bob" })).await;
+    let none = statements_for(&app, &viewer, search, json!({ "q": "nobody" })).await;
+    assert_eq!((list, found, none), (2, 3, 2), "list, found, none");
+}
+
 const MESSAGES: &str = "query($c: ID!, $n: Int) { messages(chatId: $c, last: $n) { edges { node {
     id text deliveryStatus
     sender { id displayName }

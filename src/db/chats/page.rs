@@ -73,6 +73,10 @@ pub async fn page(
     window: &PageWindow<'_>,
     extras: PageExtras,
 ) -> Result<Vec<PageRow>, sqlx::Error> {
+    if window.only.is_some_and(<[i64]>::is_empty) {
+        // A search that matched none of the user's chats: no page to read.
+        return Ok(Vec::new());
+    }
     let mut rows: Vec<PageRow> = sqlx::query_file_as!(
         Flat,
         "src/db/chats/page.sql",
