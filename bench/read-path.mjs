@@ -47,7 +47,7 @@ const DEFAULTS = {
   pin: false, // taskset: servers on CPU 1, the load generator on CPU 0 (Postgres unpinned)
   'count-statements': true, // statements per request (pg_stat_statements, else a counting wire proxy)
   'count-requests': 50, // sequential requests per endpoint when counting statements
-  'db-connections': 16, // DATABASE_MAX_CONNECTIONS of the gateway and PostGraphile's pool size
+  'db-connections': 10, // DATABASE_MAX_CONNECTIONS of the gateway, PostGraphile's and FastAPI's pool size (10: both servers' default)
   'pg-sslmode': 'disable', // sslmode of the gateway's DATABASE_URL (PostGraphile's pg never uses TLS here)
   db: 'mg_bench_read', // database name (must start with mg_bench; dropped at start and end)
   pg: process.env.BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432',

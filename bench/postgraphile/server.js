@@ -5,7 +5,7 @@
 // (on purpose, see migrations/…_chats_and_messages.sql), so a virtual one lets PostGraphile
 // follow chat -> last message (field `messageByLastMessageId`).
 //
-//   node bench/postgraphile/server.js --port 5000 --db postgres://postgres@127.0.0.1:5432/mg_bench_read [--pool 16]
+//   node bench/postgraphile/server.js --port 5000 --db postgres://postgres@127.0.0.1:5432/mg_bench_read [--pool 10]
 //
 // Prints "READY <port>" on stdout once it listens; stops on SIGTERM/SIGINT.
 'use strict';
@@ -22,7 +22,7 @@ function arg(name, fallback) {
 
 const port = Number(arg('port', '5000'));
 const db = arg('db', process.env.DATABASE_URL);
-const poolSize = Number(arg('pool', '16'));
+const poolSize = Number(arg('pool', '10'));
 if (!db) {
   console.error('--db <postgres url> is required');
   process.exit(2);
