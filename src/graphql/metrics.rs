@@ -61,14 +61,12 @@ impl Handles {
             .get_or_init(Mutex::default)
             .lock()
             .unwrap_or_else(|e| e.into_inner());
-        let names = known.entry(ty).or_default();
-        if let Some(handles) = names.get(label) {
+        if let Some(handles) = known.get(ty).and_then(|names| names.get(label)) {
             return handles.clone();
         }
         let total: usize = known.values().map(HashMap::len).sum();
         let label = if total >= MAX_NAMES { "other" } else { label };
-        let names = known.entry(ty).or_default();
-        names
+        (known.entry(ty).or_default())
             .entry(label.to_owned())
             .or_insert_with(|| Self::register(label, ty))
             .clone()
