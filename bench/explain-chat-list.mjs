@@ -47,7 +47,7 @@ function psql(database, sql, { quiet = true } = {}) {
   return out.stdout;
 }
 
-const TYPES = { Int8: 'bigint', Bool: 'boolean', Text: 'text', Timestamptz: 'timestamptz' };
+const TYPES = { Int8: 'bigint', Int8Array: 'bigint[]', Bool: 'boolean', Text: 'text', Timestamptz: 'timestamptz' };
 const prepared = readdirSync(path.join(ROOT, '.sqlx')).map((f) =>
   JSON.parse(readFileSync(path.join(ROOT, '.sqlx', f), 'utf8')),
 );
@@ -110,12 +110,15 @@ try {
     .split('\n');
   console.log(`seeded ${rows[0]} chats, ${rows[1]} memberships, ${rows[2]} messages in ${Date.now() - started} ms`);
 
+  // A search's matching chats (`db::chats::matching`), as the page statement takes them.
+  const matched = psql(db, 'select array_agg(chat_id) from (select chat_id from chat_members where user_id = 1 order by chat_id limit 10) t;').trim();
   const cases = {
     'first page (20, with counters and counterparts)':
-      `1, false, null, null, null, null, null, 21, false, true, true, true, true, true, true`,
+      `1, false, null, null, null, null, null, 21, false, true, true, true, true, true, true, true`,
     'next page after a cursor':
-      `1, false, null, false, 'epoch', now() - interval '50000 seconds', 50000, 21, false, true, true, true, true, true, true`,
-    'search by title': `1, false, '%Chat 1%', null, null, null, null, 21, false, true, true, true, true, true, true`,
+      `1, false, null, false, 'epoch', now() - interval '50000 seconds', 50000, 21, false, true, true, true, true, true, true, true`,
+    'members by user id only': `1, false, null, null, null, null, null, 21, false, true, false, false, true, true, true, false`,
+    'the chats a search matched': `1, false, '${matched}', null, null, null, null, 21, false, true, true, true, true, true, true, true`,
   };
   let failed = false;
   for (const [name, params] of Object.entries(cases)) {

@@ -190,6 +190,54 @@ async fn member_user_ids_come_from_the_membership_rows() {
     );
 }
 
+/// A page whose query asks for nothing of its members but their user ids reads only
+/// those (not their roles, join times and membership ids): the same members in the same
+/// order (oldest first) as a page asking for more, for the same statements.
+#[tokio::test]
+async fn a_page_reads_members_by_user_id_only_in_the_same_order() {
+    let app = spawn_app().await;
+    let (owner, owner_id) = quick_user(&app, "Owner").await;
+    let mut ids = vec![owner_id];
+    for i in 0..4 {
+        ids.push(quick_user(&app, &format!("Joiner{i}")).await.1);
+    }
+    let members: Vec<&str> = ids[1..].iter().map(String::as_str).collect();
+    group(&app, &owner, "Ordered", &members[..2]).await;
+    let chat = group(&app, &owner, "Later", &members[2..]).await;
+    let add = "mutation($c: ID!, $u: ID!) { addChatMember(chatId: $c, userId: $u) { id } }";
+    gql(&app, &owner, add, json!({ "c": chat, "u": members[0] })).await;
+    let lean = "{ chats(first: 5) { edges { node { id members { userId user { id } } } } } }";
+    let full = "{ chats(first: 5) { edges { node { id members { userId role joinedAt } } } } }";
+    let user_ids = |data: &Value| -> Vec<Vec<String>> {
+        (data["chats"]["edges"].as_array().expect("edges").iter())
+            .map(|edge| {
+                (edge["node"]["members"].as_array().expect("members").iter())
+                    .map(|m| m["userId"].as_str().expect("userId").to_owned())
+                    .collect()
+            })
+            .collect()
+    };
+    let lean_data = gql(&app, &owner, lean, json!({})).await;
+    let full_data = gql(&app, &owner, full, json!({})).await;
+    assert_eq!(user_ids(&lean_data), user_ids(&full_data));
+    let later = &user_ids(&full_data)[0];
+    assert_eq!(later.len(), 4, "{later:?}");
+    assert_eq!(
+        later[3], ids[1],
+        "the member added last comes last: {later:?}"
+    );
+    let edges = lean_data["chats"]["edges"].as_array().expect("edges");
+    for member in edges
+        .iter()
+        .flat_map(|e| e["node"]["members"].as_array().expect("m"))
+    {
+        assert_eq!(member["user"]["id"], member["userId"], "{member}");
+    }
+    let lean_statements = statements_for(&app, &owner, lean, json!({})).await;
+    let full_statements = statements_for(&app, &owner, full, json!({})).await;
+    assert_eq!((lean_statements, full_statements), (2, 2));
+}
+
 /// The request's loader cache (seeded by pages) is off for a document with a mutation:
 /// a field after a mutation field never reads a user as it was before it.
 #[tokio::test]

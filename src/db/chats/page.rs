@@ -21,8 +21,10 @@ pub struct PageExtras {
     pub member_counts: bool,
     /// The other participant of each private chat.
     pub counterparts: bool,
-    /// Each chat's members (without their users), as member lists show them.
+    /// Each chat's members (without their users): their user ids, oldest first.
     pub members: bool,
+    /// With `members`: each member's membership id, role and join time too.
+    pub member_details: bool,
     /// Each chat's last message, when the viewer may see it.
     pub last_messages: bool,
     /// The last messages' senders.
@@ -37,9 +39,16 @@ pub struct PageRow {
     pub unread: Option<(i64, i64)>,
     pub members_count: Option<i64>,
     pub counterpart: Option<User>,
-    /// Oldest first.
-    pub members: Option<Vec<MemberSummary>>,
+    pub members: Option<PageMembers>,
     pub last_message: Option<MessageRow>,
+}
+
+/// A chat's members as a page read them, oldest first.
+pub enum PageMembers {
+    /// With their membership ids, roles and join times ([`PageExtras::member_details`]).
+    Summaries(Vec<MemberSummary>),
+    /// Their user ids only.
+    UserIds(Vec<i64>),
 }
 
 /// Where a page starts and which way it goes.
@@ -95,6 +104,7 @@ pub async fn page(
         extras.members,
         extras.last_messages,
         extras.last_senders,
+        extras.member_details,
     )
     .fetch_all(db)
     .await?

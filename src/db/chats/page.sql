@@ -1,8 +1,9 @@
 -- One page of a user's chat list with everything the page shows beside it, each extra
 -- behind its own flag (see `db::chats::page`): $10 unread counters, $11 member counts,
--- $12 counterparts, $13 members (who, their role, since when: one array per column, in
--- no order: the caller sorts them), $14 last messages the viewer may see, $15 their
--- senders. A search ($3) is the ids of the viewer's chats that match it (`matching`).
+-- $12 counterparts, $13 members (their user ids, oldest first; with $16 also their
+-- membership ids, roles and join times: one array per column, in the same order), $14
+-- last messages the viewer may see, $15 their senders. A search ($3) is the ids of the
+-- viewer's chats that match it (`matching`).
 with page as (
   select c.*, m.id as m_id, m.user_id as m_user_id, m.role as m_role,
          m.joined_at as m_joined_at, m.archived as m_archived, m.pinned as m_pinned,
@@ -78,12 +79,16 @@ select p.id as "id!", p.public_id as "public_id!", p.type as "kind!: ChatKind", 
                                         then p.pair_high_user_id
                                         else p.pair_low_user_id end
                      offset 0) u on true
-  left join lateral (select array_agg(x.id) as ids,
-                            array_agg(x.user_id) as user_ids,
-                            array_agg(x.role) as roles,
-                            array_agg(x.joined_at) as joined
-                       from chat_members x
-                      where $13 and x.chat_id = p.id) mm on true
+  -- Oldest first, from `chat_members_in_order_idx` (no sort). Without $16 only the user
+  -- ids: `filter` skips the other aggregates' work (a second join would cost its setup on
+  -- every page even when off).
+  left join lateral (select array_agg(o.id) filter (where $16) as ids,
+                            array_agg(o.user_id) as user_ids,
+                            array_agg(o.role) filter (where $16) as roles,
+                            array_agg(o.joined_at) filter (where $16) as joined
+                       from (select x.id, x.user_id, x.role, x.joined_at from chat_members x
+                              where $13 and x.chat_id = p.id
+                              order by x.joined_at, x.id) o) mm on true
   left join lateral (select * from messages x
                       where $14 and x.id = p.last_message_id and x.chat_id = p.id
                         and x.deleted_at is null and x.id > p.m_cleared_before

@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Utc};
 
-use super::{Chat, ChatCursor, ChatKind, Member, MemberSummary, PageRow, Role};
+use super::{Chat, ChatCursor, ChatKind, Member, MemberSummary, PageMembers, PageRow, Role};
 use crate::db::{
     messages::{Message, MessageKind, MessageRow},
     users::{joined_user, PrivacyLevel},
@@ -101,7 +101,7 @@ pub(super) struct Flat {
 
 impl From<Flat> for PageRow {
     fn from(mut r: Flat) -> Self {
-        let members = member_columns(&mut r).map(|columns| columns.into_members(r.id));
+        let members = page_members(&mut r);
         let last_message = last_message(&mut r).map(|message| MessageRow {
             message,
             sender: joined_user!(r, s),
@@ -185,13 +185,24 @@ struct MemberColumns {
     joined: Vec<DateTime<Utc>>,
 }
 
-fn member_columns(r: &mut Flat) -> Option<MemberColumns> {
-    Some(MemberColumns {
-        ids: r.mm_ids.take()?,
-        user_ids: r.mm_user_ids.take()?,
-        roles: r.mm_roles.take()?,
-        joined: r.mm_joined.take()?,
-    })
+/// A row's members when they were asked for: with their details when those were asked
+/// for too, else their user ids.
+fn page_members(r: &mut Flat) -> Option<PageMembers> {
+    let user_ids = r.mm_user_ids.take()?;
+    Some(
+        match (r.mm_ids.take(), r.mm_roles.take(), r.mm_joined.take()) {
+            (Some(ids), Some(roles), Some(joined)) => PageMembers::Summaries(
+                MemberColumns {
+                    ids,
+                    user_ids,
+                    roles,
+                    joined,
+                }
+                .into_members(r.id),
+            ),
+            _ => PageMembers::UserIds(user_ids),
+        },
+    )
 }
 
 impl MemberColumns {

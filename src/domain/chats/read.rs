@@ -21,7 +21,10 @@ use std::{
 
 use super::{ChatCursor, ChatPageRequest, ChatService, ChatView, MemberSummary};
 use crate::{
-    db::{self, chats::PageExtras},
+    db::{
+        self,
+        chats::{PageExtras, PageMembers},
+    },
     domain::{messages::Message, users::User, visibility::Audience, Principal},
     error::AppResult,
 };
@@ -37,6 +40,8 @@ pub struct ChatWants {
     /// The last messages' senders (more than their ids).
     pub last_senders: bool,
     pub members: bool,
+    /// The members' membership ids, roles or join times (more than their user ids).
+    pub member_details: bool,
     /// The members' users (more than their ids).
     pub member_users: bool,
     /// Which other members are online, as far as their last-seen privacy shows it (the
@@ -54,6 +59,7 @@ impl ChatWants {
             last_messages: true,
             last_senders: true,
             members: true,
+            member_details: true,
             member_users: false,
             online: true,
         }
@@ -71,6 +77,8 @@ pub struct ChatFacts {
     pub last_messages: HashMap<i64, Arc<Message>>,
     /// Members, oldest first.
     pub members: HashMap<i64, Arc<Vec<MemberSummary>>>,
+    /// Members known by their user ids only (nothing more was asked for), oldest first.
+    pub member_user_ids: HashMap<i64, Arc<Vec<i64>>>,
     /// Other users online whose last-seen privacy lets the viewer see it.
     pub online: HashSet<i64>,
 }
@@ -84,14 +92,33 @@ impl ChatFacts {
         self.last_messages.get(&view.chat.last_message_id?)
     }
 
+    /// The user ids of a chat's members that were read, oldest first.
+    pub fn members_user_ids(&self, chat_id: i64) -> impl Iterator<Item = i64> + '_ {
+        let members = self.members.get(&chat_id).map_or(&[][..], |m| m.as_slice());
+        let ids = self
+            .member_user_ids
+            .get(&chat_id)
+            .map_or(&[][..], |i| i.as_slice());
+        members.iter().map(|m| m.user_id).chain(ids.iter().copied())
+    }
+
     /// Other members of the chat the viewer sees online.
     pub fn online_count(&self, chat_id: i64) -> i64 {
-        self.members.get(&chat_id).map_or(0, |members| {
-            members
-                .iter()
-                .filter(|m| self.online.contains(&m.user_id))
-                .count() as i64
-        })
+        self.members_user_ids(chat_id)
+            .filter(|id| self.online.contains(id))
+            .count() as i64
+    }
+
+    /// Keeps a chat's members as a page read them.
+    fn keep_members(&mut self, chat_id: i64, members: PageMembers) {
+        match members {
+            PageMembers::Summaries(members) => {
+                self.members.insert(chat_id, Arc::new(members));
+            }
+            PageMembers::UserIds(ids) => {
+                self.member_user_ids.insert(chat_id, Arc::new(ids));
+            }
+        }
     }
 }
 
@@ -133,6 +160,7 @@ impl ChatService<'_> {
             member_counts: wants.member_counts,
             counterparts: wants.counterparts,
             members: (wants.members || wants.online) && !wants.member_users,
+            member_details: wants.members && wants.member_details,
             last_messages: wants.last_messages,
             last_senders: wants.last_senders,
         };
@@ -161,7 +189,7 @@ impl ChatService<'_> {
                 facts.users.insert(user.id, Arc::new(user));
             }
             if let Some(members) = row.members {
-                facts.members.insert(chat_id, Arc::new(members));
+                facts.keep_members(chat_id, members);
             }
             if let Some(last) = row.last_message {
                 if let Some(sender) = last.sender {
@@ -261,7 +289,9 @@ impl ChatService<'_> {
             .filter_map(|v| v.chat.last_message_id)
             .collect();
         let db = self.0.db();
-        let wants_members = (wants.members || wants.online) && facts.members.is_empty();
+        let wants_members = (wants.members || wants.online)
+            && facts.members.is_empty()
+            && facts.member_user_ids.is_empty();
         let (last, members) = tokio::try_join!(
             when(wants.last_messages && !last_ids.is_empty(), || {
                 db::messages::find_visible_with_senders(
@@ -310,10 +340,14 @@ impl ChatService<'_> {
     /// round trip; then, only if someone is online, their users (those not loaded yet)
     /// and, only if a setting needs it, who has the viewer in their contacts.
     async fn visible_online(&self, viewer: i64, facts: &mut ChatFacts) -> AppResult<HashSet<i64>> {
-        let mut others: Vec<i64> = facts
-            .members
-            .values()
+        let mut others: Vec<i64> = (facts.members.values())
             .flat_map(|members| members.iter().map(|m| m.user_id))
+            .chain(
+                facts
+                    .member_user_ids
+                    .values()
+                    .flat_map(|ids| ids.iter().copied()),
+            )
             .chain(facts.users.keys().copied())
             .filter(|id| *id != viewer)
             .collect();

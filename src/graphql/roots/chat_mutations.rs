@@ -117,7 +117,7 @@ impl ChatMutation {
                 parse_id(&user_id, "userId")?,
             )
             .await?;
-        Ok(ChatMemberObject((&member).into()))
+        Ok(ChatMemberObject::Member((&member).into()))
     }
 
     /// The owner sets a member's role; `OWNER` transfers ownership.
@@ -138,7 +138,7 @@ impl ChatMutation {
                 role.into(),
             )
             .await?;
-        Ok(ChatMemberObject((&member).into()))
+        Ok(ChatMemberObject::Member((&member).into()))
     }
 
     async fn remove_chat_member(

@@ -67,9 +67,22 @@ fn chat_wants(ctx: &Context<'_>) -> ChatWants {
         wants.last_messages |= has("lastMessage");
         wants.last_senders |= sender.exists() && !reads_only_id(&sender);
         wants.members |= has("members") || has("onlineCount");
+        wants.member_details |= !reads_only_user_ids(&chat.field("members"));
         wants.member_users |= member_user.exists() && !reads_only_id(&member_user);
     }
     wants
+}
+
+/// Whether a `members` selection reads nothing of each member but its user id (`userId`,
+/// `user { id }`), through fragments and aliases too; `true` when it is not selected.
+fn reads_only_user_ids(members: &async_graphql::Lookahead<'_>) -> bool {
+    members.selection_fields().iter().all(|field| {
+        field.selection_set().all(|member| match member.name() {
+            "userId" | "__typename" => true,
+            "user" => (member.selection_set()).all(|u| matches!(u.name(), "id" | "__typename")),
+            _ => false,
+        })
+    })
 }
 
 #[derive(Default)]

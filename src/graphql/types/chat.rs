@@ -11,6 +11,7 @@ use crate::{
         messages::Message,
         users::User,
     },
+    error::AppError,
     graphql::{
         context::{loaders, reads_only_id},
         errors::to_graphql,
@@ -230,8 +231,23 @@ impl ChatObject {
     }
     /// Members, oldest first.
     async fn members(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<ChatMemberObject>> {
+        let chat_id = self.view.chat.id;
+        let ids = self
+            .facts
+            .as_ref()
+            .and_then(|f| f.member_user_ids.get(&chat_id));
+        if let Some(ids) = ids {
+            let known = ids
+                .iter()
+                .map(|&user_id| ChatMemberObject::UserId { chat_id, user_id });
+            return Ok(known.collect());
+        }
         let members = self.members_of_chat(ctx).await?;
-        Ok(members.iter().copied().map(ChatMemberObject).collect())
+        Ok(members
+            .iter()
+            .copied()
+            .map(ChatMemberObject::Member)
+            .collect())
     }
     /// The other participant of a private chat.
     async fn counterpart(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Arc<User>>> {
@@ -245,37 +261,70 @@ impl ChatObject {
     }
 }
 
-pub struct ChatMemberObject(pub MemberSummary);
+pub enum ChatMemberObject {
+    Member(MemberSummary),
+    /// A member a chat page read by user id only: the query asked for nothing more
+    /// (`ChatWants::member_details`).
+    UserId {
+        chat_id: i64,
+        user_id: i64,
+    },
+}
+
+impl ChatMemberObject {
+    fn member_user_id(&self) -> i64 {
+        match self {
+            Self::Member(member) => member.user_id,
+            Self::UserId { user_id, .. } => *user_id,
+        }
+    }
+
+    /// The whole membership; for one read by user id only, from the members loader (not
+    /// reached when the page's look-ahead saw the field).
+    async fn summary(&self, ctx: &Context<'_>) -> async_graphql::Result<MemberSummary> {
+        let (chat_id, user_id) = match self {
+            Self::Member(member) => return Ok(*member),
+            Self::UserId { chat_id, user_id } => (*chat_id, *user_id),
+        };
+        let members = (loaders(ctx).members.load_one(chat_id).await)
+            .map_err(|e| to_graphql(&e))?
+            .unwrap_or_default();
+        (members.iter())
+            .find(|m| m.user_id == user_id)
+            .map(MemberSummary::from)
+            .ok_or_else(|| to_graphql(&AppError::not_found("Member not found")))
+    }
+}
 
 // `serial` like `User`: only `user` may wait, so concurrency within one member buys nothing.
 #[Object(name = "ChatMember", serial)]
 impl ChatMemberObject {
-    async fn id(&self) -> ID {
-        ID(self.0.id.to_string())
+    async fn id(&self, ctx: &Context<'_>) -> async_graphql::Result<ID> {
+        Ok(ID(self.summary(ctx).await?.id.to_string()))
     }
     async fn user_id(&self) -> ID {
-        ID(self.0.user_id.to_string())
+        ID(self.member_user_id().to_string())
     }
     async fn user(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Arc<User>>> {
         // `user { id }` (member lists, typing indicators) is answered from the membership
         // row: its user exists (a foreign key), and no other field is read.
         if reads_only_id(&ctx.look_ahead()) {
             return Ok(Some(Arc::new(User {
-                id: self.0.user_id,
+                id: self.member_user_id(),
                 ..User::default()
             })));
         }
         loaders(ctx)
             .users
-            .load_one(self.0.user_id)
+            .load_one(self.member_user_id())
             .await
             .map_err(|e| to_graphql(&e))
     }
-    async fn role(&self) -> ChatMemberRole {
-        self.0.role.into()
+    async fn role(&self, ctx: &Context<'_>) -> async_graphql::Result<ChatMemberRole> {
+        Ok(self.summary(ctx).await?.role.into())
     }
-    async fn joined_at(&self) -> DateTime<Utc> {
-        self.0.joined_at
+    async fn joined_at(&self, ctx: &Context<'_>) -> async_graphql::Result<DateTime<Utc>> {
+        Ok(self.summary(ctx).await?.joined_at)
     }
 }
 
