@@ -4,8 +4,8 @@
 //! a fixed number of statements, chosen by what the caller asked for ([`ChatWants`]):
 //!
 //! 1. for a search only, the ids of the viewer's chats that match;
-//! 2. the page with the viewer's memberships, counters, counterparts, members, and last
-//!    messages with their senders;
+//! 2. the page with the viewer's memberships, counters, counterparts, members (by user id
+//!    only unless more of them is asked for), and last messages with their senders;
 //! 3. only when the members' users are asked for, the members with their users.
 //!
 //! Chats loaded elsewhere ([`ChatService::read_views`]) take one concurrent round for
