@@ -70,7 +70,8 @@ impl Kept {
     /// Records that a request with this text ran past validation (its response is not a
     /// request error).
     pub fn passed_validation(&self) {
-        if self.fixed {
+        // Read first: the flag is written once, not by every request that shares it.
+        if self.fixed && !self.validated() {
             self.validated.store(true, Ordering::Relaxed);
         }
     }

@@ -177,7 +177,7 @@ fn last_message(r: &mut Flat) -> Option<Message> {
 }
 
 /// A chat's members as the statement aggregates them: one array per column, all from
-/// the same rows in the same order.
+/// the same rows in the same order (oldest first, from `chat_members_in_order_idx`).
 struct MemberColumns {
     ids: Vec<i64>,
     user_ids: Vec<i64>,
@@ -206,12 +206,12 @@ fn page_members(r: &mut Flat) -> Option<PageMembers> {
 }
 
 impl MemberColumns {
-    /// The members of `chat_id`, oldest first.
+    /// The members of `chat_id`, in the statement's order (oldest first).
     fn into_members(self, chat_id: i64) -> Vec<MemberSummary> {
         let n = [self.user_ids.len(), self.roles.len(), self.joined.len()]
             .into_iter()
             .fold(self.ids.len(), usize::min);
-        let mut members: Vec<MemberSummary> = (0..n)
+        (0..n)
             .map(|i| MemberSummary {
                 id: self.ids[i],
                 chat_id,
@@ -219,8 +219,6 @@ impl MemberColumns {
                 role: self.roles[i],
                 joined_at: self.joined[i],
             })
-            .collect();
-        members.sort_unstable_by_key(|m| (m.joined_at, m.id));
-        members
+            .collect()
     }
 }

@@ -19,13 +19,14 @@ use std::{
     sync::Arc,
 };
 
+mod facts;
+
+pub use facts::ChatFacts;
+
 use super::{ChatCursor, ChatPageRequest, ChatService, ChatView, MemberSummary};
 use crate::{
-    db::{
-        self,
-        chats::{PageExtras, PageMembers},
-    },
-    domain::{messages::Message, users::User, visibility::Audience, Principal},
+    db::{self, chats::PageExtras},
+    domain::{visibility::Audience, Principal},
     error::AppResult,
 };
 
@@ -62,62 +63,6 @@ impl ChatWants {
             member_details: true,
             member_users: false,
             online: true,
-        }
-    }
-}
-
-/// What a page of chats shows beside the chats, per chat id (users per user id,
-/// messages per message id). Values are shared, not copied, by the readers.
-#[derive(Default)]
-pub struct ChatFacts {
-    pub unread: HashMap<i64, (i64, i64)>,
-    pub member_counts: HashMap<i64, i64>,
-    /// Counterparts, senders and members' users that were asked for.
-    pub users: HashMap<i64, Arc<User>>,
-    pub last_messages: HashMap<i64, Arc<Message>>,
-    /// Members, oldest first.
-    pub members: HashMap<i64, Arc<Vec<MemberSummary>>>,
-    /// Members known by their user ids only (nothing more was asked for), oldest first.
-    pub member_user_ids: HashMap<i64, Arc<Vec<i64>>>,
-    /// Other users online whose last-seen privacy lets the viewer see it.
-    pub online: HashSet<i64>,
-}
-
-impl ChatFacts {
-    pub fn user(&self, id: Option<i64>) -> Option<&Arc<User>> {
-        self.users.get(&id?)
-    }
-
-    pub fn last_message(&self, view: &ChatView) -> Option<&Arc<Message>> {
-        self.last_messages.get(&view.chat.last_message_id?)
-    }
-
-    /// The user ids of a chat's members that were read, oldest first.
-    pub fn members_user_ids(&self, chat_id: i64) -> impl Iterator<Item = i64> + '_ {
-        let members = self.members.get(&chat_id).map_or(&[][..], |m| m.as_slice());
-        let ids = self
-            .member_user_ids
-            .get(&chat_id)
-            .map_or(&[][..], |i| i.as_slice());
-        members.iter().map(|m| m.user_id).chain(ids.iter().copied())
-    }
-
-    /// Other members of the chat the viewer sees online.
-    pub fn online_count(&self, chat_id: i64) -> i64 {
-        self.members_user_ids(chat_id)
-            .filter(|id| self.online.contains(id))
-            .count() as i64
-    }
-
-    /// Keeps a chat's members as a page read them.
-    fn keep_members(&mut self, chat_id: i64, members: PageMembers) {
-        match members {
-            PageMembers::Summaries(members) => {
-                self.members.insert(chat_id, Arc::new(members));
-            }
-            PageMembers::UserIds(ids) => {
-                self.member_user_ids.insert(chat_id, Arc::new(ids));
-            }
         }
     }
 }
@@ -340,14 +285,7 @@ impl ChatService<'_> {
     /// round trip; then, only if someone is online, their users (those not loaded yet)
     /// and, only if a setting needs it, who has the viewer in their contacts.
     async fn visible_online(&self, viewer: i64, facts: &mut ChatFacts) -> AppResult<HashSet<i64>> {
-        let mut others: Vec<i64> = (facts.members.values())
-            .flat_map(|members| members.iter().map(|m| m.user_id))
-            .chain(
-                facts
-                    .member_user_ids
-                    .values()
-                    .flat_map(|ids| ids.iter().copied()),
-            )
+        let mut others: Vec<i64> = (facts.all_members_user_ids())
             .chain(facts.users.keys().copied())
             .filter(|id| *id != viewer)
             .collect();

@@ -79,7 +79,7 @@ fn reads_only_user_ids(members: &async_graphql::Lookahead<'_>) -> bool {
     members.selection_fields().iter().all(|field| {
         field.selection_set().all(|member| match member.name() {
             "userId" | "__typename" => true,
-            "user" => (member.selection_set()).all(|u| matches!(u.name(), "id" | "__typename")),
+            "user" => reads_only_id(&member.into()),
             _ => false,
         })
     })
