@@ -61,7 +61,7 @@ const DEFAULTS = {
   'log-dir': '', // logs of the gateway and PostGraphile (default: a new /tmp/mg-read-path-* directory)
 };
 
-const COMPARISONS = ['chats20', 'chats5', 'chats20_unread', 'rest_vs_graphql', 'me_vs_health', 'miniapp_me', 'miniapp_me_vs_fastapi'];
+const COMPARISONS = ['chats20', 'chats5', 'chats20_unread', 'rest_vs_graphql', 'me_vs_health', 'miniapp_me', 'miniapp_me_vs_fastapi', 'miniapp_me_vs_fastapi_orm'];
 
 const USAGE = usageText(
   `usage: node bench/read-path.mjs [--option value ...]
@@ -76,7 +76,10 @@ runs the read-path comparisons alternately with wrk (or autocannon). Comparisons
   miniapp_me       GET /api/users/me (Authorization: tma <initData>) alone, 16 connections
   miniapp_me_vs_fastapi
                    GET /api/users/me (tma <initData>) vs the FastAPI peer's GET /api/users/me
-                   (Bearer <initData>; bench/fastapi/app.py, uvicorn, one worker), 16 connections
+                   (Bearer <initData>; bench/fastapi/app.py: asyncpg, uvicorn, one worker), 16 connections
+  miniapp_me_vs_fastapi_orm
+                   the same vs bench/fastapi/app_orm.py (the same route as templates write it:
+                   pydantic-settings, SQLAlchemy 2 ORM with an AsyncSession per request)
 
 ${ENVIRONMENT_HELP}
   FASTAPI_PYTHON   Python for the FastAPI peer, with bench/fastapi/requirements.txt installed
@@ -186,13 +189,13 @@ async function startPostGraphile(name, port, databaseUrl) {
 function fastApiPython() {
   const reqFile = path.join(FASTAPI_DIR, 'requirements.txt');
   const check = (python) => {
-    const r = spawnSync(python, ['-c', 'import fastapi, uvicorn, asyncpg, pydantic; print(fastapi.__version__, uvicorn.__version__, asyncpg.__version__, pydantic.VERSION)'], { encoding: 'utf8', timeout: 60_000 });
-    if (r.error || r.status !== 0) throw new Error(`the FastAPI peer's Python (${python}) cannot import fastapi/uvicorn/asyncpg/pydantic: ${r.error?.message ?? r.stderr.trim().split('\n').at(-1)}; install bench/fastapi/requirements.txt into it`);
+    const r = spawnSync(python, ['-c', 'import fastapi, uvicorn, asyncpg, pydantic, pydantic_settings, sqlalchemy; print(fastapi.__version__, uvicorn.__version__, asyncpg.__version__, pydantic.VERSION, sqlalchemy.__version__)'], { encoding: 'utf8', timeout: 60_000 });
+    if (r.error || r.status !== 0) throw new Error(`the FastAPI peer's Python (${python}) cannot import fastapi/uvicorn/asyncpg/pydantic/pydantic_settings/sqlalchemy: ${r.error?.message ?? r.stderr.trim().split('\n').at(-1)}; install bench/fastapi/requirements.txt into it`);
     return r.stdout.trim();
   };
   if (process.env.FASTAPI_PYTHON) {
     const versions = check(process.env.FASTAPI_PYTHON);
-    log(`FastAPI peer: FASTAPI_PYTHON=${process.env.FASTAPI_PYTHON} (fastapi, uvicorn, asyncpg, pydantic ${versions})`);
+    log(`FastAPI peer: FASTAPI_PYTHON=${process.env.FASTAPI_PYTHON} (fastapi, uvicorn, asyncpg, pydantic, sqlalchemy ${versions})`);
     return process.env.FASTAPI_PYTHON;
   }
   const venv = path.join(process.env.HOME ?? os.homedir(), '.cache', 'messenger-gateway', 'fastapi-venv');
@@ -211,16 +214,17 @@ function fastApiPython() {
     writeFileSync(stamp, `${want}\n`);
   }
   const versions = check(python);
-  log(`FastAPI peer: ${python} (fastapi, uvicorn, asyncpg, pydantic ${versions})`);
+  log(`FastAPI peer: ${python} (fastapi, uvicorn, asyncpg, pydantic, sqlalchemy ${versions})`);
   return python;
 }
 
-/** bench/fastapi/app.py under `uvicorn app:app` (one worker, uvicorn's defaults, access log
- *  off like the gateway's per-request logs), same bot token as the gateway, initData valid
- *  for a day (it is signed once at start), a pool of --db-connections. */
-async function startFastApi(name, port, databaseUrl) {
+/** bench/fastapi/<module>.py (app: asyncpg; app_orm: SQLAlchemy ORM) under `uvicorn
+ *  <module>:app` (one worker, uvicorn's defaults, access log off like the gateway's
+ *  per-request logs), same bot token as the gateway, initData valid for a day (it is signed
+ *  once at start), a pool of --db-connections. */
+async function startFastApi(name, port, databaseUrl, module) {
   const sep = databaseUrl.includes('?') ? '&' : '?';
-  const [cmd, args] = withPin(1, fastApiPythonPath, ['-m', 'uvicorn', 'app:app', '--host', '127.0.0.1', '--port', String(port), '--no-access-log', '--log-level', 'warning']);
+  const [cmd, args] = withPin(1, fastApiPythonPath, ['-m', 'uvicorn', `${module}:app`, '--host', '127.0.0.1', '--port', String(port), '--no-access-log', '--log-level', 'warning']);
   const env = {
     PATH: process.env.PATH ?? '/usr/bin:/bin',
     HOME: process.env.HOME ?? '/tmp',
@@ -458,6 +462,13 @@ function kinds(env) {
       label: 'FastAPI GET /api/users/me (Bearer initData)',
       server: 'fastapi',
       port: env.fa,
+      make: (v) => ({ method: 'GET', path: '/api/users/me', headers: { Authorization: `Bearer ${v.initData}` }, body: null }),
+      check: (j) => j?.success === true && Number(j?.data?.telegram_id) > 0,
+    },
+    fastapi_orm_me: {
+      label: 'FastAPI + SQLAlchemy ORM GET /api/users/me (Bearer initData)',
+      server: 'fastapi_orm',
+      port: env.fo,
       make: (v) => ({ method: 'GET', path: '/api/users/me', headers: { Authorization: `Bearer ${v.initData}` }, body: null }),
       check: (j) => j?.success === true && Number(j?.data?.telegram_id) > 0,
     },
@@ -709,7 +720,7 @@ function pgStatStatementsLoaded() {
 }
 
 /** Statements per request of each kind, on sequential requests. */
-async function countStatements(kindsToCount, viewers, gwPort, pgPort, faPort) {
+async function countStatements(kindsToCount, viewers, ports) {
   const n = Math.max(1, Math.floor(opts['count-requests']));
   const out = {};
   if (pgStatStatementsLoaded()) {
@@ -717,7 +728,7 @@ async function countStatements(kindsToCount, viewers, gwPort, pgPort, faPort) {
     psqlOk(opts.db, 'create extension if not exists pg_stat_statements', 'create extension pg_stat_statements');
     const calls = () => Number(psqlOk(opts.db, `select coalesce(sum(calls), 0) from pg_stat_statements where dbid = (select oid from pg_database where datname = current_database()) and query not ilike '%pg_stat_statements%'`, 'read pg_stat_statements'));
     for (const [name, kind] of kindsToCount) {
-      const port = { gateway: gwPort, postgraphile: pgPort, fastapi: faPort }[kind.server];
+      const port = ports[kind.server];
       for (let i = 0; i < 10; i += 1) await once(kind, viewers[i % viewers.length], port);
       const before = calls();
       for (let i = 0; i < n; i += 1) await once(kind, viewers[i % viewers.length], port);
@@ -732,10 +743,12 @@ async function countStatements(kindsToCount, viewers, gwPort, pgPort, faPort) {
   const viaProxy = `postgres://${new URL(opts.pg).username || 'postgres'}@127.0.0.1:${proxy.port}/${opts.db}`;
   const gw = await startGateway('gateway-counting', await freePort(), viaProxy);
   const pgl = await startPostGraphile('postgraphile-counting', await freePort(), viaProxy);
-  const fa = kindsToCount.some(([, kind]) => kind.server === 'fastapi') ? await startFastApi('fastapi-counting', await freePort(), viaProxy) : null;
+  const wanted = (server) => kindsToCount.some(([, kind]) => kind.server === server);
+  const fa = wanted('fastapi') ? await startFastApi('fastapi-counting', await freePort(), viaProxy, 'app') : null;
+  const fo = wanted('fastapi_orm') ? await startFastApi('fastapi_orm-counting', await freePort(), viaProxy, 'app_orm') : null;
   try {
     for (const [name, kind] of kindsToCount) {
-      const port = { gateway: gw.port, postgraphile: pgl.port, fastapi: fa?.port }[kind.server];
+      const port = { gateway: gw.port, postgraphile: pgl.port, fastapi: fa?.port, fastapi_orm: fo?.port }[kind.server];
       for (let i = 0; i < 10; i += 1) await once(kind, viewers[i % viewers.length], port);
       await sleep(300);
       const before = { ...proxy.counts };
@@ -749,11 +762,12 @@ async function countStatements(kindsToCount, viewers, gwPort, pgPort, faPort) {
     // Background statements of an idle gateway over the same kind of window.
     const before = proxy.counts.statements;
     await sleep(2000);
-    out[`idle_gateway_and_postgraphile${fa ? '_and_fastapi' : ''}_statements_per_s`] = round((proxy.counts.statements - before) / 2, 2);
+    out[`idle_gateway_and_postgraphile${fa ? '_and_fastapi' : ''}${fo ? '_and_fastapi_orm' : ''}_statements_per_s`] = round((proxy.counts.statements - before) / 2, 2);
   } finally {
     await children.stop(gw);
     await children.stop(pgl);
     if (fa) await children.stop(fa);
+    if (fo) await children.stop(fo);
     proxy.close();
     proxy = null;
   }
@@ -911,7 +925,8 @@ async function main() {
   chooseTool();
   if (opts.pin && spawnSync('taskset', ['-c', '0', 'true']).status !== 0) throw new Error('--pin needs taskset (util-linux)');
   const withFastApi = opts.onlyList.includes('miniapp_me_vs_fastapi');
-  if (withFastApi) fastApiPythonPath = fastApiPython(); // before anything starts: fail fast
+  const withFastApiOrm = opts.onlyList.includes('miniapp_me_vs_fastapi_orm');
+  if (withFastApi || withFastApiOrm) fastApiPythonPath = fastApiPython(); // before anything starts: fail fast
   logDir = makeLogDir(opts['log-dir'], 'mg-read-path-');
   log(`binary ${GATEWAY_BIN}; tool ${toolName}; database ${opts.db}; redis prefix ${REDIS_PREFIX}; logs ${logDir}; nproc ${os.cpus().length}; loadavg ${loadavg()}`);
   log(`seed: ${opts.users} users, ${opts.chats} chats (${opts.users * opts.privatePairs} private, ${opts.groups} groups of ${opts['group-size']}), ~${opts['chats-per-user']} chats per user, ${opts.messages} messages`);
@@ -927,7 +942,8 @@ async function main() {
   emit({ bench: 'read-path', seed: seedInfo, seed_seconds: round((Date.now() - t0) / 1000, 1) });
   psqlOk(opts.db, POSTGRAPHILE_SQL, 'PostGraphile helper functions');
   const pgl = await startPostGraphile('postgraphile', await freePort(), DB_URL);
-  const fa = withFastApi ? await startFastApi('fastapi', await freePort(), DB_URL) : null;
+  const fa = withFastApi ? await startFastApi('fastapi', await freePort(), DB_URL, 'app') : null;
+  const fo = withFastApiOrm ? await startFastApi('fastapi_orm', await freePort(), DB_URL, 'app_orm') : null;
 
   // Viewers: the first --viewers seeded users, signed in with initData (JWT for GraphQL
   // and /api/v1, the initData itself for the Mini App shim).
@@ -941,7 +957,7 @@ async function main() {
   }
   log(`${viewers.length} viewers signed in (user ids ${viewers[0].id}..${viewers.at(-1).id})`);
 
-  const all = kinds({ gw: gw.port, pg: pgl.port, fa: fa?.port, minChats: seedInfo.chats_per_user_min });
+  const all = kinds({ gw: gw.port, pg: pgl.port, fa: fa?.port, fo: fo?.port, minChats: seedInfo.chats_per_user_min });
   const needed = new Set();
   const plan = [];
   const add = (name, a, b, conns, ratio) => {
@@ -957,6 +973,7 @@ async function main() {
   add('me_vs_health', 'gql_me', 'health_live', opts.connList, 'me / health');
   add('miniapp_me', 'miniapp_me', null, [16], '');
   add('miniapp_me_vs_fastapi', 'miniapp_me', 'fastapi_me', [16], 'gateway / FastAPI');
+  add('miniapp_me_vs_fastapi_orm', 'miniapp_me', 'fastapi_orm_me', [16], 'gateway / FastAPI+ORM');
   const sizes = {};
   for (const k of needed) sizes[k] = await verifyKind(all[k], viewers);
   log(`every request kind answers correctly for every viewer; response bytes ${JSON.stringify(sizes)}`);
@@ -966,7 +983,7 @@ async function main() {
 
   let counts = null;
   if (opts['count-statements']) {
-    counts = await countStatements([...needed].filter((k) => k !== 'health_live').map((k) => [k, all[k]]), viewers, gw.port, pgl.port, fa?.port);
+    counts = await countStatements([...needed].filter((k) => k !== 'health_live').map((k) => [k, all[k]]), viewers, { gateway: gw.port, postgraphile: pgl.port, fastapi: fa?.port, fastapi_orm: fo?.port });
     emit({ bench: 'read-path', statements: counts });
   }
   printSummary(rows, counts, sizes);
