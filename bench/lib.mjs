@@ -514,8 +514,8 @@ export class Children {
   /** `GATEWAY_BIN serve` on 127.0.0.1:port with `env`, running in logDir (so no `.env` of the
    *  repository leaks into the instance), until /health/ready answers. `command` wraps the
    *  binary and its arguments (e.g. taskset). */
-  startGateway(name, port, env, { logDir, logFile = path.join(logDir, `gateway-${name}.log`), label = `gateway ${name}`, command = (cmd, args) => [cmd, args] }) {
-    const [cmd, args] = command(GATEWAY_BIN, ['serve']);
+  startGateway(name, port, env, { logDir, logFile = path.join(logDir, `gateway-${name}.log`), label = `gateway ${name}`, command = (cmd, args) => [cmd, args], bin = GATEWAY_BIN }) {
+    const [cmd, args] = command(bin, ['serve']);
     const child = this.spawn(name, cmd, args, { cwd: logDir, env: { ...env, BIND_ADDR: `127.0.0.1:${port}` }, logFile, port, label });
     return this.waitReady(child, () => healthReady(port));
   }

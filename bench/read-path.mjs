@@ -47,6 +47,7 @@ const DEFAULTS = {
   pin: false, // taskset: servers on CPU 1, the load generator on CPU 0 (Postgres unpinned)
   'count-statements': true, // statements per request (pg_stat_statements, else a counting wire proxy)
   'count-requests': 50, // sequential requests per endpoint when counting statements
+  'baseline-bin': '', // another gateway build for miniapp_me_vs_baseline (e.g. round 1's), on its own database <db>_baseline
   'db-connections': 10, // DATABASE_MAX_CONNECTIONS of the gateway, PostGraphile's and FastAPI's pool size (10: both servers' default)
   'pg-sslmode': 'disable', // sslmode of the gateway's DATABASE_URL (PostGraphile's pg never uses TLS here)
   db: 'mg_bench_read', // database name (must start with mg_bench; dropped at start and end)
@@ -61,7 +62,7 @@ const DEFAULTS = {
   'log-dir': '', // logs of the gateway and PostGraphile (default: a new /tmp/mg-read-path-* directory)
 };
 
-const COMPARISONS = ['chats20', 'chats5', 'chats20_unread', 'rest_vs_graphql', 'me_vs_health', 'miniapp_me', 'miniapp_me_vs_fastapi', 'miniapp_me_vs_fastapi_orm'];
+const COMPARISONS = ['chats20', 'chats5', 'chats20_unread', 'rest_vs_graphql', 'me_vs_health', 'miniapp_me', 'miniapp_me_vs_fastapi', 'miniapp_me_vs_fastapi_orm', 'miniapp_me_vs_baseline'];
 
 const USAGE = usageText(
   `usage: node bench/read-path.mjs [--option value ...]
@@ -80,6 +81,9 @@ runs the read-path comparisons alternately with wrk (or autocannon). Comparisons
   miniapp_me_vs_fastapi_orm
                    the same vs bench/fastapi/app_orm.py (the same route as templates write it:
                    pydantic-settings, SQLAlchemy 2 ORM with an AsyncSession per request)
+  miniapp_me_vs_baseline
+                   GET /api/users/me (tma <initData>) vs the same on --baseline-bin, another
+                   gateway build on its own database <db>_baseline (only with --baseline-bin)
 
 ${ENVIRONMENT_HELP}
   FASTAPI_PYTHON   Python for the FastAPI peer, with bench/fastapi/requirements.txt installed
@@ -94,8 +98,10 @@ const opts = parseOptions(process.argv.slice(2), DEFAULTS, USAGE, (o) => {
     .map(Number)
     .filter((n) => Number.isInteger(n) && n > 0);
   if (!o.connList.length) throw new Error('--connections: at least one positive integer');
-  o.onlyList = o.only ? String(o.only).split(',').map((s) => s.trim()).filter(Boolean) : COMPARISONS;
+  o.onlyList = o.only ? String(o.only).split(',').map((s) => s.trim()).filter(Boolean) : COMPARISONS.filter((c) => c !== 'miniapp_me_vs_baseline' || o['baseline-bin']);
   for (const c of o.onlyList) if (!COMPARISONS.includes(c)) throw new Error(`--only: unknown comparison ${c} (${COMPARISONS.join(', ')})`);
+  if (o.onlyList.includes('miniapp_me_vs_baseline') && !o['baseline-bin']) throw new Error('miniapp_me_vs_baseline needs --baseline-bin <gateway binary>');
+  if (o['baseline-bin'] && !existsSync(o['baseline-bin'])) throw new Error(`--baseline-bin: no file ${o['baseline-bin']}`);
   if (!['auto', 'wrk', 'autocannon'].includes(o.tool)) throw new Error('--tool must be wrk, autocannon or auto');
   checkBenchDb(o.db);
   if (!/^[a-z-]+$/.test(o['pg-sslmode'])) throw new Error('--pg-sslmode: e.g. disable, prefer, require');
@@ -148,19 +154,20 @@ function psqlOk(dbName, sql, what, timeout) {
   return r.stdout.trim();
 }
 
-const dropDatabase = () => dropDb(opts.pg, opts.db, log, 60_000);
+const BASELINE_DB = `${opts.db}_baseline`;
+const dropDatabase = () => dropDb(opts.pg, opts.db, log, 60_000) && (!opts['baseline-bin'] || dropDb(opts.pg, BASELINE_DB, log, 60_000));
 
 const withPin = (cpu, cmd, args) => (opts.pin ? ['taskset', ['-c', String(cpu), cmd, ...args]] : [cmd, args]);
 
 const JWT_SECRET = randomBytes(32).toString('hex');
-function gatewayEnv(databaseUrl) {
+function gatewayEnv(databaseUrl, redisPrefix = REDIS_PREFIX) {
   const sep = databaseUrl.includes('?') ? '&' : '?';
   return baseGatewayEnv(
     {
       databaseUrl: `${databaseUrl}${sep}sslmode=${opts['pg-sslmode']}`,
       dbConnections: opts['db-connections'],
       redisUrl: opts.redis,
-      redisPrefix: REDIS_PREFIX,
+      redisPrefix,
       botToken: BOT_TOKEN,
       rustLog: opts['rust-log'],
       jwtSecret: JWT_SECRET,
@@ -169,8 +176,8 @@ function gatewayEnv(databaseUrl) {
   );
 }
 
-const startGateway = (name, port, databaseUrl) =>
-  children.startGateway(name, port, gatewayEnv(databaseUrl), { logDir, logFile: path.join(logDir, `${name}.log`), label: name, command: (cmd, args) => withPin(1, cmd, args) });
+const startGateway = (name, port, databaseUrl, bin = GATEWAY_BIN) =>
+  children.startGateway(name, port, gatewayEnv(databaseUrl, bin === GATEWAY_BIN ? REDIS_PREFIX : `${REDIS_PREFIX}baseline:`), { logDir, logFile: path.join(logDir, `${name}.log`), label: name, command: (cmd, args) => withPin(1, cmd, args), bin });
 
 async function startPostGraphile(name, port, databaseUrl) {
   const [cmd, args] = withPin(1, process.execPath, [path.join(POSTGRAPHILE_DIR, 'server.js'), '--port', String(port), '--db', databaseUrl, '--pool', String(opts['db-connections'])]);
@@ -419,6 +426,16 @@ const gqlChats = (n) => `{ chats(first: ${n}) { edges { node { lastMessage { tex
 const pgChats = (n, unread) =>
   `query($v: BigInt!) { benchViewerChats(viewer: $v, first: ${n}) { nodes { ${unread ? 'benchUnreadCount(viewer: $v) ' : ''}messageByLastMessageId { text userBySenderId { id firstName } } chatMembersByChatId { nodes { userByUserId { id } } } } } }`;
 
+/** `GET /api/users/me` with the viewer's initData under `scheme` (the gateway takes `tma`,
+ *  the seed documents `Bearer`); every server answers the seed's envelope. */
+const usersMe = (label, server, port, scheme) => ({
+  label,
+  server,
+  port,
+  make: (v) => ({ method: 'GET', path: '/api/users/me', headers: { Authorization: `${scheme} ${v.initData}` }, body: null }),
+  check: (j) => j?.success === true && Number(j?.data?.telegram_id) > 0,
+});
+
 /** A request kind: one HTTP request per viewer (rotated by the load generator), a server
  *  and a check of its answer. */
 function kinds(env) {
@@ -451,27 +468,10 @@ function kinds(env) {
     },
     gql_me: { label: 'GraphQL { me { id } } (JWT)', server: 'gateway', port: env.gw, make: gqlPost('{ me { id } }'), check: (j) => Boolean(j?.data?.me?.id) },
     health_live: { label: 'GET /health/live', server: 'gateway', port: env.gw, make: () => ({ method: 'GET', path: '/health/live', headers: {}, body: null }), check: (j, status) => status === 200 },
-    miniapp_me: {
-      label: 'REST GET /api/users/me (tma initData)',
-      server: 'gateway',
-      port: env.gw,
-      make: (v) => ({ method: 'GET', path: '/api/users/me', headers: { Authorization: `tma ${v.initData}` }, body: null }),
-      check: (j) => j?.success === true && Number(j?.data?.telegram_id) > 0,
-    },
-    fastapi_me: {
-      label: 'FastAPI GET /api/users/me (Bearer initData)',
-      server: 'fastapi',
-      port: env.fa,
-      make: (v) => ({ method: 'GET', path: '/api/users/me', headers: { Authorization: `Bearer ${v.initData}` }, body: null }),
-      check: (j) => j?.success === true && Number(j?.data?.telegram_id) > 0,
-    },
-    fastapi_orm_me: {
-      label: 'FastAPI + SQLAlchemy ORM GET /api/users/me (Bearer initData)',
-      server: 'fastapi_orm',
-      port: env.fo,
-      make: (v) => ({ method: 'GET', path: '/api/users/me', headers: { Authorization: `Bearer ${v.initData}` }, body: null }),
-      check: (j) => j?.success === true && Number(j?.data?.telegram_id) > 0,
-    },
+    miniapp_me: usersMe('REST GET /api/users/me (tma initData)', 'gateway', env.gw, 'tma'),
+    fastapi_me: usersMe('FastAPI GET /api/users/me (Bearer initData)', 'fastapi', env.fa, 'Bearer'),
+    fastapi_orm_me: usersMe('FastAPI + SQLAlchemy ORM GET /api/users/me (Bearer initData)', 'fastapi_orm', env.fo, 'Bearer'),
+    baseline_me: usersMe('baseline build: REST GET /api/users/me (tma initData)', 'baseline', env.bl, 'tma'),
   };
 }
 
@@ -944,6 +944,9 @@ async function main() {
   const pgl = await startPostGraphile('postgraphile', await freePort(), DB_URL);
   const fa = withFastApi ? await startFastApi('fastapi', await freePort(), DB_URL, 'app') : null;
   const fo = withFastApiOrm ? await startFastApi('fastapi_orm', await freePort(), DB_URL, 'app_orm') : null;
+  // The baseline build migrates its own database (its migrations are older than the seeded
+  // database's); its users are the viewers, made by its POST /api/auth/validate below.
+  const bl = opts.onlyList.includes('miniapp_me_vs_baseline') ? await startGateway('baseline', await freePort(), dbUrlOf(opts.pg, BASELINE_DB), opts['baseline-bin']) : null;
 
   // Viewers: the first --viewers seeded users, signed in with initData (JWT for GraphQL
   // and /api/v1, the initData itself for the Mini App shim).
@@ -954,10 +957,14 @@ async function main() {
     const data = r.json?.data?.authenticateTelegram;
     if (!data) throw new Error(`sign-in of viewer ${i} failed: ${r.error ?? r.text.slice(0, 300)}`);
     viewers.push({ id: data.user.id, token: data.accessToken, initData });
+    if (bl) {
+      const made = await request(bl.port, 'POST', '/api/auth/validate', null, { Authorization: `Bearer ${initData}` });
+      if (made.json?.success !== true) throw new Error(`the baseline build's POST /api/auth/validate for viewer ${i} failed: ${made.error ?? made.text.slice(0, 300)}`);
+    }
   }
   log(`${viewers.length} viewers signed in (user ids ${viewers[0].id}..${viewers.at(-1).id})`);
 
-  const all = kinds({ gw: gw.port, pg: pgl.port, fa: fa?.port, fo: fo?.port, minChats: seedInfo.chats_per_user_min });
+  const all = kinds({ gw: gw.port, pg: pgl.port, fa: fa?.port, fo: fo?.port, bl: bl?.port, minChats: seedInfo.chats_per_user_min });
   const needed = new Set();
   const plan = [];
   const add = (name, a, b, conns, ratio) => {
@@ -974,6 +981,7 @@ async function main() {
   add('miniapp_me', 'miniapp_me', null, [16], '');
   add('miniapp_me_vs_fastapi', 'miniapp_me', 'fastapi_me', [16], 'gateway / FastAPI');
   add('miniapp_me_vs_fastapi_orm', 'miniapp_me', 'fastapi_orm_me', [16], 'gateway / FastAPI+ORM');
+  add('miniapp_me_vs_baseline', 'miniapp_me', 'baseline_me', [16], 'gateway / baseline build');
   const sizes = {};
   for (const k of needed) sizes[k] = await verifyKind(all[k], viewers);
   log(`every request kind answers correctly for every viewer; response bytes ${JSON.stringify(sizes)}`);
@@ -983,7 +991,7 @@ async function main() {
 
   let counts = null;
   if (opts['count-statements']) {
-    counts = await countStatements([...needed].filter((k) => k !== 'health_live').map((k) => [k, all[k]]), viewers, { gateway: gw.port, postgraphile: pgl.port, fastapi: fa?.port, fastapi_orm: fo?.port });
+    counts = await countStatements([...needed].filter((k) => k !== 'health_live' && all[k].server !== 'baseline').map((k) => [k, all[k]]), viewers, { gateway: gw.port, postgraphile: pgl.port, fastapi: fa?.port, fastapi_orm: fo?.port });
     emit({ bench: 'read-path', statements: counts });
   }
   printSummary(rows, counts, sizes);
