@@ -176,8 +176,8 @@ function gatewayEnv(databaseUrl, redisPrefix = REDIS_PREFIX) {
   );
 }
 
-const startGateway = (name, port, databaseUrl, bin = GATEWAY_BIN) =>
-  children.startGateway(name, port, gatewayEnv(databaseUrl, bin === GATEWAY_BIN ? REDIS_PREFIX : `${REDIS_PREFIX}baseline:`), { logDir, logFile: path.join(logDir, `${name}.log`), label: name, command: (cmd, args) => withPin(1, cmd, args), bin });
+const startGateway = (name, port, databaseUrl, { bin = GATEWAY_BIN, redisPrefix = REDIS_PREFIX } = {}) =>
+  children.startGateway(name, port, gatewayEnv(databaseUrl, redisPrefix), { logDir, logFile: path.join(logDir, `${name}.log`), label: name, command: (cmd, args) => withPin(1, cmd, args), bin });
 
 async function startPostGraphile(name, port, databaseUrl) {
   const [cmd, args] = withPin(1, process.execPath, [path.join(POSTGRAPHILE_DIR, 'server.js'), '--port', String(port), '--db', databaseUrl, '--pool', String(opts['db-connections'])]);
@@ -946,7 +946,7 @@ async function main() {
   const fo = withFastApiOrm ? await startFastApi('fastapi_orm', await freePort(), DB_URL, 'app_orm') : null;
   // The baseline build migrates its own database (its migrations are older than the seeded
   // database's); its users are the viewers, made by its POST /api/auth/validate below.
-  const bl = opts.onlyList.includes('miniapp_me_vs_baseline') ? await startGateway('baseline', await freePort(), dbUrlOf(opts.pg, BASELINE_DB), opts['baseline-bin']) : null;
+  const bl = opts.onlyList.includes('miniapp_me_vs_baseline') ? await startGateway('baseline', await freePort(), dbUrlOf(opts.pg, BASELINE_DB), { bin: opts['baseline-bin'], redisPrefix: `${REDIS_PREFIX}baseline:` }) : null;
 
   // Viewers: the first --viewers seeded users, signed in with initData (JWT for GraphQL
   // and /api/v1, the initData itself for the Mini App shim).

@@ -47,17 +47,11 @@ impl ChatFacts {
         members.iter().map(|m| m.user_id).chain(ids.iter().copied())
     }
 
-    /// The user ids of every chat's members that were read.
+    /// The user ids of every chat's members that were read (a chat's members are kept in
+    /// one shape or the other, never both).
     pub(super) fn all_members_user_ids(&self) -> impl Iterator<Item = i64> + '_ {
-        let members = self
-            .members
-            .values()
-            .flat_map(|m| m.iter().map(|m| m.user_id));
-        members.chain(
-            self.member_user_ids
-                .values()
-                .flat_map(|i| i.iter().copied()),
-        )
+        (self.members.keys().chain(self.member_user_ids.keys()))
+            .flat_map(|&chat_id| self.members_user_ids(chat_id))
     }
 
     /// Other members of the chat the viewer sees online.
